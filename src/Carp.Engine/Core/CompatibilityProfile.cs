@@ -1,0 +1,63 @@
+namespace Carp.Engine.Core;
+
+/// <summary>How the master-down interval is derived from advbase and advskew (spec §4.1).</summary>
+public enum MasterDownFormula
+{
+    /// <summary>FreeBSD, NetBSD, OpenBSD ≤ 2007, ucarp: 3 × advbase + advskew/256.</summary>
+    ThreeAdvBasePlusSkew,
+    /// <summary>Current OpenBSD: 3 × (advbase + advskew/256).</summary>
+    ThreeIntervals,
+}
+
+/// <summary>What happens to the advertised priority when a carpdev fails or sends fail (spec §4.5).</summary>
+public enum DemotionStyle
+{
+    /// <summary>FreeBSD ≥ 10: global <c>demotion</c> added to advskew, clamped 0..240; ifdown/senderr factors.</summary>
+    FreeBsd,
+    /// <summary>FreeBSD 7–9 and the original man page: <c>suppress_preempt</c>; with preempt on, advskew 240 on all vhids while any carpdev is down.</summary>
+    SuppressPreempt,
+    /// <summary>OpenBSD: per-group demote counters carried in the demote byte and compared by peers.</summary>
+    OpenBsd,
+}
+
+/// <summary>Which implementation a virtual host behaves like where they differ.</summary>
+public sealed record CompatibilityProfile
+{
+    public required string Name { get; init; }
+
+    public MasterDownFormula MasterDown { get; init; } = MasterDownFormula.ThreeAdvBasePlusSkew;
+
+    /// <summary>OpenBSD: compare the demote byte (takeover on remote demote &gt; local; yield on remote &lt; local).</summary>
+    public bool HonourDemoteByte { get; init; }
+
+    public DemotionStyle Demotion { get; init; } = DemotionStyle.FreeBsd;
+
+    /// <summary>ucarp: masters with equal intervals keep the one whose source IPv4, read as a little-endian integer, is higher.</summary>
+    public bool EqualIntervalTieBreakByAddress { get; init; }
+
+    /// <summary>Send a last advert with advbase 255/advskew 255 when a MASTER is removed or taken down.</summary>
+    public bool BowOut { get; init; } = true;
+
+    /// <summary>FreeBSD/ucarp timing, demote byte ignored, FreeBSD demotion: interoperates with every peer.</summary>
+    public static CompatibilityProfile FreeBsd { get; } = new() { Name = "FreeBSD" };
+
+    /// <summary>Current OpenBSD: 3 × interval master-down, demote byte compared, group demote counters.</summary>
+    public static CompatibilityProfile OpenBsd { get; } = new()
+    {
+        Name = "OpenBSD",
+        MasterDown = MasterDownFormula.ThreeIntervals,
+        HonourDemoteByte = true,
+        Demotion = DemotionStyle.OpenBsd,
+    };
+
+    /// <summary>The original carp(4) man page: suppress_preempt on carpdev failure.</summary>
+    public static CompatibilityProfile Classic { get; } = new() { Name = "Classic", Demotion = DemotionStyle.SuppressPreempt };
+
+    /// <summary>ucarp: FreeBSD timing plus the equal-interval address tie-break, no bow-out.</summary>
+    public static CompatibilityProfile Ucarp { get; } = new() { Name = "ucarp", EqualIntervalTieBreakByAddress = true, BowOut = false };
+
+    public static IReadOnlyList<CompatibilityProfile> All { get; } = [FreeBsd, OpenBsd, Classic, Ucarp];
+
+    public static CompatibilityProfile? Find(string name) =>
+        All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
+}

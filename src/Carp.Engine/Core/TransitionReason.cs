@@ -1,0 +1,30 @@
+namespace Carp.Engine.Core;
+
+/// <summary>Why a virtual host changed state; shown in status and carried by state-change events.</summary>
+public enum TransitionReason
+{
+    /// <summary>Configured, carpdev up, allowed: INIT → BACKUP.</summary>
+    Started,
+    /// <summary>The master-down timer of an address family expired.</summary>
+    MasterDown,
+    /// <summary>An advert arrived whose sender will obviously time out (e.g. a bow-out, advbase 255/advskew 255).</summary>
+    MasterWillTimeOut,
+    /// <summary><c>preempt</c> is on and the current master advertises less frequently.</summary>
+    Preempt,
+    /// <summary>OpenBSD semantics: the master advertises a higher demote count than ours.</summary>
+    RemoteDemoted,
+    /// <summary>A MASTER heard a master that advertises more frequently (or wins the tie).</summary>
+    MoreFrequentMaster,
+    /// <summary>Forced by the administrator (like FreeBSD's <c>state master|backup</c>).</summary>
+    Forced,
+    /// <summary>The carpdev lost its link or went down.</summary>
+    CarpDevDown,
+    /// <summary><c>net.inet.carp.allow</c> was set to 0.</summary>
+    NotAllowed,
+    /// <summary>The virtual host has no address.</summary>
+    NoAddress,
+    /// <summary>Configuration changed in a way that restarts the virtual host (vhid, carpdev, pass, addresses).</summary>
+    Reconfigured,
+    /// <summary>The virtual host is being removed (after its bow-out advert).</summary>
+    Removed,
+}

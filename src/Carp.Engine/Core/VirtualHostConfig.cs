@@ -1,0 +1,100 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using Carp.Engine.Hosting;
+using Carp.Engine.Protocol;
+
+namespace Carp.Engine.Core;
+
+/// <summary>
+/// One carp interface as <c>ifconfig carp1 vhid 1 carpdev em0 pass … advskew 128 172.16.0.100/24</c>
+/// describes it. Immutable; a change produces a new config.
+/// </summary>
+public sealed partial record VirtualHostConfig
+{
+    public required string Name { get; init; }
+
+    public required byte Vhid { get; init; }
+
+    public required string CarpDev { get; init; }
+
+    public IReadOnlyList<CarpAddress> Addresses { get; init; } = [];
+
+    public byte AdvBase { get; init; } = 1;
+
+    public byte AdvSkew { get; init; }
+
+    public CarpKey Key { get; init; } = CarpKey.Empty;
+
+    public MacMode MacMode { get; init; } = MacMode.Virtual;
+
+    public CompatibilityProfile Profile { get; init; } = CompatibilityProfile.FreeBsd;
+
+    /// <summary>Interface groups (OpenBSD <c>ifconfig -g</c>) whose demote counters this vhost advertises.</summary>
+    public IReadOnlyList<string> Groups { get; init; } = [];
+
+    /// <summary>Unicast IPv4 peer (FreeBSD <c>peer</c>, OpenBSD <c>carppeer</c>); null = 224.0.0.18.</summary>
+    public IPAddress? Peer { get; init; }
+
+    /// <summary>Unicast IPv6 peer (FreeBSD <c>peer6</c>); null = ff02::12.</summary>
+    public IPAddress? Peer6 { get; init; }
+
+    public bool HasIPv4 => Addresses.Any(a => a.Family == AddressFamily.InterNetwork);
+
+    public bool HasIPv6 => Addresses.Any(a => a.Family == AddressFamily.InterNetworkV6);
+
+    /// <summary>Throws a <see cref="CarpException"/> naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        if (!IsValidInterfaceName(Name))
+        {
+            throw new CarpException(CarpErrorCode.InvalidInterfaceName,
+                $"'{Name}' is not a usable interface name.", "Use 1 to 15 letters, digits, '.', '-' or '_', e.g. carp1.");
+        }
+
+        if (!IsValidInterfaceName(CarpDev))
+        {
+            throw new CarpException(CarpErrorCode.UnknownCarpDev,
+                $"'{CarpDev}' is not a usable carpdev name.", "Name the physical interface the virtual host runs on, e.g. eth0.");
+        }
+
+        if (Vhid == 0)
+        {
+            throw new CarpException(CarpErrorCode.InvalidVhid, "vhid 0 is not valid.", "Use a vhid from 1 to 255, unique on the carpdev.");
+        }
+
+        if (AdvBase == 0)
+        {
+            throw new CarpException(CarpErrorCode.InvalidAdvBase, "advbase 0 is not valid.", "Use an advbase from 1 to 255 seconds.");
+        }
+
+        if (AdvSkew == 255)
+        {
+            throw new CarpException(CarpErrorCode.InvalidAdvSkew, "advskew 255 is reserved for bow-out adverts.", "Use an advskew from 0 to 254.");
+        }
+
+        var seen = new HashSet<IPAddress>();
+        foreach (var address in Addresses)
+        {
+            if (!seen.Add(address.Address))
+            {
+                throw new CarpException(CarpErrorCode.InvalidAddress, $"{address.Address} is listed twice.", "List each virtual address once.");
+            }
+        }
+
+        if (Peer is not null && Peer.AddressFamily != AddressFamily.InterNetwork)
+        {
+            throw new CarpException(CarpErrorCode.InvalidAddress, "peer must be an IPv4 address.", "Use peer6 for an IPv6 peer.");
+        }
+
+        if (Peer6 is not null && Peer6.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            throw new CarpException(CarpErrorCode.InvalidAddress, "peer6 must be an IPv6 address.", "Use peer for an IPv4 peer.");
+        }
+    }
+
+    public static bool IsValidInterfaceName(string? name) => name is not null && InterfaceNamePattern().IsMatch(name);
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]{1,15}$")]
+    private static partial Regex InterfaceNamePattern();
+}

@@ -1,0 +1,31 @@
+using Carp.Engine.Core;
+
+namespace Carp.Engine.Hosting;
+
+/// <summary>
+/// What every front end (the PowerShell cmdlets, carpd's control socket) asks of a running CARP
+/// engine, whether it runs in this process or in carpd. Every method is safe to call from any
+/// thread; a refused request throws <see cref="CarpException"/> and changes nothing.
+/// </summary>
+public interface ICarpService : IDisposable
+{
+    IReadOnlyList<VirtualHostStatus> GetInterfaces();
+
+    VirtualHostStatus CreateInterface(VirtualHostConfig config);
+
+    VirtualHostStatus SetInterface(string name, InterfaceChange change);
+
+    /// <summary>Destroys the interface: a MASTER first sends its bow-out advert and drops its addresses.</summary>
+    void RemoveInterface(string name);
+
+    CarpSysctls GetSysctls();
+
+    CarpSysctls SetSysctl(string name, long value);
+
+    CarpStatisticsSnapshot GetStatistics();
+
+    void ResetStatistics();
+
+    /// <summary>Delivers events on a service thread; the handler must not block. Dispose to unsubscribe.</summary>
+    IDisposable Subscribe(Action<CarpEvent> handler);
+}

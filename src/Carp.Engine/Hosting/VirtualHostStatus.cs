@@ -1,0 +1,32 @@
+using System.Net;
+using Carp.Engine.Core;
+
+namespace Carp.Engine.Hosting;
+
+/// <summary>What <c>ifconfig carp1</c> shows of one virtual host, at one moment. Carries no secret.</summary>
+public sealed record VirtualHostStatus
+{
+    public required string Name { get; init; }
+    public required byte Vhid { get; init; }
+    public required string CarpDev { get; init; }
+    public required CarpState State { get; init; }
+    public required IReadOnlyList<CarpAddress> Addresses { get; init; }
+    public required byte AdvBase { get; init; }
+    public required byte AdvSkew { get; init; }
+    /// <summary>The advskew actually advertised after demotion / suppression.</summary>
+    public required byte EffectiveAdvSkew { get; init; }
+    /// <summary>The demote count advertised (OpenBSD demote byte).</summary>
+    public required byte Demotion { get; init; }
+    public required MacMode MacMode { get; init; }
+    public required string Profile { get; init; }
+    public required bool HasPass { get; init; }
+    /// <summary>Source address of the last valid advert heard from another node, if any.</summary>
+    public IPAddress? MasterSeen { get; init; }
+    public DateTimeOffset? LastTransition { get; init; }
+    public TransitionReason? LastTransitionReason { get; init; }
+    public long Transitions { get; init; }
+    public CarpState? ForcedState { get; init; }
+    public IReadOnlyList<string> Groups { get; init; } = [];
+
+    public override string ToString() => $"{Name}: {State} vhid {Vhid} advbase {AdvBase} advskew {AdvSkew}";
+}

@@ -1,0 +1,13 @@
+using System.Net.NetworkInformation;
+
+namespace Carp.Engine.Protocol;
+
+/// <summary>Link-layer addresses CARP uses (spec §1.4, §1.5).</summary>
+public static class CarpMac
+{
+    /// <summary>00:00:5e:00:01:vhid, the kernels' virtual MAC.</summary>
+    public static PhysicalAddress Virtual(byte vhid) => throw new NotImplementedException();
+
+    /// <summary>00:00:5e:00:00:vhid, the source MAC of ucarp's adverts.</summary>
+    public static PhysicalAddress Ucarp(byte vhid) => throw new NotImplementedException();
+}

@@ -1,0 +1,2 @@
+namespace Carp.Engine.Tests;
+public class SmokeTests { [Fact] public void Builds() => Assert.True(true); }

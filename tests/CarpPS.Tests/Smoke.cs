@@ -1,0 +1,1 @@
+namespace CarpPS.Tests; public class Smoke { [Fact] public void Builds() => Assert.NotNull(typeof(System.Management.Automation.PowerShell)); }
