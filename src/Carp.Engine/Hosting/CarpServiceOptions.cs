@@ -1,0 +1,21 @@
+using Carp.Engine.Core;
+
+namespace Carp.Engine.Hosting;
+
+public sealed record CarpServiceOptions
+{
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    public CarpSysctls Sysctls { get; init; } = CarpSysctls.Default;
+
+    /// <summary>Receives log lines already filtered by the <c>log</c> sysctl; never contains a pass.</summary>
+    public Action<CarpLogLevel, string>? Log { get; init; }
+}
+
+public enum CarpLogLevel
+{
+    Debug,
+    Info,
+    Warning,
+    Error,
+}

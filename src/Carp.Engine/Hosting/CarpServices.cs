@@ -1,0 +1,18 @@
+namespace Carp.Engine.Hosting;
+
+/// <summary>Creates CARP engines: on the real Linux wire, or on an in-memory simulated LAN.</summary>
+public static class CarpServices
+{
+    /// <summary>
+    /// An engine in this process on the real wire (SharpPcap + netlink). Throws <see cref="CarpException"/>
+    /// with <see cref="CarpErrorCode.NotPermitted"/> when not root / no CAP_NET_RAW+CAP_NET_ADMIN, and
+    /// <see cref="CarpErrorCode.LibpcapMissing"/> when libpcap0.8 is not installed.
+    /// </summary>
+    public static ICarpService CreateLocal(CarpServiceOptions? options = null) => throw new NotImplementedException();
+
+    /// <summary>
+    /// An engine on a fresh in-memory LAN whose only carpdevs are <paramref name="carpDevs"/> (default "sim0"), driven by
+    /// real time. Needs no privilege and sends nothing on any network: for trying CARP out and for tests.
+    /// </summary>
+    public static ICarpService CreateSimulated(params string[] carpDevs) => throw new NotImplementedException();
+}
