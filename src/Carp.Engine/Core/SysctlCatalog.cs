@@ -20,7 +20,7 @@ public static class SysctlCatalog
         new("log", 0, 7, Defaults.Log, false, "0 silent, 1 state changes, 2 and above also bad packets."),
         new("arpbalance", 0, 1, 0, false, "ARP load balancing across nodes (stored; not implemented yet)."),
         new("suppress_preempt", 0, int.MaxValue, 0, true, "Read-only: vhids suppressing preemption because a carpdev is down or sends fail."),
-        new("demotion", -240, 240, 0, false, "Added to every advskew (clamped 0..240). Writing adds the value, as on FreeBSD."),
+        new("demotion", -240, 240, 0, false, "Added to every advskew (clamped 0..240). Writing adds the value (a step of -240..240), as on FreeBSD."),
         new("ifdown_demotion_factor", 0, 240, Defaults.IfDownDemotionFactor, false, "Demotion added while a carpdev is down."),
         new("senderr_demotion_factor", 0, 240, Defaults.SendErrDemotionFactor, false, "Demotion added after 3 consecutive send errors."),
         new("dscp", 0, 63, Defaults.Dscp, false, "DSCP of sent advertisements (4 = TOS 0x10)."),
@@ -62,17 +62,17 @@ public static class SysctlCatalog
                 "It counts carpdevs that are down and vhids with send errors; fix those instead.");
         }
 
-        if (descriptor.Name == "demotion")
-        {
-            // FreeBSD: writing the demotion sysctl adds the written value to the current one.
-            value = sysctls.Demotion + value;
-        }
-
         if (value < descriptor.Minimum || value > descriptor.Maximum)
         {
             throw new CarpException(CarpErrorCode.InvalidSysctlValue,
                 $"{descriptor.FullName} must be from {descriptor.Minimum} to {descriptor.Maximum}; {value} is out of range.",
-                descriptor.Name == "demotion" ? "Writing demotion adds to its current value; write a smaller step." : $"Use a value from {descriptor.Minimum} to {descriptor.Maximum}.");
+                $"Use a value from {descriptor.Minimum} to {descriptor.Maximum}.");
+        }
+
+        if (descriptor.Name == "demotion")
+        {
+            // FreeBSD: writing the demotion sysctl adds the written value to the current one.
+            value = sysctls.Demotion + value;
         }
 
         var v = (int)value;

@@ -1,0 +1,328 @@
+using System.Net.Sockets;
+using Carp.Engine.Core;
+using Carp.Engine.Protocol;
+
+namespace Carp.Engine.Hosting;
+
+/// <summary>
+/// A CARP engine running in this process: one <see cref="CarpNode"/> on its own loop thread, put on
+/// a wire through <see cref="ICarpWire"/>. Every public method may be called from any thread; it is
+/// carried out on the loop thread, so the protocol core never sees concurrency.
+/// </summary>
+public sealed class CarpService : ICarpService, ICarpOutput
+{
+    private readonly ICarpWire _wire;
+    private readonly CarpNode _node;
+    private readonly EngineLoop _loop;
+    private readonly EventDispatcher _events;
+    private readonly Action<CarpLogLevel, string>? _log;
+    private readonly Dictionary<string, IWirePort> _ports = new(StringComparer.Ordinal);
+    private int _disposed;
+
+    public CarpService(ICarpWire wire, CarpServiceOptions? options = null)
+    {
+        options ??= new CarpServiceOptions();
+        _wire = wire;
+        _log = options.Log;
+        _node = new CarpNode(this, options.TimeProvider, options.Sysctls);
+        _events = new EventDispatcher(_log);
+        _loop = new EngineLoop(options.TimeProvider, () => _node.NextDeadline, _node.RunDueTimers, _log);
+        _wire.LinkChanged += OnLinkChanged;
+        _loop.Start();
+    }
+
+    public IReadOnlyList<VirtualHostStatus> GetInterfaces() =>
+        _loop.Invoke(() => (IReadOnlyList<VirtualHostStatus>)_node.VirtualHosts.OrderBy(h => h.Name, StringComparer.Ordinal).Select(ToStatus).ToArray());
+
+    public VirtualHostStatus CreateInterface(VirtualHostConfig config) => _loop.Invoke(() =>
+    {
+        config.Validate();
+        if (_node.Find(config.Name) is not null)
+        {
+            throw new CarpException(CarpErrorCode.InterfaceExists, $"{config.Name} already exists.", "Choose another name, or change it with Set-CarpInterface.");
+        }
+
+        EnsurePort(config.CarpDev);
+        _wire.PrepareInterface(config);
+        try
+        {
+            var host = _node.AddVirtualHost(config);
+            Log(CarpLogLevel.Info, 1, $"{config.Name}: created vhid {config.Vhid} on {config.CarpDev} ({string.Join(' ', config.Addresses)})");
+            return ToStatus(host);
+        }
+        catch
+        {
+            _wire.ReleaseInterface(config);
+            ReleaseUnusedPorts();
+            throw;
+        }
+    });
+
+    public VirtualHostStatus SetInterface(string name, InterfaceChange change) => _loop.Invoke(() =>
+    {
+        var host = _node.Find(name) ?? throw new CarpException(CarpErrorCode.InterfaceNotFound,
+            $"There is no carp interface named '{name}'.", "List them with Get-CarpInterface.");
+        var old = host.Config;
+        var profile = change.Profile is null ? old.Profile : CompatibilityProfile.Find(change.Profile) ?? throw new CarpException(
+            CarpErrorCode.InvalidArgument, $"There is no compatibility profile '{change.Profile}'.",
+            "Use one of: " + string.Join(", ", CompatibilityProfile.All.Select(p => p.Name)) + ".");
+        var config = old with
+        {
+            Vhid = change.Vhid ?? old.Vhid,
+            AdvBase = change.AdvBase ?? old.AdvBase,
+            AdvSkew = change.AdvSkew ?? old.AdvSkew,
+            Key = change.Key ?? old.Key,
+            Addresses = change.Addresses ?? old.Addresses,
+            CarpDev = change.CarpDev ?? old.CarpDev,
+            MacMode = change.MacMode ?? old.MacMode,
+            Profile = profile,
+            Groups = change.Groups ?? old.Groups,
+        };
+        config.Validate();
+
+        var identityChanged = config.Vhid != old.Vhid || config.CarpDev != old.CarpDev || config.MacMode != old.MacMode;
+        if (identityChanged)
+        {
+            EnsurePort(config.CarpDev);
+            host = _node.UpdateVirtualHost(name, config);
+            _wire.ReleaseInterface(old);
+            _wire.PrepareInterface(config);
+            ReleaseUnusedPorts();
+        }
+        else if (config != old)
+        {
+            host = _node.UpdateVirtualHost(name, config);
+        }
+
+        if (change.DemoteAdjustment is { } delta && delta != 0)
+        {
+            _node.AdjustDemote(name, delta);
+        }
+
+        if (change.State is { } state)
+        {
+            _node.Force(name, state);
+        }
+
+        return ToStatus(host);
+    });
+
+    public void RemoveInterface(string name) => _loop.Invoke(() =>
+    {
+        var host = _node.Find(name) ?? throw new CarpException(CarpErrorCode.InterfaceNotFound,
+            $"There is no carp interface named '{name}'.", "List them with Get-CarpInterface.");
+        var config = host.Config;
+        _node.RemoveVirtualHost(name);
+        _wire.ReleaseInterface(config);
+        ReleaseUnusedPorts();
+        Log(CarpLogLevel.Info, 1, $"{name}: destroyed");
+    });
+
+    public CarpSysctls GetSysctls() => _loop.Invoke(() => _node.Sysctls);
+
+    public CarpSysctls SetSysctl(string name, long value) => _loop.Invoke(() => _node.SetSysctl(name, value));
+
+    public CarpStatisticsSnapshot GetStatistics() => _node.Statistics.Snapshot();
+
+    public void ResetStatistics() => _node.Statistics.Reset();
+
+    public IDisposable Subscribe(Action<CarpEvent> handler) => _events.Subscribe(handler);
+
+    // ---- ICarpOutput: the protocol's effects on the wire ---------------------------------------
+
+    bool ICarpOutput.SendAdvertisement(VirtualHost host, AddressFamily family, ReadOnlySpan<byte> carpHeader)
+    {
+        var port = _ports[host.Device.Name];
+        var v4 = family == AddressFamily.InterNetwork;
+        var source = v4 ? port.IPv4 : port.IPv6;
+        if (source is null)
+        {
+            return false;
+        }
+
+        var destination = v4 ? host.Config.Peer ?? CarpConstants.MulticastV4 : host.Config.Peer6 ?? CarpConstants.MulticastV6;
+        var mac = host.Config.MacMode == MacMode.Virtual ? CarpMac.Virtual(host.Vhid) : port.Mac;
+        try
+        {
+            var frame = CarpFrameBuilder.Advertisement(mac, source, destination, _node.Sysctls.TrafficClass, carpHeader);
+            return port.Send(frame);
+        }
+        catch (ArgumentException ex)
+        {
+            Log(CarpLogLevel.Warning, 1, $"{host.Name}: cannot build the advert to {destination}: {ex.Message}");
+            return false;
+        }
+    }
+
+    void ICarpOutput.SetAddresses(VirtualHost host, IReadOnlyList<CarpAddress> addresses, bool present)
+    {
+        try
+        {
+            _wire.SetAddresses(host.Config, addresses, present);
+        }
+        catch (CarpException ex)
+        {
+            Log(CarpLogLevel.Error, 0, $"{host.Name}: could not {(present ? "add" : "remove")} addresses: {ex.Message}");
+        }
+    }
+
+    void ICarpOutput.Announce(VirtualHost host)
+    {
+        var port = _ports[host.Device.Name];
+        var mac = host.Config.MacMode == MacMode.Virtual ? CarpMac.Virtual(host.Vhid) : port.Mac;
+        foreach (var address in host.Config.Addresses)
+        {
+            var frame = address.IsIPv6
+                ? CarpFrameBuilder.UnsolicitedNeighborAdvertisement(mac, address.Address, address.Address, router: false)
+                : CarpFrameBuilder.GratuitousArp(mac, address.Address);
+            port.Send(frame);
+        }
+    }
+
+    void ICarpOutput.StateChanged(VirtualHost host, CarpState oldState, CarpState newState, TransitionReason reason)
+    {
+        Log(oldState == CarpState.Init || newState == CarpState.Init ? CarpLogLevel.Warning : CarpLogLevel.Info, 1,
+            $"{host.Name}: {oldState} -> {newState} ({reason})");
+        _events.Publish(new CarpStateChangedEvent
+        {
+            Timestamp = _node.Time.GetUtcNow(),
+            Interface = host.Name,
+            Vhid = host.Vhid,
+            OldState = oldState,
+            NewState = newState,
+            Reason = reason,
+            Peer = reason is TransitionReason.MoreFrequentMaster or TransitionReason.Preempt or TransitionReason.RemoteDemoted or TransitionReason.MasterWillTimeOut
+                ? host.MasterSeen : null,
+        });
+    }
+
+    void ICarpOutput.DemotionChanged(VirtualHost host, byte oldAdvSkew, byte newAdvSkew, byte oldDemote, byte newDemote)
+    {
+        Log(CarpLogLevel.Info, 1, $"{host.Name}: advertised advskew {oldAdvSkew} -> {newAdvSkew}, demote {oldDemote} -> {newDemote}");
+        _events.Publish(new CarpDemotionChangedEvent
+        {
+            Timestamp = _node.Time.GetUtcNow(),
+            Interface = host.Name,
+            Vhid = host.Vhid,
+            OldAdvSkew = oldAdvSkew,
+            NewAdvSkew = newAdvSkew,
+            OldDemotion = oldDemote,
+            NewDemotion = newDemote,
+        });
+    }
+
+    void ICarpOutput.BadPacket(CarpStatistic counter, string carpDev, byte vhid, string detail)
+    {
+        Log(CarpLogLevel.Debug, 2, $"{carpDev}: dropped a packet for vhid {vhid}: {counter}: {detail}");
+        _events.Publish(new CarpBadPacketEvent
+        {
+            Timestamp = _node.Time.GetUtcNow(),
+            Interface = _node.VirtualHosts.FirstOrDefault(h => h.Device.Name == carpDev && h.Vhid == vhid)?.Name ?? carpDev,
+            Vhid = vhid,
+            Counter = counter,
+            Detail = detail,
+        });
+    }
+
+    // ---- Plumbing -----------------------------------------------------------------------------
+
+    private void EnsurePort(string carpDev)
+    {
+        if (_ports.ContainsKey(carpDev))
+        {
+            return;
+        }
+
+        CarpDevice? device = null;
+        var port = _wire.OpenPort(carpDev, frame => _loop.PostFrame(f => _node.Receive(device!, f), frame));
+        _ports.Add(carpDev, port);
+        device = _node.AddDevice(carpDev, port.LinkUp, port.IPv4);
+    }
+
+    private void ReleaseUnusedPorts()
+    {
+        foreach (var (name, port) in _ports.ToArray())
+        {
+            if (_node.FindDevice(name) is { Count: 0 })
+            {
+                _ports.Remove(name);
+                port.Dispose();
+            }
+        }
+    }
+
+    private void OnLinkChanged(string carpDev, bool up)
+    {
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            _loop.Invoke(() =>
+            {
+                if (_ports.ContainsKey(carpDev))
+                {
+                    Log(CarpLogLevel.Warning, 1, $"{carpDev}: link {(up ? "up" : "down")}");
+                    _node.SetLinkState(carpDev, up);
+                }
+            });
+        }
+    }
+
+    private VirtualHostStatus ToStatus(VirtualHost host) => new()
+    {
+        Name = host.Name,
+        Vhid = host.Vhid,
+        CarpDev = host.Config.CarpDev,
+        State = host.State,
+        Addresses = host.Config.Addresses,
+        AdvBase = host.Config.AdvBase,
+        AdvSkew = host.Config.AdvSkew,
+        EffectiveAdvSkew = host.AdvertisedSkew,
+        Demotion = host.Demote,
+        MacMode = host.Config.MacMode,
+        Profile = host.Config.Profile.Name,
+        HasPass = !host.Config.Key.IsEmpty,
+        MasterSeen = host.MasterSeen,
+        LastTransition = host.LastTransition,
+        LastTransitionReason = host.LastTransitionReason,
+        Transitions = host.Transitions,
+        Groups = host.Config.Groups,
+    };
+
+    private void Log(CarpLogLevel level, int threshold, string message)
+    {
+        if (_log is not null && _node.Sysctls.Log >= threshold)
+        {
+            _log(level, message);
+        }
+    }
+
+    /// <summary>Stops the engine: every MASTER bows out and every virtual address and carp link is removed.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _wire.LinkChanged -= OnLinkChanged;
+        try
+        {
+            _loop.Invoke(() =>
+            {
+                foreach (var host in _node.VirtualHosts.ToArray())
+                {
+                    var config = host.Config;
+                    _node.RemoveVirtualHost(host.Name);
+                    _wire.ReleaseInterface(config);
+                }
+
+                ReleaseUnusedPorts();
+            });
+        }
+        finally
+        {
+            _loop.Dispose();
+            _events.Dispose();
+            _wire.Dispose();
+        }
+    }
+}

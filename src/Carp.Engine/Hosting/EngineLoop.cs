@@ -1,0 +1,166 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Carp.Engine.Hosting;
+
+/// <summary>
+/// The one thread that runs a <see cref="Core.CarpNode"/>: it takes captured frames and commands from
+/// a queue and fires timers on time. It sleeps until shortly before the next deadline and spins the
+/// last stretch, because a timed wait alone wakes up to a scheduler tick late and CARP takeover
+/// latency is measured from that deadline (the thread pool and coarse timers are what make ucarp late).
+/// </summary>
+internal sealed class EngineLoop : IDisposable
+{
+    private static readonly long SpinWindow = Stopwatch.Frequency / 1000 * 2;
+
+    private readonly ConcurrentQueue<WorkItem> _work = new();
+    private readonly SemaphoreSlim _signal = new(0);
+    private readonly Thread _thread;
+    private readonly TimeProvider _time;
+    private readonly Func<long?> _nextDeadline;
+    private readonly Action _runTimers;
+    private readonly Action<CarpLogLevel, string>? _log;
+    private volatile bool _stopping;
+
+    public EngineLoop(TimeProvider time, Func<long?> nextDeadline, Action runTimers, Action<CarpLogLevel, string>? log)
+    {
+        _time = time;
+        _nextDeadline = nextDeadline;
+        _runTimers = runTimers;
+        _log = log;
+        _thread = new Thread(Run) { IsBackground = true, Name = "carp-engine", Priority = ThreadPriority.AboveNormal };
+    }
+
+    public void Start() => _thread.Start();
+
+    public bool IsLoopThread => Environment.CurrentManagedThreadId == _thread.ManagedThreadId;
+
+    /// <summary>Copies a captured frame into the queue; called on capture threads.</summary>
+    public void PostFrame(Action<ReadOnlySpan<byte>> handler, ReadOnlySpan<byte> frame)
+    {
+        if (_stopping)
+        {
+            return;
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(frame.Length);
+        frame.CopyTo(buffer);
+        _work.Enqueue(new WorkItem(null, handler, buffer, frame.Length));
+        _signal.Release();
+    }
+
+    /// <summary>Runs <paramref name="command"/> on the loop thread and returns its result or rethrows its exception.</summary>
+    public T Invoke<T>(Func<T> command)
+    {
+        if (IsLoopThread || !_thread.IsAlive)
+        {
+            return command();
+        }
+
+        var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _work.Enqueue(new WorkItem(() =>
+        {
+            try
+            {
+                completion.SetResult(command());
+            }
+            catch (Exception ex)
+            {
+                completion.SetException(ex);
+            }
+        }, null, null, 0));
+        _signal.Release();
+        return completion.Task.GetAwaiter().GetResult();
+    }
+
+    public void Invoke(Action command) => Invoke(() =>
+    {
+        command();
+        return true;
+    });
+
+    private void Run()
+    {
+        while (!_stopping)
+        {
+            try
+            {
+                Drain();
+                _runTimers();
+                WaitForWorkOrDeadline();
+            }
+            catch (Exception ex)
+            {
+                // The protocol must keep running: one failing step is logged, never fatal.
+                _log?.Invoke(CarpLogLevel.Error, $"engine step failed: {ex.GetType().Name}: {ex.Message}");
+            }
+        }
+
+        Drain();
+    }
+
+    private void Drain()
+    {
+        while (_work.TryDequeue(out var item))
+        {
+            if (item.Command is not null)
+            {
+                item.Command();
+                continue;
+            }
+
+            try
+            {
+                item.FrameHandler!(item.Frame.AsSpan(0, item.Length));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(item.Frame!);
+            }
+        }
+    }
+
+    private void WaitForWorkOrDeadline()
+    {
+        var deadline = _nextDeadline();
+        if (deadline is null)
+        {
+            _signal.Wait(1000);
+            return;
+        }
+
+        var remaining = deadline.Value - _time.GetTimestamp();
+        var remainingTicks = remaining * Stopwatch.Frequency / _time.TimestampFrequency;
+        if (remainingTicks > SpinWindow)
+        {
+            var sleepMs = (int)Math.Min(int.MaxValue, (remainingTicks - SpinWindow) * 1000 / Stopwatch.Frequency);
+            _signal.Wait(Math.Max(1, sleepMs));
+            return;
+        }
+
+        while (_work.IsEmpty && _time.GetTimestamp() < deadline.Value && !_stopping)
+        {
+            Thread.Yield();
+        }
+
+        // Consume the signal of work that arrived while spinning; the queue itself is drained next.
+        while (_signal.CurrentCount > 0 && _signal.Wait(0))
+        {
+        }
+    }
+
+    public void Dispose()
+    {
+        _stopping = true;
+        _signal.Release();
+        if (_thread.IsAlive && !IsLoopThread)
+        {
+            _thread.Join(TimeSpan.FromSeconds(5));
+        }
+
+        _signal.Dispose();
+    }
+
+    private readonly record struct WorkItem(Action? Command, Action<ReadOnlySpan<byte>>? FrameHandler, byte[]? Frame, int Length);
+}

@@ -1,0 +1,26 @@
+using Carp.Engine.Core;
+
+namespace Carp.Engine.Hosting;
+
+/// <summary>
+/// Where a <see cref="CarpService"/> meets the network: the real Linux wire (pcap + netlink) or an
+/// in-memory hub. Called only from the engine's loop thread, except <see cref="LinkChanged"/> and
+/// frame callbacks, which may arrive on any thread.
+/// </summary>
+public interface ICarpWire : IDisposable
+{
+    /// <summary>Opens a carpdev for capture and injection; throws <see cref="CarpException"/> (UnknownCarpDev, NotPermitted, LibpcapMissing).</summary>
+    IWirePort OpenPort(string carpDev, Action<ReadOnlySpan<byte>> onFrame);
+
+    /// <summary>Creates what a virtual host needs before it runs (the macvlan carpN with the virtual MAC in Virtual mode).</summary>
+    void PrepareInterface(VirtualHostConfig config);
+
+    /// <summary>Removes what <see cref="PrepareInterface"/> created, and any of its addresses.</summary>
+    void ReleaseInterface(VirtualHostConfig config);
+
+    /// <summary>Adds or removes virtual addresses (on carpN in Virtual mode, on the carpdev in Real mode).</summary>
+    void SetAddresses(VirtualHostConfig config, IReadOnlyList<CarpAddress> addresses, bool present);
+
+    /// <summary>Raised with (carpdev, isUp) when a carpdev's link changes.</summary>
+    event Action<string, bool>? LinkChanged;
+}

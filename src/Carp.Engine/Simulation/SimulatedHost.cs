@@ -1,0 +1,143 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using Carp.Engine.Core;
+using Carp.Engine.Protocol;
+
+namespace Carp.Engine.Simulation;
+
+/// <summary>
+/// A CARP host on the simulated LAN: a real <see cref="CarpNode"/> whose outputs become frames on
+/// simulated links, built and parsed by the same codec the wire uses.
+/// </summary>
+public sealed class SimulatedHost : ICarpOutput
+{
+    private readonly SimulatedLan _lan;
+    private readonly Dictionary<string, SimulatedPort> _ports = new(StringComparer.Ordinal);
+    private readonly HashSet<IPAddress> _present = [];
+
+    internal SimulatedHost(SimulatedLan lan, string name, int index, CarpSysctls? sysctls)
+    {
+        _lan = lan;
+        Name = name;
+        Index = index;
+        Node = new CarpNode(this, lan.Clock, sysctls, new Random(lan.Seed * 7919 + index));
+    }
+
+    public string Name { get; }
+
+    internal int Index { get; }
+
+    public CarpNode Node { get; }
+
+    /// <summary>A crashed host neither sends nor receives nor runs timers (SIGKILL: no bow-out, addresses stay configured).</summary>
+    public bool Crashed { get; private set; }
+
+    /// <summary>The virtual addresses this host currently holds.</summary>
+    public IReadOnlyCollection<IPAddress> PresentAddresses => _present;
+
+    public long Announcements { get; private set; }
+
+    public SimulatedPort Connect(SimulatedLink link, string deviceName, string? ipv4 = null, string? ipv6 = null)
+    {
+        var v4 = ipv4 is null ? null : IPAddress.Parse(ipv4);
+        var device = Node.AddDevice(deviceName, linkUp: true, v4);
+        var mac = new PhysicalAddress([0x02, 0x00, 0x00, 0x00, (byte)Index, (byte)_ports.Count]);
+        var port = new SimulatedPort(this, link, device, mac, v4, ipv6 is null ? null : IPAddress.Parse(ipv6));
+        _ports.Add(deviceName, port);
+        link.Attach(port);
+        return port;
+    }
+
+    public VirtualHost Add(VirtualHostConfig config) => Node.AddVirtualHost(config);
+
+    public VirtualHost this[string name] => Node.Find(name) ?? throw new KeyNotFoundException(name);
+
+    public void Crash() => Crashed = true;
+
+    /// <summary>Comes back after a crash with a fresh engine state, as a restarted daemon would.</summary>
+    public void Restart(IEnumerable<VirtualHostConfig> configs)
+    {
+        foreach (var host in Node.VirtualHosts.ToArray())
+        {
+            Node.RemoveVirtualHost(host.Name);
+        }
+
+        _present.Clear();
+        Crashed = false;
+        foreach (var config in configs)
+        {
+            Node.AddVirtualHost(config);
+        }
+    }
+
+    public void SetLinkState(string deviceName, bool up) => Node.SetLinkState(deviceName, up);
+
+    internal void Receive(SimulatedPort port, byte[] frame)
+    {
+        if (!Crashed)
+        {
+            Node.Receive(port.Device, frame);
+        }
+    }
+
+    internal void RunTimers()
+    {
+        if (!Crashed)
+        {
+            Node.RunDueTimers();
+        }
+    }
+
+    internal long? NextDeadline => Crashed ? null : Node.NextDeadline;
+
+    bool ICarpOutput.SendAdvertisement(VirtualHost host, AddressFamily family, ReadOnlySpan<byte> carpHeader)
+    {
+        var port = _ports[host.Device.Name];
+        var source = family == AddressFamily.InterNetwork ? port.IPv4 : port.IPv6;
+        if (source is null || Crashed)
+        {
+            return false;
+        }
+
+        var destination = family == AddressFamily.InterNetwork ? host.Config.Peer ?? CarpConstants.MulticastV4 : host.Config.Peer6 ?? CarpConstants.MulticastV6;
+        var mac = host.Config.MacMode == MacMode.Virtual ? CarpMac.Virtual(host.Vhid) : port.Mac;
+        var frame = CarpFrameBuilder.Advertisement(mac, source, destination, Node.Sysctls.TrafficClass, carpHeader, PhysicalAddress.Parse("FF-FF-FF-FF-FF-FF"));
+        _lan.RecordAdvert(this, host, family, carpHeader);
+        port.Link.Transmit(port, frame);
+        return true;
+    }
+
+    void ICarpOutput.SetAddresses(VirtualHost host, IReadOnlyList<CarpAddress> addresses, bool present)
+    {
+        foreach (var address in addresses)
+        {
+            if (present)
+            {
+                _present.Add(address.Address);
+            }
+            else
+            {
+                _present.Remove(address.Address);
+            }
+        }
+    }
+
+    void ICarpOutput.Announce(VirtualHost host)
+    {
+        Announcements++;
+        _lan.Record(new SimulationEvent(_lan.Clock.Elapsed, Name, host.Name, host.Vhid, SimulationEventKind.Announce, host.State, host.State, null, null));
+    }
+
+    void ICarpOutput.StateChanged(VirtualHost host, CarpState oldState, CarpState newState, TransitionReason reason) =>
+        _lan.Record(new SimulationEvent(_lan.Clock.Elapsed, Name, host.Name, host.Vhid, SimulationEventKind.StateChanged, oldState, newState, reason, null));
+
+    void ICarpOutput.DemotionChanged(VirtualHost host, byte oldAdvSkew, byte newAdvSkew, byte oldDemote, byte newDemote) =>
+        _lan.Record(new SimulationEvent(_lan.Clock.Elapsed, Name, host.Name, host.Vhid, SimulationEventKind.DemotionChanged, host.State, host.State, null,
+            $"advskew {oldAdvSkew} -> {newAdvSkew}, demote {oldDemote} -> {newDemote}"));
+
+    void ICarpOutput.BadPacket(CarpStatistic counter, string carpDev, byte vhid, string detail) =>
+        _lan.Record(new SimulationEvent(_lan.Clock.Elapsed, Name, carpDev, vhid, SimulationEventKind.BadPacket, CarpState.Init, CarpState.Init, null, $"{counter}: {detail}"));
+
+    public override string ToString() => Name;
+}

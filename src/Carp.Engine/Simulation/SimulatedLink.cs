@@ -1,0 +1,78 @@
+namespace Carp.Engine.Simulation;
+
+/// <summary>
+/// A broadcast segment (a switch) between simulated hosts, with loss, delay and partitions.
+/// Every random decision comes from the LAN's seeded generator, so a run is reproducible.
+/// </summary>
+public sealed class SimulatedLink
+{
+    private readonly SimulatedLan _lan;
+    private readonly List<SimulatedPort> _ports = [];
+    private Dictionary<SimulatedHost, int>? _partition;
+
+    internal SimulatedLink(SimulatedLan lan, string name)
+    {
+        _lan = lan;
+        Name = name;
+    }
+
+    public string Name { get; }
+
+    /// <summary>Probability (0..1) that a frame does not reach a given receiver.</summary>
+    public double Loss { get; set; }
+
+    /// <summary>One-way delivery delay.</summary>
+    public TimeSpan Delay { get; set; }
+
+    /// <summary>Extra random delay, uniformly 0..Jitter.</summary>
+    public TimeSpan Jitter { get; set; }
+
+    public long FramesSent { get; private set; }
+
+    public long FramesLost { get; private set; }
+
+    public IReadOnlyList<SimulatedPort> Ports => _ports;
+
+    /// <summary>Hosts in different groups stop hearing each other; hosts not listed hear nobody.</summary>
+    public void Partition(params SimulatedHost[][] groups)
+    {
+        _partition = [];
+        for (var i = 0; i < groups.Length; i++)
+        {
+            foreach (var host in groups[i])
+            {
+                _partition[host] = i;
+            }
+        }
+    }
+
+    public void Heal() => _partition = null;
+
+    internal void Attach(SimulatedPort port) => _ports.Add(port);
+
+    internal void Transmit(SimulatedPort from, byte[] frame)
+    {
+        FramesSent++;
+        _lan.Capture(this, from.Host, frame);
+        foreach (var to in _ports)
+        {
+            if (ReferenceEquals(to, from) || !CanHear(from.Host, to.Host))
+            {
+                continue;
+            }
+
+            if (Loss > 0 && _lan.Random.NextDouble() < Loss)
+            {
+                FramesLost++;
+                continue;
+            }
+
+            var delay = Delay + (Jitter > TimeSpan.Zero ? TimeSpan.FromTicks((long)(_lan.Random.NextDouble() * Jitter.Ticks)) : TimeSpan.Zero);
+            _lan.Deliver(to, frame, delay);
+        }
+    }
+
+    private bool CanHear(SimulatedHost a, SimulatedHost b) =>
+        _partition is null ||
+        (_partition.TryGetValue(a, out var ga) && _partition.TryGetValue(b, out var gb) && ga == gb);
+}
