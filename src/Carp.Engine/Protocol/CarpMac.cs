@@ -6,8 +6,8 @@ namespace Carp.Engine.Protocol;
 public static class CarpMac
 {
     /// <summary>00:00:5e:00:01:vhid, the kernels' virtual MAC.</summary>
-    public static PhysicalAddress Virtual(byte vhid) => throw new NotImplementedException();
+    public static PhysicalAddress Virtual(byte vhid) => new([0x00, 0x00, 0x5E, 0x00, 0x01, vhid]);
 
     /// <summary>00:00:5e:00:00:vhid, the source MAC of ucarp's adverts.</summary>
-    public static PhysicalAddress Ucarp(byte vhid) => throw new NotImplementedException();
+    public static PhysicalAddress Ucarp(byte vhid) => new([0x00, 0x00, 0x5E, 0x00, 0x00, vhid]);
 }
