@@ -14,5 +14,6 @@ public static class CarpServices
     /// An engine on a fresh in-memory LAN whose only carpdevs are <paramref name="carpDevs"/> (default "sim0"), driven by
     /// real time. Needs no privilege and sends nothing on any network: for trying CARP out and for tests.
     /// </summary>
-    public static ICarpService CreateSimulated(params string[] carpDevs) => throw new NotImplementedException();
+    public static ICarpService CreateSimulated(params string[] carpDevs) =>
+        new CarpService(new InMemoryWire(carpDevs.Length == 0 ? ["sim0"] : carpDevs));
 }
