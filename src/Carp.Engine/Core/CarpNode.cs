@@ -7,7 +7,7 @@ using Carp.Engine.Protocol;
 namespace Carp.Engine.Core;
 
 /// <summary>
-/// All virtual hosts of one host: receive validation in the kernels' order (spec §7.1), statistics,
+/// All virtual hosts of one host: receive validation in FreeBSD's order (spec §7.1), statistics,
 /// sysctls, demotion, link state and the timer queue. Pure and single-threaded: the simulator or
 /// the engine loop calls it; effects leave through <see cref="ICarpOutput"/>, time comes from
 /// <see cref="TimeProvider"/>.
@@ -245,27 +245,20 @@ public sealed class CarpNode : IDisposable
 
         var isV6 = carp.Family == AddressFamily.InterNetworkV6;
         Statistics.Increment(isV6 ? CarpStatistic.IPackets6 : CarpStatistic.IPackets);
+        if (!Sysctls.Allow)
+        {
+            return;
+        }
+
         if (status == CarpFrameStatus.Truncated)
         {
             Drop(CarpStatistic.HdrOps, device, 0, "IP header cut short");
             return;
         }
 
-        if (!Sysctls.Allow)
-        {
-            return;
-        }
-
         if (device.Count == 0)
         {
             Drop(CarpStatistic.BadIf, device, 0, "packet on an interface without CARP");
-            return;
-        }
-
-        // TTL 255 proves the sender is on-link; unicast-peer adverts may be routed (FreeBSD, spec §9.1).
-        if (carp.Ttl != CarpConstants.Ttl && carp.IsMulticastDestination)
-        {
-            Drop(CarpStatistic.BadTtl, device, 0, $"TTL {carp.Ttl}, expected 255");
             return;
         }
 
@@ -292,6 +285,13 @@ public sealed class CarpNode : IDisposable
         if (advert.Version != CarpConstants.Version)
         {
             Drop(CarpStatistic.BadVer, device, advert.Vhid, $"version {advert.Version}");
+            return;
+        }
+
+        // TTL 255 proves the sender is on-link; adverts to a configured unicast peer may be routed (FreeBSD, spec §7.1, §9.1).
+        if (carp.Ttl != CarpConstants.Ttl && !host.UsesUnicastPeer(carp.Family))
+        {
+            Drop(CarpStatistic.BadTtl, device, advert.Vhid, $"TTL {carp.Ttl}, expected 255");
             return;
         }
 

@@ -27,6 +27,7 @@ public sealed class VirtualHost : IDisposable
     // Adopt-and-increment counter (spec §3): random per advert until a valid advert is heard.
     private bool _initCounter = true;
     private ulong _counter;
+    private ulong _lastSentCounter;
     private bool _sentAny;
 
     // "Delayed ARP": a second announcement after two more adverts (spec §5).
@@ -312,7 +313,10 @@ public sealed class VirtualHost : IDisposable
     internal bool VerifyHmac(ulong counter, ReadOnlySpan<byte> hmac) => _hmac.Verify(counter, hmac);
 
     /// <summary>Our own advert looped back: the counter equals the one we last sent (spec §3).</summary>
-    internal bool IsOwnEcho(ulong counter) => _sentAny && counter == _counter;
+    internal bool IsOwnEcho(ulong counter) => _sentAny && counter == _lastSentCounter;
+
+    internal bool UsesUnicastPeer(AddressFamily family) =>
+        (family == AddressFamily.InterNetworkV6 ? Config.Peer6 : Config.Peer) is not null;
 
     // ---- Transitions --------------------------------------------------------------------------
 
@@ -409,6 +413,7 @@ public sealed class VirtualHost : IDisposable
     private void SendAdvertisements(byte advBase, byte advSkew)
     {
         _counter = _initCounter ? _node.NextRandomCounter() : unchecked(_counter + 1);
+        _lastSentCounter = _counter;
         _sentAny = true;
         _hmac.Compute(_counter, _hmacBuffer);
         CarpHeaderCodec.Write(_header, Config.Vhid, advSkew, Demote, advBase, _counter, _hmacBuffer);

@@ -8,7 +8,21 @@ public static class CarpServices
     /// with <see cref="CarpErrorCode.NotPermitted"/> when not root / no CAP_NET_RAW+CAP_NET_ADMIN, and
     /// <see cref="CarpErrorCode.LibpcapMissing"/> when libpcap0.8 is not installed.
     /// </summary>
-    public static ICarpService CreateLocal(CarpServiceOptions? options = null) => throw new NotImplementedException();
+    public static ICarpService CreateLocal(CarpServiceOptions? options = null)
+    {
+        if (!LinuxCapabilities.CanRunCarp())
+        {
+            throw new CarpException(CarpErrorCode.NotPermitted, "CARP needs CAP_NET_RAW and CAP_NET_ADMIN to capture, send and move addresses.",
+                "Run as root (sudo pwsh), or grant the capabilities, or use carpd: Connect-CarpService.");
+        }
+
+        if (!Linux.PacketDevice.IsLibpcapAvailable)
+        {
+            throw new CarpException(CarpErrorCode.LibpcapMissing, "libpcap is not installed.", "Install it: apt-get install libpcap0.8");
+        }
+
+        return new CarpService(new LinuxWire(options?.Log), options);
+    }
 
     /// <summary>
     /// An engine on a fresh in-memory LAN whose only carpdevs are <paramref name="carpDevs"/> (default "sim0"), driven by

@@ -69,6 +69,7 @@ public static class CarpFrameReader
 
         if (ip.Length < headerLength)
         {
+            carpFrame = Truncated(AddressFamily.InterNetwork);
             return CarpFrameStatus.Truncated;
         }
 
@@ -108,7 +109,13 @@ public static class CarpFrameReader
 
         if (ip.Length < IPv6HeaderLength)
         {
-            return nextHeader == CarpConstants.IpProtocol ? CarpFrameStatus.Truncated : CarpFrameStatus.NotCarp;
+            if (nextHeader != CarpConstants.IpProtocol)
+            {
+                return CarpFrameStatus.NotCarp;
+            }
+
+            carpFrame = Truncated(AddressFamily.InterNetworkV6);
+            return CarpFrameStatus.Truncated;
         }
 
         int declaredPayload = BinaryPrimitives.ReadUInt16BigEndian(ip[4..]);
@@ -123,6 +130,7 @@ public static class CarpFrameReader
             headersLength += (ip[IPv6HeaderLength + 1] + 1) * 8;
             if (ip.Length < headersLength)
             {
+                carpFrame = Truncated(AddressFamily.InterNetworkV6);
                 return CarpFrameStatus.Truncated;
             }
 
@@ -140,4 +148,7 @@ public static class CarpFrameReader
             PayloadLength: payloadLength);
         return CarpFrameStatus.Carp;
     }
+
+    /// <summary>A cut-short header still tells its family, so the right ipackets counter moves.</summary>
+    private static CarpFrame Truncated(AddressFamily family) => new(family, 0, 0, 0, false, 0, 0);
 }

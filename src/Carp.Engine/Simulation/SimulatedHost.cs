@@ -15,20 +15,23 @@ public sealed class SimulatedHost : ICarpOutput
     private readonly SimulatedLan _lan;
     private readonly Dictionary<string, SimulatedPort> _ports = new(StringComparer.Ordinal);
     private readonly HashSet<IPAddress> _present = [];
+    private readonly CarpSysctls? _sysctls;
+    private int _incarnation;
 
     internal SimulatedHost(SimulatedLan lan, string name, int index, CarpSysctls? sysctls)
     {
         _lan = lan;
         Name = name;
         Index = index;
-        Node = new CarpNode(this, lan.Clock, sysctls, new Random(lan.Seed * 7919 + index));
+        _sysctls = sysctls;
+        Node = NewNode();
     }
 
     public string Name { get; }
 
     internal int Index { get; }
 
-    public CarpNode Node { get; }
+    public CarpNode Node { get; private set; }
 
     /// <summary>A crashed host neither sends nor receives nor runs timers (SIGKILL: no bow-out, addresses stay configured).</summary>
     public bool Crashed { get; private set; }
@@ -55,21 +58,27 @@ public sealed class SimulatedHost : ICarpOutput
 
     public void Crash() => Crashed = true;
 
-    /// <summary>Comes back after a crash with a fresh engine state, as a restarted daemon would.</summary>
+    /// <summary>
+    /// Comes back after a crash as a restarted daemon does: a fresh engine that first removes the
+    /// addresses the dead one left behind, then runs <paramref name="configs"/> from INIT.
+    /// </summary>
     public void Restart(IEnumerable<VirtualHostConfig> configs)
     {
-        foreach (var host in Node.VirtualHosts.ToArray())
-        {
-            Node.RemoveVirtualHost(host.Name);
-        }
-
         _present.Clear();
         Crashed = false;
+        Node = NewNode();
+        foreach (var port in _ports.Values)
+        {
+            port.Device = Node.AddDevice(port.Device.Name, port.Device.LinkUp, port.IPv4);
+        }
+
         foreach (var config in configs)
         {
             Node.AddVirtualHost(config);
         }
     }
+
+    private CarpNode NewNode() => new(this, _lan.Clock, _sysctls, new Random((_lan.Seed * 7919) + (Index * 31) + _incarnation++));
 
     public void SetLinkState(string deviceName, bool up) => Node.SetLinkState(deviceName, up);
 

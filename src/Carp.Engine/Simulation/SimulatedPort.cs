@@ -21,7 +21,7 @@ public sealed class SimulatedPort
 
     public SimulatedLink Link { get; }
 
-    public CarpDevice Device { get; }
+    public CarpDevice Device { get; internal set; }
 
     public PhysicalAddress Mac { get; }
 

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# CarpPS build entry point. Run as root on Debian with the .NET SDK:
+#   ./build.sh lab    the failover lab (namespaces, carpd, a real failover with a timeline)
+#   ./build.sh test   every test suite (engine, network namespaces, PowerShell module)
+#   ./build.sh build | layout | package | bench | sim
+# Both lab and test install what they need first (eng/install-deps.sh, NuGet restore).
+set -euo pipefail
+cd "$(dirname "$0")"
+root=$(pwd)
+task=${1:-build}
+shift || true
+config=${CONFIGURATION:-Release}
+artifacts=${CARP_ARTIFACTS:-$root/artifacts}
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+build() {
+  dotnet build CarpPS.slnx -c "$config" --artifacts-path "$artifacts" -nologo -clp:ErrorsOnly -v:q
+}
+
+bin() { echo "$artifacts/bin/$1/${config,,}/$1"; }
+
+# Runs one xunit.v3 test executable, keeping its output; prints a one-line summary.
+run_suite() {
+  local name=$1; shift
+  local log="$artifacts/test-logs/$name.log"
+  local exe; exe=$(bin "$name")
+  set +e
+  "$exe" -noColor "$@" >"$log" 2>&1
+  local rc=$?
+  set -e
+  local summary; summary=$(grep -E "^\s*$name\s+Total:" "$log" | tail -1 | sed 's/^ *//')
+  echo "$name: ${summary:-no summary} (exit $rc)"
+  return $rc
+}
+
+case "$task" in
+  build)
+    build ;;
+  layout)
+    build
+    CONFIGURATION=$config CARP_ARTIFACTS=$artifacts eng/layout.sh ;;
+  package)
+    build
+    CONFIGURATION=$config CARP_ARTIFACTS=$artifacts eng/layout.sh
+    CONFIGURATION=$config CARP_ARTIFACTS=$artifacts eng/package.sh ;;
+  sim)
+    build
+    "$(bin Carp.Lab)" --simulate "$@" ;;
+  lab)
+    eng/install-deps.sh
+    build
+    exec "$(bin Carp.Lab)" "$@" ;;
+  bench)
+    dotnet run -c Release --project bench/Carp.Benchmarks --artifacts-path "$artifacts/bench" -- "$@" ;;
+  test)
+    eng/install-deps.sh
+    build
+    CONFIGURATION=$config CARP_ARTIFACTS=$artifacts eng/layout.sh >/dev/null
+    mkdir -p "$artifacts/test-logs"
+    # Independent suites run side by side; each one's log is kept under artifacts/test-logs.
+    pids=(); names=(Carp.Engine.Tests Carp.Network.Tests CarpPS.Tests)
+    for n in "${names[@]}"; do run_suite "$n" & pids+=($!); done
+    failed=0
+    for p in "${pids[@]}"; do wait "$p" || failed=1; done
+    passed=0; fails=0; skipped=0
+    for n in "${names[@]}"; do
+      line=$(grep -E "^\s*$n\s+Total:" "$artifacts/test-logs/$n.log" | tail -1 || true)
+      if [ -z "$line" ]; then echo "---- $n produced no summary:"; tail -40 "$artifacts/test-logs/$n.log"; failed=1; continue; fi
+      t=$(sed -E 's/.*Total: ([0-9]+).*/\1/' <<<"$line"); e=$(sed -E 's/.*Errors: ([0-9]+).*/\1/' <<<"$line")
+      f=$(sed -E 's/.*Failed: ([0-9]+).*/\1/' <<<"$line"); s=$(sed -E 's/.*Skipped: ([0-9]+).*/\1/' <<<"$line")
+      passed=$((passed + t - f - s)); fails=$((fails + f + e)); skipped=$((skipped + s))
+      if [ "$f" != 0 ] || [ "$e" != 0 ]; then echo "---- failures in $n:"; grep -E "\[FAIL\]|Assert|Exception|at .*\.cs" "$artifacts/test-logs/$n.log" | head -60; fi
+      if [ "${CI:-}" = "true" ] && [ "$s" != 0 ]; then echo "---- $n skipped $s tests under CI=true:"; grep -E "\[SKIP\]" -A2 "$artifacts/test-logs/$n.log" | head -20; failed=1; fi
+    done
+    echo "$passed passed, $fails failed, $skipped skipped"
+    [ $failed = 0 ] && [ $fails = 0 ] ;;
+  *)
+    echo "usage: ./build.sh lab|test|build|layout|package|sim|bench" >&2; exit 2 ;;
+esac

@@ -1,0 +1,50 @@
+using System.Globalization;
+
+namespace Carp.Lab;
+
+/// <summary>Command line of the lab: <c>carp-lab [--simulate] [--peer ours|ucarp] [--advbase N] [--advskew N] [--ipv6] [--runs N]</c>.</summary>
+internal sealed record LabOptions
+{
+    public bool Simulate { get; init; }
+
+    /// <summary>Implementation of node 2 (the backup): "ours" (carpd) or "ucarp".</summary>
+    public string Peer { get; init; } = "ours";
+
+    public byte AdvBase { get; init; } = 1;
+
+    /// <summary>advskew of node 1 (node 2 always has 128, as in the seed).</summary>
+    public byte AdvSkew { get; init; }
+
+    public bool IPv6 { get; init; }
+
+    /// <summary>Repeat the kill/takeover measurement this many times and report median and p99.</summary>
+    public int Runs { get; init; } = 1;
+
+    public bool KeepGoing { get; init; }
+
+    public static LabOptions Parse(string[] args)
+    {
+        var options = new LabOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            options = args[i] switch
+            {
+                "--simulate" => options with { Simulate = true },
+                "--peer" => options with { Peer = Next() is "ours" or "ucarp" ? args[i] : throw new ArgumentException("--peer is ours or ucarp") },
+                "--advbase" => options with { AdvBase = byte.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--advskew" => options with { AdvSkew = byte.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--ipv6" => options with { IPv6 = true },
+                "--runs" => options with { Runs = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                _ => throw new ArgumentException($"unknown option {args[i]}; use --simulate, --peer ours|ucarp, --advbase N, --advskew N, --ipv6, --runs N"),
+            };
+        }
+
+        if (options.AdvBase == 0 || options.AdvSkew >= 128)
+        {
+            throw new ArgumentException("--advbase must be 1..255 and --advskew below node 2's 128");
+        }
+
+        return options;
+    }
+}
