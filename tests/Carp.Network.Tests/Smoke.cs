@@ -1,1 +1,0 @@
-namespace Carp.Network.Tests; public class Smoke { [Fact] public void Builds() => Assert.NotNull(typeof(Carp.Engine.Core.CarpState)); }
