@@ -10,7 +10,7 @@ public sealed class LinkStateMonitorTests
     [Fact]
     public async Task Sees_carrier_loss_when_the_veth_peer_goes_down_and_back_up()
     {
-        using var net = TestNetwork.Create(1);
+        using var net = NetworkPrerequisites.Network(1);
         TestNode node = net.Nodes[0];
         var events = Channel.CreateUnbounded<LinkStateChangedEventArgs>();
         using LinkStateMonitor monitor = NetworkNamespace.Run(node.Namespace, () => new LinkStateMonitor());
@@ -33,7 +33,7 @@ public sealed class LinkStateMonitorTests
     [Fact]
     public async Task Reports_administrative_down_new_links_and_removal()
     {
-        using var net = TestNetwork.Create(1);
+        using var net = NetworkPrerequisites.Network(1);
         TestNode node = net.Nodes[0];
         var events = Channel.CreateUnbounded<LinkStateChangedEventArgs>();
         using LinkStateMonitor monitor = NetworkNamespace.Run(node.Namespace, () => new LinkStateMonitor());
@@ -64,7 +64,7 @@ public sealed class LinkStateMonitorTests
     [Fact]
     public async Task Initial_state_can_be_raised_and_Dispose_stops_promptly()
     {
-        using var net = TestNetwork.Create(1);
+        using var net = NetworkPrerequisites.Network(1);
         TestNode node = net.Nodes[0];
         var seen = new TaskCompletionSource<LinkStateChangedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
         var monitor = NetworkNamespace.Run(node.Namespace, () => new LinkStateMonitor(raiseInitialState: true));

@@ -11,7 +11,7 @@ public sealed class NetlinkRouteSocketTests
     [Fact]
     public void Add_list_remove_IPv4_and_IPv6_inside_a_namespace()
     {
-        using var net = TestNetwork.Create(1);
+        using var net = NetworkPrerequisites.Network(1);
         TestNode node = net.Nodes[0];
         var v4 = IPAddress.Parse("198.51.100.7");
         var v6 = IPAddress.Parse("2001:db8:1::7");
@@ -55,7 +55,7 @@ public sealed class NetlinkRouteSocketTests
     [Fact]
     public void Add_and_remove_are_idempotent()
     {
-        using var net = TestNetwork.Create(1);
+        using var net = NetworkPrerequisites.Network(1);
         NetworkNamespace.Run(net.Nodes[0].Namespace, () =>
         {
             using var nl = new NetlinkRouteSocket();
@@ -75,7 +75,7 @@ public sealed class NetlinkRouteSocketTests
     [Fact]
     public void Kernel_errors_carry_the_errno_name()
     {
-        using var net = TestNetwork.Create(1);
+        using var net = NetworkPrerequisites.Network(1);
         NetworkNamespace.Run(net.Nodes[0].Namespace, () =>
         {
             using var nl = new NetlinkRouteSocket();
@@ -93,7 +93,7 @@ public sealed class NetlinkRouteSocketTests
     [Fact]
     public void GetLink_reports_index_mac_flags_mtu_and_kind()
     {
-        using var net = TestNetwork.Create(1);
+        using var net = NetworkPrerequisites.Network(1);
         TestNode node = net.Nodes[0];
         string ipLink = net.Ip("-n", node.Namespace, "link", "show", "dev", "eth0").StandardOutput;
 
@@ -119,7 +119,7 @@ public sealed class NetlinkRouteSocketTests
     [Fact]
     public void Macvlan_with_the_virtual_mac_is_created_brought_up_and_deleted()
     {
-        using var net = TestNetwork.Create(1);
+        using var net = NetworkPrerequisites.Network(1);
         TestNode node = net.Nodes[0];
         var vmac = PhysicalAddress.Parse("00-00-5E-00-01-07");
 
@@ -163,7 +163,7 @@ public sealed class NetlinkRouteSocketTests
     [Fact]
     public void Netlink_address_change_costs_microseconds()
     {
-        using var net = TestNetwork.Create(1);
+        using var net = NetworkPrerequisites.Network(1);
         const int Iterations = 2000;
         double perOp = NetworkNamespace.Run(net.Nodes[0].Namespace, () =>
         {

@@ -7,7 +7,7 @@ public sealed class NetworkNamespaceTests
     [Fact]
     public void Enter_moves_only_the_current_thread_and_Dispose_brings_it_back()
     {
-        using var net = TestNetwork.Create(1);
+        using var net = NetworkPrerequisites.Network(1);
         string ns = net.Nodes[0].Namespace;
         string inode = net.Exec(ns, "readlink", "/proc/self/ns/net").EnsureSuccess().StandardOutput.Trim();
 
@@ -43,7 +43,7 @@ public sealed class NetworkNamespaceTests
     [Fact]
     public void Adapter_worker_threads_leave_the_namespace_they_were_started_from()
     {
-        using var net = TestNetwork.Create(1);
+        using var net = NetworkPrerequisites.Network(1);
         string ns = net.Nodes[0].Namespace;
         string? workerNamespace = null;
         NetworkNamespace.Run(ns, () =>
@@ -57,7 +57,7 @@ public sealed class NetworkNamespaceTests
     [Fact]
     public void Commands_run_inside_a_namespace_and_time_out()
     {
-        using var net = TestNetwork.Create(1);
+        using var net = NetworkPrerequisites.Network(1);
         string ns = net.Nodes[0].Namespace;
         CommandResult links = net.Exec(ns, "ip", "-o", "link");
         Assert.True(links.Succeeded);
@@ -69,7 +69,7 @@ public sealed class NetworkNamespaceTests
     [Fact]
     public void A_socket_keeps_the_namespace_it_was_created_in()
     {
-        using var net = TestNetwork.Create(1);
+        using var net = NetworkPrerequisites.Network(1);
         NetlinkRouteSocket nl = NetworkNamespace.Run(net.Nodes[0].Namespace, () => new NetlinkRouteSocket());
         using (nl)
         {
@@ -81,7 +81,7 @@ public sealed class NetworkNamespaceTests
     [Fact]
     public async Task Thread_pool_threads_are_refused()
     {
-        using var net = TestNetwork.Create(1);
+        using var net = NetworkPrerequisites.Network(1);
         string ns = net.Nodes[0].Namespace;
         await Task.Run(() => Assert.Throws<InvalidOperationException>(() => NetworkNamespace.Enter(ns)), TestContext.Current.CancellationToken);
     }
@@ -97,7 +97,7 @@ public sealed class NetworkNamespaceTests
     [Fact]
     public void Sysctl_follows_the_thread_namespace_and_EnsureArpIgnore_sets_all_and_the_interface()
     {
-        using var net = TestNetwork.Create(1);
+        using var net = NetworkPrerequisites.Network(1);
         string ns = net.Nodes[0].Namespace;
         string rootAll = LinuxSysctl.Read("net.ipv4.conf.all.arp_ignore");
 

@@ -1,4 +1,4 @@
-using Carp.Engine.Linux;
+using Carp.Testbed;
 
 namespace Carp.Network.Tests;
 
@@ -8,15 +8,9 @@ namespace Carp.Network.Tests;
 /// </summary>
 public static class NetworkPrerequisites
 {
-    private static readonly Lazy<string?> Missing = new(Check);
-
-    /// <summary>What is missing, or null when the tests can run.</summary>
-    public static string? MissingReason => Missing.Value;
-
     public static void Require()
     {
-        string? missing = Missing.Value;
-        if (missing is null)
+        if (TestbedPrerequisites.MissingReason is not { } missing)
         {
             return;
         }
@@ -30,28 +24,10 @@ public static class NetworkPrerequisites
         Assert.Skip(message);
     }
 
-    private static string? Check()
+    /// <summary>A testbed, after checking the prerequisites the xunit way (skip, or fail on CI).</summary>
+    public static TestNetwork Network(int nodeCount = 2)
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return "Linux";
-        }
-
-        if (!Environment.IsPrivilegedProcess)
-        {
-            return "root (network namespaces, netlink, raw packets)";
-        }
-
-        if (!PacketDevice.IsLibpcapAvailable)
-        {
-            return "libpcap (install libpcap0.8)";
-        }
-
-        if (Command.Find("ip") is null)
-        {
-            return "the 'ip' command (install iproute2)";
-        }
-
-        return null;
+        Require();
+        return TestNetwork.Create(nodeCount);
     }
 }

@@ -43,7 +43,7 @@ public sealed class PacketDeviceTests
 
     private static (TestNetwork Net, string A, string B) TwoHostsOnOneVeth()
     {
-        var net = TestNetwork.Create(0);
+        var net = NetworkPrerequisites.Network(0);
         try
         {
             string a = net.AddNamespace("a");

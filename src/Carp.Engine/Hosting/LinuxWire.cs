@@ -160,7 +160,7 @@ public sealed class LinuxWire : ICarpWire
         {
             LinuxSysctl.Ensure(key, value);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             _log?.Invoke(CarpLogLevel.Warning, $"cannot set {key}={value}: {ex.Message}");
         }

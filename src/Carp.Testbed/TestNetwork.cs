@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 
-namespace Carp.Network.Tests;
+namespace Carp.Testbed;
 
 /// <summary>A host of the test network: a namespace with "eth0" plugged into the bridge.</summary>
 /// <param name="Number">1-based node number.</param>
@@ -75,7 +75,11 @@ public sealed class TestNetwork : IDisposable
     /// </summary>
     public static TestNetwork Create(int nodeCount = 2)
     {
-        NetworkPrerequisites.Require();
+        if (TestbedPrerequisites.MissingReason is { } missing)
+        {
+            throw new InvalidOperationException($"A namespace testbed needs {missing}.");
+        }
+
         SweepStale();
         var net = new TestNetwork();
         try
@@ -84,9 +88,7 @@ public sealed class TestNetwork : IDisposable
             {
                 string br = net.AddNamespace("br");
                 net.BridgeNamespace = br;
-                // No multicast snooping: CARP/VRRP multicast must always be flooded to every port.
-                net.Ip("-n", br, "link", "add", "br0", "type", "bridge", "mcast_snooping", "0");
-                net.Ip("-n", br, "link", "set", "br0", "up");
+                net.AddBridge(br, "br0");
                 for (int i = 1; i <= nodeCount; i++)
                 {
                     net.AddNode(i);
@@ -125,6 +127,35 @@ public sealed class TestNetwork : IDisposable
         Ip("-n", namespaceB, "link", "set", nameB, "up");
     }
 
+    /// <summary>A bridge in <paramref name="bridgeNamespace"/> that floods multicast to every port (no snooping), up.</summary>
+    public void AddBridge(string bridgeNamespace, string bridge)
+    {
+        Ip("-n", bridgeNamespace, "link", "add", bridge, "type", "bridge", "mcast_snooping", "0");
+        Ip("-n", bridgeNamespace, "link", "set", bridge, "up");
+    }
+
+    /// <summary>
+    /// Connects <paramref name="hostNamespace"/> to <paramref name="bridge"/>: a veth pair whose host end
+    /// <paramref name="hostInterface"/> gets <paramref name="addresses"/> (IPv6 without DAD) and whose other
+    /// end <paramref name="port"/> joins the bridge.
+    /// </summary>
+    public void Plug(string hostNamespace, string hostInterface, string bridgeNamespace, string bridge, string port, params string[] addresses)
+    {
+        AddVethPair(bridgeNamespace, port, hostNamespace, hostInterface);
+        Ip("-n", bridgeNamespace, "link", "set", port, "master", bridge);
+        foreach (var address in addresses)
+        {
+            if (address.Contains(':', StringComparison.Ordinal))
+            {
+                Ip("-n", hostNamespace, "addr", "add", address, "dev", hostInterface, "nodad");
+            }
+            else
+            {
+                Ip("-n", hostNamespace, "addr", "add", address, "dev", hostInterface);
+            }
+        }
+    }
+
     /// <summary>Sets a node's bridge-side port up or down (a cable pull, seen as carrier loss on eth0).</summary>
     public void SetBridgePort(TestNode node, bool up) =>
         Ip("-n", BridgeNamespace ?? throw new InvalidOperationException("No bridge."), "link", "set", node.BridgePort, up ? "up" : "down");
@@ -141,7 +172,10 @@ public sealed class TestNetwork : IDisposable
         Command.Run("ip", new[] { "netns", "exec", ns, file }.Concat(arguments), timeout);
 
     /// <summary>Starts a long-running program inside a namespace; it is killed on Dispose.</summary>
-    public Process Start(string ns, string file, params string[] arguments)
+    public Process Start(string ns, string file, params string[] arguments) => Start(ns, file, null, arguments);
+
+    /// <summary>Starts a long-running program inside a namespace with extra environment variables; it is killed on Dispose.</summary>
+    public Process Start(string ns, string file, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
         var psi = new ProcessStartInfo(Command.Find("ip") ?? "ip")
         {
@@ -149,6 +183,11 @@ public sealed class TestNetwork : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[key] = value;
+        }
+
         foreach (string a in new[] { "netns", "exec", ns, file }.Concat(arguments))
         {
             psi.ArgumentList.Add(a);
@@ -224,12 +263,9 @@ public sealed class TestNetwork : IDisposable
     {
         string ns = AddNamespace("n" + number.ToString(CultureInfo.InvariantCulture));
         string port = "p" + number.ToString(CultureInfo.InvariantCulture);
-        AddVethPair(BridgeNamespace!, port, ns, "eth0");
-        Ip("-n", BridgeNamespace!, "link", "set", port, "master", "br0");
         var v4 = IPAddress.Parse("192.0.2." + (10 + number).ToString(CultureInfo.InvariantCulture));
         var v6 = IPAddress.Parse("2001:db8::" + (10 + number).ToString(CultureInfo.InvariantCulture));
-        Ip("-n", ns, "addr", "add", v4 + "/24", "dev", "eth0");
-        Ip("-n", ns, "addr", "add", v6 + "/64", "dev", "eth0", "nodad");
+        Plug(ns, "eth0", BridgeNamespace!, "br0", port, v4 + "/24", v6 + "/64");
         _nodes.Add(new TestNode(number, ns, "eth0", port, v4, v6));
     }
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Carp.Network.Tests;
+namespace Carp.Testbed;
 
 /// <summary>Outcome of a finished command.</summary>
 public sealed record CommandResult(string CommandLine, int ExitCode, string StandardOutput, string StandardError)

@@ -1,0 +1,60 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Net;
+using Carp.Engine.Linux;
+using Carp.Engine.Protocol;
+
+namespace Carp.Lab;
+
+/// <summary>What the lab saw on a bridge: CARP adverts and gratuitous ARPs, with wall-clock times.</summary>
+internal sealed record Observed(DateTimeOffset At, string Bridge, string Kind, IPAddress Source, byte Vhid, byte AdvBase, byte AdvSkew)
+{
+    public override string ToString() => Kind == "advert"
+        ? $"advert vhid {Vhid} from {Source} (advbase {AdvBase} advskew {AdvSkew}) on {Bridge}"
+        : $"gratuitous ARP for {Source} on {Bridge}";
+}
+
+/// <summary>Captures CARP and ARP on the lab's bridges, inside the bridge namespace.</summary>
+internal sealed class BridgeCapture : IDisposable
+{
+    private readonly List<PacketDevice> _devices = [];
+
+    public ConcurrentQueue<Observed> Frames { get; } = new();
+
+    public BridgeCapture(string bridgeNamespace, params string[] bridges)
+    {
+        foreach (var bridge in bridges)
+        {
+            var device = NetworkNamespace.Run(bridgeNamespace, () =>
+            {
+                var d = new PacketDevice(bridge, frame => Record(bridge, frame), "ip proto 112 or ip6 proto 112 or arp");
+                d.Start();
+                return d;
+            });
+            _devices.Add(device);
+        }
+    }
+
+    private void Record(string bridge, ReadOnlySpan<byte> frame)
+    {
+        var at = DateTimeOffset.UtcNow;
+        if (CarpFrameReader.TryParse(frame, out var carp) == CarpFrameStatus.Carp &&
+            CarpHeaderCodec.TryRead(carp.Payload(frame), out var advert))
+        {
+            Frames.Enqueue(new Observed(at, bridge, "advert", carp.SourceAddress(frame), advert.Vhid, advert.AdvBase, advert.AdvSkew));
+        }
+        else if (frame.Length >= 42 && BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) == 0x0806 &&
+                 frame.Slice(28, 4).SequenceEqual(frame.Slice(38, 4)))
+        {
+            Frames.Enqueue(new Observed(at, bridge, "garp", new IPAddress(frame.Slice(28, 4)), 0, 0, 0));
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var device in _devices)
+        {
+            device.Dispose();
+        }
+    }
+}
