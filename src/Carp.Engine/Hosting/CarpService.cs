@@ -63,22 +63,7 @@ public sealed class CarpService : ICarpService, ICarpOutput
         var host = _node.Find(name) ?? throw new CarpException(CarpErrorCode.InterfaceNotFound,
             $"There is no carp interface named '{name}'.", "List them with Get-CarpInterface.");
         var old = host.Config;
-        var profile = change.Profile is null ? old.Profile : CompatibilityProfile.Find(change.Profile) ?? throw new CarpException(
-            CarpErrorCode.InvalidArgument, $"There is no compatibility profile '{change.Profile}'.",
-            "Use one of: " + string.Join(", ", CompatibilityProfile.All.Select(p => p.Name)) + ".");
-        var config = old with
-        {
-            Vhid = change.Vhid ?? old.Vhid,
-            AdvBase = change.AdvBase ?? old.AdvBase,
-            AdvSkew = change.AdvSkew ?? old.AdvSkew,
-            Key = change.Key ?? old.Key,
-            Addresses = change.Addresses ?? old.Addresses,
-            CarpDev = change.CarpDev ?? old.CarpDev,
-            MacMode = change.MacMode ?? old.MacMode,
-            Profile = profile,
-            Groups = change.Groups ?? old.Groups,
-        };
-        config.Validate();
+        var config = change.ApplyTo(old);
 
         var identityChanged = config.Vhid != old.Vhid || config.CarpDev != old.CarpDev || config.MacMode != old.MacMode;
         if (identityChanged)

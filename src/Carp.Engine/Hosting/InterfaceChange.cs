@@ -21,4 +21,29 @@ public sealed record InterfaceChange
 
     /// <summary>Adjust this interface's OpenBSD demote counter by this amount (<c>carpdemote n</c>).</summary>
     public int? DemoteAdjustment { get; init; }
+
+    /// <summary>
+    /// The configuration after this change (state and demotion are runtime actions, not configuration).
+    /// Throws <see cref="CarpException"/> for an unknown profile or an invalid result; <paramref name="config"/> is unchanged.
+    /// </summary>
+    public VirtualHostConfig ApplyTo(VirtualHostConfig config)
+    {
+        var profile = Profile is null ? config.Profile : CompatibilityProfile.Find(Profile) ?? throw new CarpException(
+            CarpErrorCode.InvalidArgument, $"There is no compatibility profile '{Profile}'.",
+            "Use one of: " + string.Join(", ", CompatibilityProfile.All.Select(p => p.Name)) + ".");
+        var changed = config with
+        {
+            Vhid = Vhid ?? config.Vhid,
+            AdvBase = AdvBase ?? config.AdvBase,
+            AdvSkew = AdvSkew ?? config.AdvSkew,
+            Key = Key ?? config.Key,
+            Addresses = Addresses ?? config.Addresses,
+            CarpDev = CarpDev ?? config.CarpDev,
+            MacMode = MacMode ?? config.MacMode,
+            Profile = profile,
+            Groups = Groups ?? config.Groups,
+        };
+        changed.Validate();
+        return changed;
+    }
 }
