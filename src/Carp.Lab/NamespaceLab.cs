@@ -111,6 +111,7 @@ internal static class NamespaceLab
         Observed? FirstNewAdvert,
         Observed? FirstNewGarp,
         TimeSpan ClientOutage,
+        DateTimeOffset Restarted,
         TimeSpan? Preemption,
         IReadOnlyList<NodeTransition> Transitions,
         string? Problem)
@@ -124,7 +125,11 @@ internal static class NamespaceLab
     {
         var nodes = new[] { node1, node2 };
         var settle = bound + TimeSpan.FromSeconds(3);
-        capture.Frames.Clear();
+        while (capture.Frames.TryPeek(out var old) && old.At < DateTimeOffset.UtcNow - TimeSpan.FromSeconds(10 * options.AdvBase))
+        {
+            capture.Frames.TryDequeue(out _);
+        }
+
         node1.Transitions.Clear();
         node2.Transitions.Clear();
 
@@ -160,7 +165,7 @@ internal static class NamespaceLab
             : null;
 
         var transitions = node1.Transitions.Concat(node2.Transitions).OrderBy(t => t.At).ToArray();
-        return new RunResult(killed, lastOld, firstNew, firstGarp, outage, preemption, transitions, problem);
+        return new RunResult(killed, lastOld, firstNew, firstGarp, outage, restarted, preemption, transitions, problem);
     }
 
     private static void PrintTimeline(TextWriter output, RunResult r, TimeSpan bound)
@@ -182,6 +187,7 @@ internal static class NamespaceLab
             lines.Add((garp.At, "bridge: first " + garp));
         }
 
+        lines.Add((r.Restarted, "n1 back: cables in, carpd started"));
         lines.AddRange(r.Transitions.Where(t => t.Old != t.New).Select(t => (t.At, $"{t.Node} {t.Interface}: {t.Old} -> {t.New} ({t.Reason})")));
         output.WriteLine();
         output.WriteLine("Timeline (0 = the kill):");
