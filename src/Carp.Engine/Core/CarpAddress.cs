@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 
 namespace Carp.Engine.Core;
 
@@ -9,7 +10,7 @@ namespace Carp.Engine.Core;
 /// A virtual address with its prefix length, as written after a carp interface
 /// (<c>172.16.0.100/24</c>). Unlike <see cref="IPNetwork"/> the host part is kept.
 /// </summary>
-public readonly record struct CarpAddress(IPAddress Address, int PrefixLength)
+public readonly partial record struct CarpAddress(IPAddress Address, int PrefixLength)
 {
     public AddressFamily Family => Address.AddressFamily;
 
@@ -37,7 +38,8 @@ public readonly record struct CarpAddress(IPAddress Address, int PrefixLength)
 
         var slash = text.IndexOf('/', StringComparison.Ordinal);
         var ipText = slash < 0 ? text : text[..slash];
-        if (!IPAddress.TryParse(ipText, out var ip) || ipText.Contains('%', StringComparison.Ordinal) ||
+        // Only the plain forms iproute2 reads the same way: dotted quads and bare IPv6 (no inet_aton shorthand, brackets, ports or scopes).
+        if (!(DottedQuad().IsMatch(ipText) || PlainIPv6().IsMatch(ipText)) || !IPAddress.TryParse(ipText, out var ip) ||
             ip.AddressFamily is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6))
         {
             error = $"'{text}' is not an IPv4 or IPv6 address; write it as 192.0.2.1/24 or 2001:db8::1/64.";
@@ -64,10 +66,16 @@ public readonly record struct CarpAddress(IPAddress Address, int PrefixLength)
         return true;
     }
 
+    [GeneratedRegex(@"^\d{1,3}(\.\d{1,3}){3}\z")]
+    private static partial Regex DottedQuad();
+
+    [GeneratedRegex(@"^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\z")]
+    private static partial Regex PlainIPv6();
+
     // The kernels' sort loop can never include 0.0.0.0, 255.255.255.255, :: or ffff:…:ffff (spec §2.2).
     private static bool IsUnusable(IPAddress ip) =>
         ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.Broadcast) || ip.Equals(IPAddress.IPv6Any) ||
-        IPAddress.IsLoopback(ip) || ip.IsIPv6Multicast ||
+        IPAddress.IsLoopback(ip) || ip.IsIPv6Multicast || (ip.IsIPv4MappedToIPv6 && IsUnusable(ip.MapToIPv4())) ||
         ip.Equals(IPAddress.Parse("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")) ||
         (ip.AddressFamily == AddressFamily.InterNetwork && (ip.GetAddressBytes()[0] & 0xF0) == 0xE0);
 

@@ -107,6 +107,12 @@ public sealed class CarpNode : IDisposable
         var host = new VirtualHost(this, device, config);
         device.Attach(host);
         _hosts.Add(config.Name, host);
+        if (!device.LinkUp)
+        {
+            // Balanced by the link coming up or the host being removed.
+            Demote(host, +1, DemotionCause.LinkDown);
+        }
+
         host.RefreshDemotion(announceChange: false);
         host.SetRun(TransitionReason.Started);
         FlushDemotion();
@@ -276,9 +282,10 @@ public sealed class CarpNode : IDisposable
         }
 
         var host = device[advert.Vhid];
-        if (host is null)
+        if (host is null || !host.Carries(carp.Family))
         {
-            Drop(CarpStatistic.BadVhid, device, advert.Vhid, "no such vhid here");
+            // FreeBSD looks the vhid up among the carpdev's addresses of the packet's family (spec §7.1).
+            Drop(CarpStatistic.BadVhid, device, advert.Vhid, host is null ? "no such vhid here" : "vhid has no address of this family");
             return;
         }
 
@@ -288,8 +295,8 @@ public sealed class CarpNode : IDisposable
             return;
         }
 
-        // TTL 255 proves the sender is on-link; adverts to a configured unicast peer may be routed (FreeBSD, spec §7.1, §9.1).
-        if (carp.Ttl != CarpConstants.Ttl && !host.UsesUnicastPeer(carp.Family))
+        // TTL 255 proves the sender is on-link; FreeBSD lets adverts to a configured unicast peer be routed, OpenBSD does not (spec §9.1).
+        if (carp.Ttl != CarpConstants.Ttl && !(host.UsesUnicastPeer(carp.Family) && !host.Config.Profile.RequireTtlForUnicast))
         {
             Drop(CarpStatistic.BadTtl, device, advert.Vhid, $"TTL {carp.Ttl}, expected 255");
             return;

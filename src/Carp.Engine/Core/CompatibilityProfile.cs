@@ -32,8 +32,11 @@ public sealed record CompatibilityProfile
 
     public DemotionStyle Demotion { get; init; } = DemotionStyle.FreeBsd;
 
-    /// <summary>ucarp: masters with equal intervals keep the one whose source IPv4, read as a little-endian integer, is higher.</summary>
+    /// <summary>ucarp: masters with equal intervals keep the one whose source IPv4, read as a little-endian integer, is lower (x86 ucarp).</summary>
     public bool EqualIntervalTieBreakByAddress { get; init; }
+
+    /// <summary>OpenBSD: adverts to a unicast peer must still arrive with TTL 255 (FreeBSD lets them be routed).</summary>
+    public bool RequireTtlForUnicast { get; init; }
 
     /// <summary>Send a last advert with advbase 255/advskew 255 when a MASTER is removed or taken down.</summary>
     public bool BowOut { get; init; } = true;
@@ -48,6 +51,7 @@ public sealed record CompatibilityProfile
         MasterDown = MasterDownFormula.ThreeIntervals,
         HonourDemoteByte = true,
         Demotion = DemotionStyle.OpenBsd,
+        RequireTtlForUnicast = true,
     };
 
     /// <summary>The original carp(4) man page: suppress_preempt on carpdev failure.</summary>

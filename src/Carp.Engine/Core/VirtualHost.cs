@@ -130,6 +130,11 @@ public sealed class VirtualHost : IDisposable
     /// <summary>A valid advert (checksum, version and HMAC already verified) for this vhid.</summary>
     internal void OnAdvertisement(in CarpAdvertisement advert, AddressFamily family, ReadOnlySpan<byte> source)
     {
+        if (State == CarpState.Init)
+        {
+            return;
+        }
+
         _counter = advert.Counter;
         _initCounter = false;
         RememberMasterSeen(source);
@@ -165,9 +170,6 @@ public sealed class VirtualHost : IDisposable
                 }
 
                 break;
-
-            case CarpState.Init:
-                break;
         }
     }
 
@@ -176,7 +178,7 @@ public sealed class VirtualHost : IDisposable
         if (Profile.EqualIntervalTieBreakByAddress)
         {
             // ucarp: the master with the lower interval wins; on a tie the one whose source IPv4, read as a
-            // little-endian integer, is higher stays (spec §4.2 quirk). The loser sends one more advert first.
+            // little-endian integer, is lower stays (spec §4.2 quirk). The loser sends one more advert first.
             var yields = local > remote || (local == remote && IsLowerAsLittleEndian(source, Device.SourceV4));
             if (yields)
             {
@@ -314,6 +316,8 @@ public sealed class VirtualHost : IDisposable
 
     /// <summary>Our own advert looped back: the counter equals the one we last sent (spec §3).</summary>
     internal bool IsOwnEcho(ulong counter) => _sentAny && counter == _lastSentCounter;
+
+    internal bool Carries(AddressFamily family) => family == AddressFamily.InterNetworkV6 ? Config.HasIPv6 : Config.HasIPv4;
 
     internal bool UsesUnicastPeer(AddressFamily family) =>
         (family == AddressFamily.InterNetworkV6 ? Config.Peer6 : Config.Peer) is not null;

@@ -95,6 +95,6 @@ public sealed partial record VirtualHostConfig
 
     public static bool IsValidInterfaceName(string? name) => name is not null && InterfaceNamePattern().IsMatch(name);
 
-    [GeneratedRegex("^[A-Za-z0-9_.-]{1,15}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_.-]{1,15}\z")]
     private static partial Regex InterfaceNamePattern();
 }

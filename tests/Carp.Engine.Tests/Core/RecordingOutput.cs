@@ -1,0 +1,73 @@
+using System.Net.Sockets;
+using Carp.Engine.Core;
+
+namespace Carp.Engine.Tests.Core;
+
+/// <summary>A test-only <see cref="ICarpOutput"/> that records every call the core makes.</summary>
+internal sealed class RecordingOutput : ICarpOutput
+{
+    public sealed record SentAdvert(string Host, AddressFamily Family, byte[] Header, bool Succeeded)
+    {
+        public byte AdvSkew => Header[2];
+
+        public byte Demote => Header[4];
+
+        public byte AdvBase => Header[5];
+    }
+
+    public sealed record StateChange(string Host, CarpState From, CarpState To, TransitionReason Reason);
+
+    public sealed record AddressChange(string Host, IReadOnlyList<CarpAddress> Addresses, bool Present);
+
+    public sealed record DemotionChange(string Host, byte OldAdvSkew, byte NewAdvSkew, byte OldDemote, byte NewDemote);
+
+    public sealed record BadPacketReport(CarpStatistic Counter, string CarpDev, byte Vhid, string Detail);
+
+    public List<SentAdvert> Sent { get; } = [];
+
+    public List<StateChange> StateChanges { get; } = [];
+
+    public List<AddressChange> AddressChanges { get; } = [];
+
+    public List<string> Announcements { get; } = [];
+
+    public List<DemotionChange> DemotionChanges { get; } = [];
+
+    public List<BadPacketReport> BadPackets { get; } = [];
+
+    /// <summary>What <see cref="ICarpOutput.SendAdvertisement"/> returns (false simulates ENOBUFS).</summary>
+    public bool SendSucceeds { get; set; } = true;
+
+    public int TotalCalls =>
+        Sent.Count + StateChanges.Count + AddressChanges.Count + Announcements.Count + DemotionChanges.Count + BadPackets.Count;
+
+    public void Clear()
+    {
+        Sent.Clear();
+        StateChanges.Clear();
+        AddressChanges.Clear();
+        Announcements.Clear();
+        DemotionChanges.Clear();
+        BadPackets.Clear();
+    }
+
+    public bool SendAdvertisement(VirtualHost host, AddressFamily family, ReadOnlySpan<byte> carpHeader)
+    {
+        Sent.Add(new SentAdvert(host.Name, family, carpHeader.ToArray(), SendSucceeds));
+        return SendSucceeds;
+    }
+
+    public void SetAddresses(VirtualHost host, IReadOnlyList<CarpAddress> addresses, bool present) =>
+        AddressChanges.Add(new AddressChange(host.Name, addresses.ToArray(), present));
+
+    public void Announce(VirtualHost host) => Announcements.Add(host.Name);
+
+    public void StateChanged(VirtualHost host, CarpState oldState, CarpState newState, TransitionReason reason) =>
+        StateChanges.Add(new StateChange(host.Name, oldState, newState, reason));
+
+    public void DemotionChanged(VirtualHost host, byte oldAdvSkew, byte newAdvSkew, byte oldDemote, byte newDemote) =>
+        DemotionChanges.Add(new DemotionChange(host.Name, oldAdvSkew, newAdvSkew, oldDemote, newDemote));
+
+    public void BadPacket(CarpStatistic counter, string carpDev, byte vhid, string detail) =>
+        BadPackets.Add(new BadPacketReport(counter, carpDev, vhid, detail));
+}
