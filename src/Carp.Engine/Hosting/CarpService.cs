@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using Carp.Engine.Core;
 using Carp.Engine.Protocol;
@@ -28,7 +29,29 @@ public sealed class CarpService : ICarpService, ICarpOutput
         _events = new EventDispatcher(_log);
         _loop = new EngineLoop(options.TimeProvider, () => _node.NextDeadline, _node.RunDueTimers, _log);
         _wire.LinkChanged += OnLinkChanged;
+        WarmUp();
         _loop.Start();
+    }
+
+    /// <summary>
+    /// A BACKUP builds its first advert, ARP and NA frames at the moment it takes over; compiling that
+    /// code then (PacketDotNet's builders, the HMAC) would add milliseconds to the takeover.
+    /// </summary>
+    private static void WarmUp()
+    {
+        var mac = CarpMac.Virtual(1);
+        Span<byte> header = stackalloc byte[CarpConstants.HeaderLength];
+        using (var hmac = new CarpHmac(CarpKey.Empty, 1, [CarpAddress.Parse("192.0.2.1/24")]))
+        {
+            Span<byte> digest = stackalloc byte[CarpConstants.HmacLength];
+            hmac.Compute(1, digest);
+            CarpHeaderCodec.Write(header, 1, 0, 0, 1, 1, digest);
+        }
+
+        _ = CarpFrameBuilder.Advertisement(mac, IPAddress.Parse("192.0.2.1"), CarpConstants.MulticastV4, 0x10, header);
+        _ = CarpFrameBuilder.Advertisement(mac, IPAddress.Parse("fe80::1"), CarpConstants.MulticastV6, 0x10, header);
+        _ = CarpFrameBuilder.GratuitousArp(mac, IPAddress.Parse("192.0.2.1"));
+        _ = CarpFrameBuilder.UnsolicitedNeighborAdvertisement(mac, IPAddress.Parse("2001:db8::1"), IPAddress.Parse("2001:db8::1"), router: false);
     }
 
     public IReadOnlyList<VirtualHostStatus> GetInterfaces() =>

@@ -1,21 +1,19 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Diagnostics;
+using Carp.Engine.Linux;
 
 namespace Carp.Engine.Hosting;
 
 /// <summary>
 /// The one thread that runs a <see cref="Core.CarpNode"/>: it takes captured frames and commands from
-/// a queue and fires timers on time. It sleeps until shortly before the next deadline and spins the
-/// last stretch, because a timed wait alone wakes up to a scheduler tick late and CARP takeover
-/// latency is measured from that deadline (the thread pool and coarse timers are what make ucarp late).
+/// a queue and fires timers on time. It sleeps in ppoll with a nanosecond deadline on an eventfd that
+/// new work sets, at real-time priority where allowed: CARP takeover latency is measured from that
+/// deadline, and millisecond waits, the thread pool and batched capture are what make ucarp late.
 /// </summary>
 internal sealed class EngineLoop : IDisposable
 {
-    private static readonly long SpinWindow = Stopwatch.Frequency / 1000 * 2;
-
     private readonly ConcurrentQueue<WorkItem> _work = new();
-    private readonly SemaphoreSlim _signal = new(0);
+    private readonly WakeSignal _signal = new();
     private readonly Thread _thread;
     private readonly TimeProvider _time;
     private readonly Func<long?> _nextDeadline;
@@ -47,7 +45,7 @@ internal sealed class EngineLoop : IDisposable
         var buffer = ArrayPool<byte>.Shared.Rent(frame.Length);
         frame.CopyTo(buffer);
         _work.Enqueue(new WorkItem(null, handler, buffer, frame.Length));
-        _signal.Release();
+        _signal.Set();
     }
 
     /// <summary>Runs <paramref name="command"/> on the loop thread and returns its result or rethrows its exception.</summary>
@@ -70,7 +68,7 @@ internal sealed class EngineLoop : IDisposable
                 completion.SetException(ex);
             }
         }, null, null, 0));
-        _signal.Release();
+        _signal.Set();
         return completion.Task.GetAwaiter().GetResult();
     }
 
@@ -82,6 +80,8 @@ internal sealed class EngineLoop : IDisposable
 
     private void Run()
     {
+        var realtime = RealtimeThread.TryEnable();
+        _log?.Invoke(CarpLogLevel.Debug, realtime ? "engine thread runs SCHED_FIFO" : "engine thread runs at normal priority (no CAP_SYS_NICE)");
         while (!_stopping)
         {
             try
@@ -123,37 +123,23 @@ internal sealed class EngineLoop : IDisposable
 
     private void WaitForWorkOrDeadline()
     {
+        if (!_work.IsEmpty)
+        {
+            return;
+        }
+
         var deadline = _nextDeadline();
-        if (deadline is null)
+        var timeout = deadline is null ? -1 : (deadline.Value - _time.GetTimestamp()) * 1_000_000_000 / _time.TimestampFrequency;
+        if (deadline is null || timeout > 0)
         {
-            _signal.Wait(1000);
-            return;
-        }
-
-        var remaining = deadline.Value - _time.GetTimestamp();
-        var remainingTicks = remaining * Stopwatch.Frequency / _time.TimestampFrequency;
-        if (remainingTicks > SpinWindow)
-        {
-            var sleepMs = (int)Math.Min(int.MaxValue, (remainingTicks - SpinWindow) * 1000 / Stopwatch.Frequency);
-            _signal.Wait(Math.Max(1, sleepMs));
-            return;
-        }
-
-        while (_work.IsEmpty && _time.GetTimestamp() < deadline.Value && !_stopping)
-        {
-            Thread.Yield();
-        }
-
-        // Consume the signal of work that arrived while spinning; the queue itself is drained next.
-        while (_signal.CurrentCount > 0 && _signal.Wait(0))
-        {
+            _signal.Wait(deadline is null ? 1_000_000_000 : timeout);
         }
     }
 
     public void Dispose()
     {
         _stopping = true;
-        _signal.Release();
+        _signal.Set();
         if (_thread.IsAlive && !IsLoopThread)
         {
             _thread.Join(TimeSpan.FromSeconds(5));

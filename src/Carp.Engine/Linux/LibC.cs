@@ -48,6 +48,22 @@ internal static unsafe partial class LibC
     }
 
     [StructLayout(LayoutKind.Sequential)]
+    internal struct TimeSpec
+    {
+        public nint Seconds;
+        public nint Nanoseconds;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct SchedParam
+    {
+        public int Priority;
+    }
+
+    internal const int SCHED_FIFO = 1;
+    internal const int PR_SET_TIMERSLACK = 29;
+
+    [StructLayout(LayoutKind.Sequential)]
     internal struct TimeVal
     {
         public nint Seconds;
@@ -80,6 +96,15 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Library, EntryPoint = "poll", SetLastError = true)]
     internal static partial int Poll(PollFd* fds, nuint count, int timeoutMilliseconds);
+
+    [LibraryImport(Library, EntryPoint = "ppoll", SetLastError = true)]
+    internal static partial int PPoll(PollFd* fds, nuint count, TimeSpec* timeout, void* signalMask);
+
+    [LibraryImport(Library, EntryPoint = "sched_setscheduler", SetLastError = true)]
+    internal static partial int SchedSetScheduler(int pid, int policy, SchedParam* param);
+
+    [LibraryImport(Library, EntryPoint = "prctl", SetLastError = true)]
+    internal static partial int Prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
 
     [LibraryImport(Library, EntryPoint = "eventfd", SetLastError = true)]
     internal static partial int EventFd(uint initialValue, int flags);

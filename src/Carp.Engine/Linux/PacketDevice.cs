@@ -289,6 +289,7 @@ public sealed unsafe class PacketDevice : IDisposable
 
     private void CaptureLoop()
     {
+        RealtimeThread.TryEnable();
         // struct pcap_pkthdr { struct timeval ts; bpf_u_int32 caplen; bpf_u_int32 len; }
         int capLenOffset = 2 * IntPtr.Size;
         try
