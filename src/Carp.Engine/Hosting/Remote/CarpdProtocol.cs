@@ -1,0 +1,50 @@
+namespace Carp.Engine.Hosting.Remote;
+
+/// <summary>
+/// carpd's control protocol: JSON-RPC 2.0, one UTF-8 JSON object per line ('\n'), over a Unix stream
+/// socket that only root may open. Documented in docs/carpd-protocol.md.
+/// </summary>
+public static class CarpdProtocol
+{
+    public const string DefaultSocketPath = "/run/carpd/carpd.sock";
+
+    /// <summary>Raised when the wire format changes incompatibly; reported by <c>version</c>.</summary>
+    public const int Version = 1;
+
+    /// <summary>Largest request line the server reads (bytes, without the newline).</summary>
+    public const int DefaultMaxRequestBytes = 64 * 1024;
+
+    /// <summary>Largest response or notification line the client reads.</summary>
+    public const int MaxResponseBytes = 16 * 1024 * 1024;
+
+    public static class Methods
+    {
+        public const string GetInterfaces = "getInterfaces";
+        public const string CreateInterface = "createInterface";
+        public const string SetInterface = "setInterface";
+        public const string RemoveInterface = "removeInterface";
+        public const string GetSysctls = "getSysctls";
+        public const string SetSysctl = "setSysctl";
+        public const string GetStatistics = "getStatistics";
+        public const string ResetStatistics = "resetStatistics";
+        public const string Subscribe = "subscribe";
+        public const string Ping = "ping";
+        public const string Version = "version";
+
+        /// <summary>The notification the server pushes to subscribed connections.</summary>
+        public const string Event = "event";
+    }
+
+    /// <summary>JSON-RPC error codes carpd uses.</summary>
+    public static class ErrorCodes
+    {
+        public const int ParseError = -32700;
+        public const int InvalidRequest = -32600;
+        public const int MethodNotFound = -32601;
+        public const int InvalidParams = -32602;
+        public const int InternalError = -32603;
+
+        /// <summary>The CARP service refused the request; <c>error.data.code</c> holds the <see cref="CarpErrorCode"/> name.</summary>
+        public const int CarpError = -32000;
+    }
+}

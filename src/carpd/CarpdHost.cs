@@ -1,0 +1,180 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Carp.Engine.Hosting;
+using Carp.Engine.Hosting.Configuration;
+using Carp.Engine.Hosting.Remote;
+
+namespace Carpd;
+
+/// <summary>
+/// The daemon's life: load the configuration, start the engine and its interfaces, serve the control
+/// socket, tell systemd READY=1, wait for SIGTERM/SIGINT, then STOPPING=1 and dispose everything
+/// (the engine releases its addresses and masters send their bow-out). Exit code 0 after a clean
+/// stop, 1 when carpd cannot start.
+/// </summary>
+internal sealed class CarpdHost(CarpdOptions options, JournalLog log, SystemdNotifier notifier)
+{
+    private readonly TaskCompletionSource<string> _stop = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public static string Version { get; } = ReadVersion();
+
+    public int Run()
+    {
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            log.Warning("SIGHUP ignored: carpd does not reload its configuration; restart it (systemctl restart carpd) to apply edits.");
+        });
+
+        log.Info($"carpd {Version} starting{(options.Simulate ? " on a simulated LAN" : string.Empty)}");
+        var configuration = CarpdConfiguration.Empty;
+        if (options.ConfigPath is not null)
+        {
+            try
+            {
+                configuration = CarpdConfiguration.Load(options.ConfigPath);
+            }
+            catch (CarpdConfigurationException ex)
+            {
+                log.Error(ex.Message);
+                return Fail("configuration error");
+            }
+
+            foreach (var warning in configuration.Warnings)
+            {
+                log.Warning(warning);
+            }
+
+            log.Info($"loaded {Path.GetFullPath(options.ConfigPath)}: {configuration}");
+        }
+        else
+        {
+            log.Info("no --config: starting without interfaces; run-time changes are not saved");
+        }
+
+        ICarpService engine;
+        try
+        {
+            engine = CreateEngine(configuration);
+        }
+        catch (CarpException ex)
+        {
+            log.Error(ex.RecommendedAction is null ? ex.Message : $"{ex.Message} {ex.RecommendedAction}");
+            return Fail("engine could not start");
+        }
+
+        var service = options.ConfigPath is null ? engine : new PersistingCarpService(engine, configuration, options.ConfigPath, log.Daemon);
+        try
+        {
+            var started = StartInterfaces(engine, configuration);
+            CarpControlServer server;
+            try
+            {
+                server = CarpControlServer.Start(service, options.SocketPath, new CarpControlServerOptions { Log = log.Daemon });
+            }
+            catch (CarpException ex)
+            {
+                log.Error(ex.RecommendedAction is null ? ex.Message : $"{ex.Message} {ex.RecommendedAction}");
+                return Fail("control socket unavailable");
+            }
+
+            using (server)
+            {
+                var status = $"{started} of {configuration.Interfaces.Count} interface(s) running; control socket {server.SocketPath}";
+                notifier.Notify($"READY=1\nSTATUS={status}\nMAINPID={Environment.ProcessId}");
+                log.Info($"ready: {status}");
+
+                var signal = _stop.Task.GetAwaiter().GetResult();
+                notifier.Notify($"STOPPING=1\nSTATUS=stopping ({signal})");
+                log.Info($"{signal} received: stopping");
+            }
+        }
+        finally
+        {
+            try
+            {
+                service.Dispose();
+            }
+            catch (Exception ex)
+            {
+                log.Error($"stopping the engine failed: {ex.Message}");
+            }
+        }
+
+        log.Info("carpd stopped");
+        return 0;
+    }
+
+    private ICarpService CreateEngine(CarpdConfiguration configuration)
+    {
+        if (!options.Simulate)
+        {
+            return CarpServices.CreateLocal(new CarpServiceOptions { Sysctls = configuration.Sysctls, Log = log.Engine });
+        }
+
+        string[] carpDevs = [.. configuration.Interfaces.Select(i => i.CarpDev).Distinct(StringComparer.Ordinal)];
+        var engine = CarpServices.CreateSimulated(carpDevs);
+        try
+        {
+            // The simulated factory takes no options: apply the sysctls as `sysctl` would.
+            foreach (var (name, value) in configuration.ChangedSysctls())
+            {
+                engine.SetSysctl(name, value);
+            }
+        }
+        catch
+        {
+            engine.Dispose();
+            throw;
+        }
+
+        return engine;
+    }
+
+    /// <summary>
+    /// Creates every configured interface. One that fails (e.g. its carpdev is missing) is logged and
+    /// skipped so the others still protect their addresses; it stays in the file.
+    /// </summary>
+    private int StartInterfaces(ICarpService engine, CarpdConfiguration configuration)
+    {
+        var started = 0;
+        foreach (var config in configuration.Interfaces)
+        {
+            try
+            {
+                var status = engine.CreateInterface(config);
+                started++;
+                log.Info($"{config.Name}: vhid {config.Vhid} on {config.CarpDev}, advbase {config.AdvBase} advskew {config.AdvSkew}, " +
+                    $"{(config.Addresses.Count == 0 ? "no address" : string.Join(' ', config.Addresses))}: {status.State}");
+            }
+            catch (CarpException ex)
+            {
+                log.Error($"{config.Name} not started: {ex.Message}{(ex.RecommendedAction is null ? string.Empty : " " + ex.RecommendedAction)}");
+            }
+        }
+
+        return started;
+    }
+
+    private void OnSignal(PosixSignalContext context)
+    {
+        // Cancel the default termination: we stop in order (bow-out, addresses released) and exit 0.
+        context.Cancel = true;
+        _stop.TrySetResult(context.Signal.ToString());
+    }
+
+    private int Fail(string reason)
+    {
+        notifier.Notify($"STATUS=failed: {reason}");
+        return 1;
+    }
+
+    private static string ReadVersion()
+    {
+        var version = typeof(CarpdHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+        var plus = version.IndexOf('+', StringComparison.Ordinal);
+        return plus < 0 ? version : version[..plus];
+    }
+}

@@ -1,0 +1,115 @@
+using Carp.Engine.Hosting.Remote;
+
+namespace Carpd;
+
+/// <summary>carpd's command line, parsed by hand (no extra packages).</summary>
+internal sealed record CarpdOptions
+{
+    public const string Usage = """
+        Usage: carpd [--config FILE] [--socket PATH] [--simulate] [--verbose] [--foreground]
+               carpd --check-config FILE
+               carpd --help | --version
+
+        Runs the CARP engine in the foreground (systemd Type=notify) and serves its control socket.
+
+          --config FILE        load interfaces and sysctls from FILE (e.g. /etc/carpd.conf) and write
+                               run-time changes back to it; without it carpd starts empty and keeps
+                               changes in memory only
+          --socket PATH        control socket (default /run/carpd/carpd.sock)
+          --simulate           run on an in-memory LAN instead of the wire: no root, no packets
+          --verbose            also log control-socket connections and requests
+          --foreground         accepted for compatibility; carpd always runs in the foreground
+          --check-config FILE  check FILE (syntax, values, permissions, passfiles), print a summary
+                               without passes, exit 0 if it is valid and 1 if not
+        """;
+
+    public string? ConfigPath { get; init; }
+
+    public string SocketPath { get; init; } = CarpdProtocol.DefaultSocketPath;
+
+    public bool Simulate { get; init; }
+
+    public bool Verbose { get; init; }
+
+    public string? CheckConfigPath { get; init; }
+
+    public bool Help { get; init; }
+
+    public bool Version { get; init; }
+
+    /// <summary>Parses <paramref name="args"/>; returns null and an error for a bad command line.</summary>
+    public static CarpdOptions? Parse(IReadOnlyList<string> args, out string? error)
+    {
+        var options = new CarpdOptions();
+        var i = 0;
+        while (i < args.Count)
+        {
+            var arg = args[i++];
+            string? value = null;
+            var hasInlineValue = false;
+            if (arg.StartsWith("--", StringComparison.Ordinal) && arg.IndexOf('=', StringComparison.Ordinal) is var eq and > 0)
+            {
+                value = arg[(eq + 1)..];
+                arg = arg[..eq];
+                hasInlineValue = true;
+            }
+
+            var takesValue = arg is "--config" or "-c" or "--socket" or "-s" or "--check-config";
+            if (takesValue && !hasInlineValue && i < args.Count)
+            {
+                value = args[i++];
+            }
+
+            if (takesValue && string.IsNullOrEmpty(value))
+            {
+                error = $"{arg} needs a value.";
+                return null;
+            }
+
+            if (!takesValue && hasInlineValue)
+            {
+                error = $"{arg} takes no value.";
+                return null;
+            }
+
+            switch (arg)
+            {
+                case "--config" or "-c":
+                    options = options with { ConfigPath = value };
+                    break;
+                case "--socket" or "-s":
+                    options = options with { SocketPath = value! };
+                    break;
+                case "--check-config":
+                    options = options with { CheckConfigPath = value };
+                    break;
+                case "--simulate":
+                    options = options with { Simulate = true };
+                    break;
+                case "--verbose" or "-v":
+                    options = options with { Verbose = true };
+                    break;
+                case "--foreground" or "-f":
+                    break;
+                case "--help" or "-h":
+                    options = options with { Help = true };
+                    break;
+                case "--version":
+                    options = options with { Version = true };
+                    break;
+                default:
+                    error = arg.StartsWith('-') ? $"unknown option '{arg}'." : $"unexpected argument '{arg}'.";
+                    return null;
+            }
+        }
+
+        if (options.CheckConfigPath is not null && (options.Simulate || options.ConfigPath is not null))
+        {
+            error = "--check-config only checks a file; give it alone.";
+            return null;
+        }
+
+        error = null;
+        return options;
+    }
+}
