@@ -115,22 +115,7 @@ internal sealed class CarpdHost(CarpdOptions options, JournalLog log, SystemdNot
         }
 
         string[] carpDevs = [.. configuration.Interfaces.Select(i => i.CarpDev).Distinct(StringComparer.Ordinal)];
-        var engine = CarpServices.CreateSimulated(carpDevs);
-        try
-        {
-            // The simulated factory takes no options: apply the sysctls as `sysctl` would.
-            foreach (var (name, value) in configuration.ChangedSysctls())
-            {
-                engine.SetSysctl(name, value);
-            }
-        }
-        catch
-        {
-            engine.Dispose();
-            throw;
-        }
-
-        return engine;
+        return CarpServices.CreateSimulated(new CarpServiceOptions { Sysctls = configuration.Sysctls, Log = log.Engine }, carpDevs);
     }
 
     /// <summary>

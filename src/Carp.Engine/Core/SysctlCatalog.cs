@@ -75,18 +75,28 @@ public static class SysctlCatalog
             value = sysctls.Demotion + value;
         }
 
-        var v = (int)value;
+        return With(sysctls, descriptor, value);
+    }
+
+    /// <summary>
+    /// The settings with one knob set to exactly <paramref name="value"/>, read-only ones included and no
+    /// range check: for restoring values read from a running engine, never for a user's write.
+    /// </summary>
+    public static CarpSysctls With(CarpSysctls sysctls, SysctlDescriptor descriptor, long value)
+    {
+        var v = (int)Math.Clamp(value, int.MinValue, int.MaxValue);
         return descriptor.Name switch
         {
             "allow" => sysctls with { Allow = v != 0 },
             "preempt" => sysctls with { Preempt = v != 0 },
             "log" => sysctls with { Log = v },
             "arpbalance" => sysctls with { ArpBalance = v != 0 },
+            "suppress_preempt" => sysctls with { SuppressPreempt = v },
             "demotion" => sysctls with { Demotion = v },
             "ifdown_demotion_factor" => sysctls with { IfDownDemotionFactor = v },
             "senderr_demotion_factor" => sysctls with { SendErrDemotionFactor = v },
             "dscp" => sysctls with { Dscp = v },
-            _ => throw new ArgumentOutOfRangeException(nameof(name), descriptor.Name, "Unknown sysctl."),
+            _ => throw new ArgumentOutOfRangeException(nameof(descriptor), descriptor.Name, "Unknown sysctl."),
         };
     }
 }

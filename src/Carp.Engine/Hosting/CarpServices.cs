@@ -28,6 +28,9 @@ public static class CarpServices
     /// An engine on a fresh in-memory LAN whose only carpdevs are <paramref name="carpDevs"/> (default "sim0"), driven by
     /// real time. Needs no privilege and sends nothing on any network: for trying CARP out and for tests.
     /// </summary>
-    public static ICarpService CreateSimulated(params string[] carpDevs) =>
-        new CarpService(new InMemoryWire(carpDevs.Length == 0 ? ["sim0"] : carpDevs));
+    public static ICarpService CreateSimulated(params string[] carpDevs) => CreateSimulated(null, carpDevs);
+
+    /// <summary>As <see cref="CreateSimulated(string[])"/>, with sysctls and a log.</summary>
+    public static ICarpService CreateSimulated(CarpServiceOptions? options, params string[] carpDevs) =>
+        new CarpService(new InMemoryWire(carpDevs.Length == 0 ? ["sim0"] : carpDevs), options);
 }

@@ -98,6 +98,9 @@ public sealed class LinuxWire : ICarpWire
         TrySysctl($"net.ipv6.conf.{config.Name}.addr_gen_mode", 1);
         TrySysctl($"net.ipv6.conf.{config.Name}.accept_dad", 0);
         TrySysctl($"net.ipv4.conf.{config.Name}.arp_ignore", 1);
+        // Traffic from the VIP leaves through the carpdev (same prefix): its ARP requests must not
+        // announce the VIP with the carpdev's real MAC, or neighbours map the VIP to it.
+        TrySysctl($"net.ipv4.conf.{config.CarpDev}.arp_announce", 2);
         _netlink.SetLinkUp(config.Name, true);
     }
 

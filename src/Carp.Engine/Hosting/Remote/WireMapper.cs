@@ -73,25 +73,7 @@ internal static class WireMapper
                 continue; // a knob of a newer carpd
             }
 
-            if (descriptor.ReadOnly)
-            {
-                if (descriptor.Name == "suppress_preempt")
-                {
-                    sysctls = sysctls with { SuppressPreempt = (int)Math.Clamp(value, 0, int.MaxValue) };
-                }
-
-                continue;
-            }
-
-            try
-            {
-                // From the defaults, Apply sets every knob; demotion (which adds on write) starts at 0.
-                sysctls = SysctlCatalog.Apply(sysctls, descriptor.Name, value);
-            }
-            catch (CarpException)
-            {
-                // Out of this client's range: keep the default rather than fail the whole read.
-            }
+            sysctls = SysctlCatalog.With(sysctls, descriptor, value);
         }
 
         return sysctls;
