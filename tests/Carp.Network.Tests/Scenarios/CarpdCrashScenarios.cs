@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+using Carp.Engine.Core;
+using Carp.Engine.Hosting;
+using Carp.Engine.Hosting.Remote;
+
+namespace Carp.Network.Tests.Scenarios;
+
+/// <summary>
+/// carpd killed with SIGKILL while MASTER leaves its macvlan and VIP behind; started again with
+/// the same configuration it must clean up and rejoin the election with no duplicate or stale
+/// address and no second macvlan.
+/// </summary>
+public sealed class CarpdCrashScenarios
+{
+    private const string Vip = "192.0.2.1";
+
+    [Fact]
+    public void Sigkill_while_master_then_restart_leaves_no_stale_or_duplicate_address()
+    {
+        using var s = new Scenario();
+        var n1 = s.Node(1);
+        var n2 = s.Node(2);
+        string conf1 = CarpdProcess.WriteConfig(s, "n1.conf", 0);
+        string conf2 = CarpdProcess.WriteConfig(s, "n2.conf", 100);
+
+        var watch = s.Watch(n1);
+        var a = CarpdProcess.Start(s, "carpd1", n1.Namespace, conf1);
+        var b = CarpdProcess.Start(s, "carpd2", n2.Namespace, conf2);
+        a.WaitState(CarpState.Master, TimeSpan.FromSeconds(10));
+        b.WaitState(CarpState.Backup, TimeSpan.FromSeconds(3));
+        Assert.Equal(["carp1"], s.InterfacesWith(n1.Namespace, Vip));
+        Assert.Empty(s.InterfacesWith(n2.Namespace, Vip));
+
+        a.Kill();
+        long killed = Clock.Now; // the process is gone: nothing it sent can still be on the way
+        // Nobody cleaned up: the macvlan and the VIP are still there.
+        Assert.Equal(["carp1"], s.InterfacesWith(n1.Namespace, Vip));
+        b.WaitState(CarpState.Master, TimeSpan.FromSeconds(6));
+        long seen = Clock.Now;
+        var last = watch.Adverts.Last(_ => true, before: killed) ?? throw new InvalidOperationException("no advert of carpd1 captured");
+        Assert.Empty(watch.Adverts.All(_ => true, killed)); // SIGKILL: no bow-out, nothing after the kill
+        s.Measure($"carpd SIGKILL: the other carpd seen MASTER (polled every 25 ms) {Clock.Ms(last.At, seen):0} ms after the last advert of the killed one (master-down 3391 ms)");
+        Assert.InRange(Clock.Ms(last.At, seen), 3390 - 50, 3390 + 500);
+
+        var a2 = CarpdProcess.Start(s, "carpd1'", n1.Namespace, conf1);
+        // While the restarted carpd is BACKUP its namespace must not hold the VIP any more.
+        var before = a2.Status();
+        string[] onA = s.InterfacesWith(n1.Namespace, Vip);
+        var after = a2.Status();
+        if (before.State == CarpState.Backup && after.State == CarpState.Backup && before.Transitions == after.Transitions)
+        {
+            Assert.Empty(onA);
+            s.Log("test", "restarted carpd is BACKUP and holds no VIP");
+        }
+
+        // preempt=1 in both configs: the election gives the vhid back to the lower advskew.
+        a2.WaitState(CarpState.Master, TimeSpan.FromSeconds(6));
+        b.WaitState(CarpState.Backup, TimeSpan.FromSeconds(3));
+        Assert.True(Scenario.Eventually(() => s.InterfacesWith(n2.Namespace, Vip).Length == 0, TimeSpan.FromSeconds(2)), "the backup kept the VIP");
+
+        Assert.Equal(["carp1"], s.InterfacesWith(n1.Namespace, Vip)); // exactly once, on carp1
+        Assert.Empty(s.InterfacesWith(n2.Namespace, Vip));
+        foreach (var node in new[] { n1, n2 })
+        {
+            var macvlans = s.Net.Ip("-n", node.Namespace, "-o", "link", "show", "type", "macvlan").StandardOutput
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Single(macvlans);
+            Assert.Contains("carp1@eth0", macvlans[0]);
+            Assert.Contains("00:00:5e:00:01:01", macvlans[0]);
+        }
+
+        Assert.Equal(CarpState.Master, a2.Status().State);
+        Assert.Equal(CarpState.Backup, b.Status().State);
+    }
+}
+
+/// <summary>carpd started as systemd would (NOTIFY_SOCKET, awaiting READY=1) in a namespace, reached through its control socket.</summary>
+internal sealed class CarpdProcess : IDisposable
+{
+    private readonly Scenario _scenario;
+    private readonly string _label;
+
+    private CarpdProcess(Scenario scenario, string label, Process process, CarpdClient client)
+    {
+        _scenario = scenario;
+        _label = label;
+        Process = process;
+        Client = client;
+    }
+
+    public Process Process { get; }
+
+    public CarpdClient Client { get; }
+
+    /// <summary>CARPD_PATH, or carpd built next to this test assembly: …/bin/Carp.Network.Tests/&lt;config&gt;/ → …/bin/carpd/&lt;config&gt;/carpd.</summary>
+    public static string BinaryPath
+    {
+        get
+        {
+            if (Environment.GetEnvironmentVariable("CARPD_PATH") is { Length: > 0 } explicitPath)
+            {
+                return explicitPath;
+            }
+
+            var dir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
+            return Path.Combine(dir.Parent!.Parent!.FullName, "carpd", dir.Name, "carpd");
+        }
+    }
+
+    public static string WriteConfig(Scenario s, string fileName, byte advSkew)
+    {
+        string path = Path.Combine(s.WorkDirectory, fileName);
+        File.WriteAllText(path, $"net.inet.carp.preempt=1\ncarp1 vhid 1 carpdev eth0 pass foobar advbase 1 advskew {advSkew} 192.0.2.1/24\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return path;
+    }
+
+    public static CarpdProcess Start(Scenario s, string label, string ns, string configPath)
+    {
+        string carpd = BinaryPath;
+        Assert.True(File.Exists(carpd), $"carpd is not built at {carpd} (set CARPD_PATH)");
+        string socketPath = Path.Combine(s.WorkDirectory, label.Replace('\'', '_') + ".sock");
+        string notifyPath = Path.Combine(s.WorkDirectory, label.Replace('\'', '_') + ".notify");
+        File.Delete(notifyPath);
+        using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        notify.Bind(new UnixDomainSocketEndPoint(notifyPath));
+
+        var log = new StringBuilder();
+        var process = s.Net.Start(ns, carpd, new Dictionary<string, string> { ["NOTIFY_SOCKET"] = notifyPath },
+            "--config", configPath, "--socket", socketPath);
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                s.Log(label, line);
+            }
+        };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                s.Log(label, line);
+            }
+        };
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        s.Log(label, $"started, PID {process.Id}");
+
+        // READY=1 on NOTIFY_SOCKET, as systemd's Type=notify expects.
+        long deadline = Clock.After(Clock.Now, TimeSpan.FromSeconds(20));
+        var buffer = new byte[4096];
+        while (true)
+        {
+            int remainingMs = (int)Math.Max(1, Clock.Ms(Clock.Now, deadline));
+            if (Clock.Now > deadline || process.HasExited)
+            {
+                Assert.Fail($"{label} did not report READY=1 (exited: {process.HasExited})");
+            }
+
+            if (!notify.Poll(Math.Min(remainingMs, 200) * 1000, SelectMode.SelectRead))
+            {
+                continue;
+            }
+
+            int n = notify.Receive(buffer);
+            string message = Encoding.UTF8.GetString(buffer, 0, n);
+            if (message.Split('\n').Contains("READY=1"))
+            {
+                s.Log(label, "READY=1");
+                break;
+            }
+        }
+
+        return s.Own(new CarpdProcess(s, label, process, new CarpdClient(socketPath)));
+    }
+
+    public VirtualHostStatus Status(string name = "carp1") => Client.GetInterfaces().Single(i => i.Name == name);
+
+    /// <summary>Polls carpd (an external process) until carp1 is in <paramref name="state"/>.</summary>
+    public void WaitState(CarpState state, TimeSpan timeout)
+    {
+        CarpState last = CarpState.Init;
+        bool reached = Scenario.Eventually(() => (last = Status().State) == state, timeout, 25);
+        Assert.True(reached, $"{_label}: carp1 is {last}, not {state}, after {timeout.TotalSeconds} s");
+        _scenario.Log(_label, "carp1 is " + state);
+    }
+
+    /// <summary>SIGKILL by PID: no bow-out, nothing released.</summary>
+    public void Kill()
+    {
+        _scenario.Log(_label, $"SIGKILL PID {Process.Id}");
+        Client.Dispose();
+        Process.Kill();
+        Assert.True(Process.WaitForExit(5000), "carpd did not die");
+    }
+
+    public void Dispose() => Client.Dispose();
+}
