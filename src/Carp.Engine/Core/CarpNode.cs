@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Carp.Engine.Hosting;
@@ -20,6 +22,8 @@ public sealed class CarpNode : IDisposable
     private readonly TimerQueue _timers = new();
     private readonly Random? _random;
     private readonly double _ticksPerMicrosecond;
+    private readonly ulong[] _randomBlock = new ulong[32];
+    private int _randomUsed = 32;
     private bool _demotionDirty;
 
     /// <param name="random">Counter source; null draws counters from the system CSPRNG. Pass a seeded one for a reproducible simulation.</param>
@@ -271,7 +275,7 @@ public sealed class CarpNode : IDisposable
         var payload = carp.Payload(frame);
         if (payload.Length < CarpConstants.HeaderLength || !CarpHeaderCodec.TryRead(payload, out var advert))
         {
-            Drop(CarpStatistic.BadLen, device, 0, $"payload of {payload.Length} bytes, expected 36");
+            Drop(CarpStatistic.BadLen, device, 0, "payload of {0} bytes, expected 36", payload.Length);
             return;
         }
 
@@ -291,14 +295,14 @@ public sealed class CarpNode : IDisposable
 
         if (advert.Version != CarpConstants.Version)
         {
-            Drop(CarpStatistic.BadVer, device, advert.Vhid, $"version {advert.Version}");
+            Drop(CarpStatistic.BadVer, device, advert.Vhid, "version {0}", advert.Version);
             return;
         }
 
         // TTL 255 proves the sender is on-link; FreeBSD lets adverts to a configured unicast peer be routed, OpenBSD does not (spec §9.1).
         if (carp.Ttl != CarpConstants.Ttl && !(host.UsesUnicastPeer(carp.Family) && !host.Config.Profile.RequireTtlForUnicast))
         {
-            Drop(CarpStatistic.BadTtl, device, advert.Vhid, $"TTL {carp.Ttl}, expected 255");
+            Drop(CarpStatistic.BadTtl, device, advert.Vhid, "TTL {0}, expected 255", carp.Ttl);
             return;
         }
 
@@ -343,9 +347,14 @@ public sealed class CarpNode : IDisposable
             return (ulong)_random.NextInt64() ^ ((ulong)_random.Next() << 63);
         }
 
-        Span<byte> bytes = stackalloc byte[8];
-        RandomNumberGenerator.Fill(bytes);
-        return BitConverter.ToUInt64(bytes);
+        // One CSPRNG call per 32 counters: a master that has not heard a peer draws one per advert.
+        if (_randomUsed == _randomBlock.Length)
+        {
+            RandomNumberGenerator.Fill(MemoryMarshal.AsBytes(_randomBlock.AsSpan()));
+            _randomUsed = 0;
+        }
+
+        return _randomBlock[_randomUsed++];
     }
 
     // ---- Demotion (spec §4.5) -----------------------------------------------------------------
@@ -445,12 +454,13 @@ public sealed class CarpNode : IDisposable
 
     private VirtualHost[] HostsOn(CarpDevice device) => _hosts.Values.Where(h => ReferenceEquals(h.Device, device)).ToArray();
 
-    private void Drop(CarpStatistic counter, CarpDevice device, byte vhid, string detail)
+    /// <summary>Counts a dropped packet; the detail is only formatted when the <c>log</c> sysctl wants it.</summary>
+    private void Drop(CarpStatistic counter, CarpDevice device, byte vhid, string detail, long value = 0)
     {
         Statistics.Increment(counter);
         if (Sysctls.Log >= 2)
         {
-            Output.BadPacket(counter, device.Name, vhid, detail);
+            Output.BadPacket(counter, device.Name, vhid, string.Format(CultureInfo.InvariantCulture, detail, value));
         }
     }
 

@@ -1,40 +1,47 @@
 namespace Carp.Engine.Core;
 
 /// <summary>
-/// Deadlines of all virtual hosts of a node, earliest first. Re-arming pushes a new entry; an entry
-/// whose deadline no longer matches its host's is stale and skipped when it surfaces, so nothing is
-/// ever searched or removed (O(log n) per arm, no allocation once the heap has grown).
+/// Deadlines of all virtual hosts of a node, earliest first, with at most one live heap entry per
+/// host: re-arming a timer later (what every received advert does) pushes nothing; the entry is moved
+/// when it surfaces. So a flood of valid adverts cannot grow the heap, and nothing is ever searched.
 /// </summary>
 internal sealed class TimerQueue
 {
     private readonly PriorityQueue<VirtualHost, long> _heap = new();
 
-    public void Schedule(VirtualHost host, long deadline) => _heap.Enqueue(host, deadline);
+    /// <summary>Makes sure <paramref name="host"/> surfaces no later than <paramref name="deadline"/>.</summary>
+    public void Schedule(VirtualHost host, long deadline)
+    {
+        if (host.ScheduledAt is not { } scheduled || deadline < scheduled)
+        {
+            host.ScheduledAt = deadline;
+            _heap.Enqueue(host, deadline);
+        }
+    }
 
-    /// <summary>The earliest live deadline, or null when no timer is armed.</summary>
+    /// <summary>The earliest armed timer, or null when none is.</summary>
     public long? Peek()
     {
-        while (_heap.TryPeek(out var host, out var deadline))
+        while (_heap.TryPeek(out var host, out var at))
         {
-            if (host.IsLiveDeadline(deadline))
+            if (Settle(host, at))
             {
-                return deadline;
+                return at;
             }
-
-            _heap.Dequeue();
         }
 
         return null;
     }
 
-    /// <summary>Takes the next live host whose deadline is at or before <paramref name="now"/>.</summary>
+    /// <summary>Takes the next host whose timer is due at <paramref name="now"/>; it must re-arm through <see cref="Schedule"/>.</summary>
     public bool TryTakeDue(long now, out VirtualHost host)
     {
-        while (_heap.TryPeek(out host!, out var deadline) && deadline <= now)
+        while (_heap.TryPeek(out host!, out var at) && at <= now)
         {
-            _heap.Dequeue();
-            if (host.IsLiveDeadline(deadline))
+            if (Settle(host, at))
             {
+                _heap.Dequeue();
+                host.ScheduledAt = null;
                 return true;
             }
         }
@@ -44,4 +51,29 @@ internal sealed class TimerQueue
     }
 
     public int Count => _heap.Count;
+
+    /// <summary>True when the top entry is the host's live one and due at <paramref name="at"/>; otherwise drops or moves it.</summary>
+    private bool Settle(VirtualHost host, long at)
+    {
+        if (host.ScheduledAt != at)
+        {
+            _heap.Dequeue();
+            return false;
+        }
+
+        var next = host.NextDeadline;
+        if (next == at)
+        {
+            return true;
+        }
+
+        _heap.Dequeue();
+        host.ScheduledAt = null;
+        if (next is { } later)
+        {
+            Schedule(host, later);
+        }
+
+        return false;
+    }
 }

@@ -35,6 +35,10 @@ public sealed class VirtualHost : IDisposable
     private int _masterSeenLength;
     private bool _removed;
 
+    // The address families of the config, kept here because the receive and send paths ask per packet.
+    private bool _hasIPv4;
+    private bool _hasIPv6;
+
     internal VirtualHost(CarpNode node, CarpDevice device, VirtualHostConfig config)
     {
         _node = node;
@@ -42,6 +46,7 @@ public sealed class VirtualHost : IDisposable
         Config = config;
         _hmac = new CarpHmac(config.Key, config.Vhid, config.Addresses);
         AdvertisedSkew = config.AdvSkew;
+        (_hasIPv4, _hasIPv6) = (config.HasIPv4, config.HasIPv6);
     }
 
     public VirtualHostConfig Config { get; private set; }
@@ -94,9 +99,8 @@ public sealed class VirtualHost : IDisposable
 
     private long LocalInterval => CarpTiming.Interval(Config.AdvBase, AdvertisedSkew);
 
-    internal bool IsLiveDeadline(long deadline) =>
-        !_removed && deadline != Unarmed &&
-        (deadline == _advertDeadline || deadline == _masterDownDeadline4 || deadline == _masterDownDeadline6);
+    /// <summary>The deadline of this host's entry in the node's timer queue, if it has one.</summary>
+    internal long? ScheduledAt { get; set; }
 
     // ---- Inputs -------------------------------------------------------------------------------
 
@@ -148,7 +152,13 @@ public sealed class VirtualHost : IDisposable
         switch (State)
         {
             case CarpState.Master:
-                OnAdvertisementAsMaster(local, remote, remoteDemote, localDemote, source);
+                // A bow-out says its sender is leaving; a master never yields to it (OpenBSD would when
+                // demoted, and a dual-stack vhid then flips back to BACKUP on the second family's bow-out).
+                if (advert is not { AdvBase: CarpConstants.BowOut, AdvSkew: CarpConstants.BowOut })
+                {
+                    OnAdvertisementAsMaster(local, remote, remoteDemote, localDemote, source);
+                }
+
                 break;
 
             case CarpState.Backup:
@@ -267,6 +277,7 @@ public sealed class VirtualHost : IDisposable
     {
         var old = Config;
         Config = config;
+        (_hasIPv4, _hasIPv6) = (config.HasIPv4, config.HasIPv6);
         if (!ReferenceEquals(old.Key, config.Key) || !old.Addresses.SequenceEqual(config.Addresses))
         {
             _hmac.Dispose();
@@ -317,7 +328,7 @@ public sealed class VirtualHost : IDisposable
     /// <summary>Our own advert looped back: the counter equals the one we last sent (spec §3).</summary>
     internal bool IsOwnEcho(ulong counter) => _sentAny && counter == _lastSentCounter;
 
-    internal bool Carries(AddressFamily family) => family == AddressFamily.InterNetworkV6 ? Config.HasIPv6 : Config.HasIPv4;
+    internal bool Carries(AddressFamily family) => family == AddressFamily.InterNetworkV6 ? _hasIPv6 : _hasIPv4;
 
     internal bool UsesUnicastPeer(AddressFamily family) =>
         (family == AddressFamily.InterNetworkV6 ? Config.Peer6 : Config.Peer) is not null;
@@ -399,12 +410,12 @@ public sealed class VirtualHost : IDisposable
     private void ArmMasterDown(AddressFamily family)
     {
         var deadline = _node.Now + _node.ToTimestamp(CarpTiming.MasterDown(Profile.MasterDown, Config.AdvBase, TimerSkew));
-        if (family != AddressFamily.InterNetworkV6 && Config.HasIPv4)
+        if (family != AddressFamily.InterNetworkV6 && _hasIPv4)
         {
             _masterDownDeadline4 = deadline;
         }
 
-        if (family != AddressFamily.InterNetwork && Config.HasIPv6)
+        if (family != AddressFamily.InterNetwork && _hasIPv6)
         {
             _masterDownDeadline6 = deadline;
         }
@@ -422,12 +433,12 @@ public sealed class VirtualHost : IDisposable
         _hmac.Compute(_counter, _hmacBuffer);
         CarpHeaderCodec.Write(_header, Config.Vhid, advSkew, Demote, advBase, _counter, _hmacBuffer);
 
-        if (Config.HasIPv4)
+        if (_hasIPv4)
         {
             Send(AddressFamily.InterNetwork, CarpStatistic.OPackets);
         }
 
-        if (Config.HasIPv6)
+        if (_hasIPv6)
         {
             Send(AddressFamily.InterNetworkV6, CarpStatistic.OPackets6);
         }

@@ -60,6 +60,28 @@ public class FaultTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_demoted_backup_that_takes_over_on_a_dual_stack_bow_out_stays_master()
+    {
+        // OpenBSD profile: the backup is demoted, so a master's demote 0 outranks it; the master leaves
+        // with bow-outs for IPv4 and IPv6. The first makes the backup master; the second must not undo it.
+        var (lan, _, hosts) = Lan(2);
+        string[] addresses = ["192.0.2.254/24", "2001:db8::254/64"];
+        hosts[0].Add(Vhost(0, profile: CompatibilityProfile.OpenBsd, addresses: addresses));
+        hosts[1].Add(Vhost(100, profile: CompatibilityProfile.OpenBsd, addresses: addresses));
+        lan.RunFor(TimeSpan.FromSeconds(6));
+        hosts[1].Node.AdjustDemote("carp1", +1);
+        lan.RunFor(TimeSpan.FromSeconds(2));
+        Assert.Equal(CarpState.Backup, hosts[1]["carp1"].State);
+
+        var leftAt = lan.Now;
+        hosts[0].Node.RemoveVirtualHost("carp1");
+        lan.RunFor(TimeSpan.FromMilliseconds(10));
+
+        Assert.Equal(CarpState.Master, hosts[1]["carp1"].State);
+        Assert.Single(lan.Timeline, e => e.Host == "two" && e.At >= leftAt && e.Kind == SimulationEventKind.StateChanged);
+    }
+
+    [Fact]
     public void Forced_states_succeed_and_the_protocol_runs_on_from_there()
     {
         // FreeBSD carp.sh "switch": state backup, then state master, on a lone vhid with advskew 100.
