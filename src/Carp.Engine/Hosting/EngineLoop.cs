@@ -129,7 +129,7 @@ internal sealed class EngineLoop : IDisposable
         }
 
         var deadline = _nextDeadline();
-        var timeout = deadline is null ? -1 : (deadline.Value - _time.GetTimestamp()) * 1_000_000_000 / _time.TimestampFrequency;
+        var timeout = deadline is null ? -1 : (long)((deadline.Value - _time.GetTimestamp()) * (1e9 / _time.TimestampFrequency));
         if (deadline is null || timeout > 0)
         {
             _signal.Wait(deadline is null ? 1_000_000_000 : timeout);

@@ -61,6 +61,7 @@ internal static unsafe partial class LibC
     }
 
     internal const int SCHED_FIFO = 1;
+    internal const int SCHED_RESET_ON_FORK = 0x40000000;
     internal const int PR_SET_TIMERSLACK = 29;
 
     [StructLayout(LayoutKind.Sequential)]
