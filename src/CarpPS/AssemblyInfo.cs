@@ -1,1 +1,4 @@
-namespace CarpPS;
+using System.Runtime.InteropServices;
+
+// The cmdlets are for PowerShell on Linux; nothing here is meant for COM.
+[assembly: ComVisible(false)]

@@ -1,0 +1,45 @@
+# Module manifest for CarpPS. ModuleVersion must equal CarpVersion in Directory.Build.props:
+# eng/layout.sh, build.ps1 and the tests check that they agree.
+@{
+    RootModule           = 'CarpPS.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '2bf5ff86-7afa-4412-b217-aca9c0a3ca69'
+    Author               = 'CarpPS contributors'
+    CompanyName          = 'CarpPS contributors'
+    Copyright            = '(c) CarpPS contributors.'
+    Description          = 'CARP (Common Address Redundancy Protocol) for Linux: create carp interfaces that share virtual IP addresses between hosts and fail over between them, compatible with FreeBSD, OpenBSD and ucarp peers. Cmdlets for interfaces, status, sysctls, statistics and events; runs the engine in-process (root), talks to carpd, or simulates a LAN without root (Connect-CarpService -Simulation).'
+    CompatiblePSEditions = @('Core')
+    PowerShellVersion    = '7.6'
+    FormatsToProcess     = @('CarpPS.format.ps1xml')
+    CmdletsToExport      = @(
+        'New-CarpInterface'
+        'Set-CarpInterface'
+        'Get-CarpInterface'
+        'Remove-CarpInterface'
+        'Get-CarpStatus'
+        'Get-CarpSysctl'
+        'Set-CarpSysctl'
+        'Get-CarpStatistics'
+        'Reset-CarpStatistics'
+        'Register-CarpEvent'
+        'Wait-CarpState'
+        'Connect-CarpService'
+        'Disconnect-CarpService'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('CARP', 'VRRP', 'HighAvailability', 'Failover', 'Linux', 'PSEdition_Core')
+            ReleaseNotes = @'
+0.1.0
+- First release: New-, Set-, Get-, Remove-CarpInterface, Get-CarpStatus, Get-/Set-CarpSysctl,
+  Get-/Reset-CarpStatistics, Register-CarpEvent, Wait-CarpState, Connect-/Disconnect-CarpService.
+- Engines: in-process on the real wire (root), carpd over its control socket, or a simulated LAN
+  for trying CARP without root (Connect-CarpService -Simulation).
+- Compatibility profiles FreeBSD, OpenBSD, Classic and ucarp.
+'@
+        }
+    }
+}

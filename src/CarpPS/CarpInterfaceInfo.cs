@@ -1,0 +1,199 @@
+using System.Net;
+using Carp.Engine.Core;
+using Carp.Engine.Hosting;
+
+namespace CarpPS;
+
+/// <summary>A carp interface's settings, as Get-CarpInterface shows them. Carries no secret: only whether a pass is set.</summary>
+public class CarpInterfaceInfo
+{
+    internal CarpInterfaceInfo(VirtualHostStatus status)
+    {
+        Name = status.Name;
+        Vhid = status.Vhid;
+        CarpDev = status.CarpDev;
+        State = status.State;
+        Address = [.. status.Addresses.Select(a => a.ToString())];
+        AdvBase = status.AdvBase;
+        AdvSkew = status.AdvSkew;
+        MacMode = status.MacMode;
+        Profile = status.Profile;
+        HasPass = status.HasPass;
+        Groups = [.. status.Groups];
+    }
+
+    public string Name { get; }
+
+    public byte Vhid { get; }
+
+    public string CarpDev { get; }
+
+    public CarpState State { get; }
+
+    /// <summary>The virtual addresses, written as 192.0.2.1/24.</summary>
+    public IReadOnlyList<string> Address { get; }
+
+    public byte AdvBase { get; }
+
+    public byte AdvSkew { get; }
+
+    public MacMode MacMode { get; }
+
+    public string Profile { get; }
+
+    public bool HasPass { get; }
+
+    public IReadOnlyList<string> Groups { get; }
+
+    public override string ToString() => Name;
+}
+
+/// <summary>What <c>ifconfig carp1</c> shows of a carp interface at one moment, as Get-CarpStatus returns it.</summary>
+public sealed class CarpStatus : CarpInterfaceInfo
+{
+    internal CarpStatus(VirtualHostStatus status)
+        : base(status)
+    {
+        EffectiveAdvSkew = status.EffectiveAdvSkew;
+        Demotion = status.Demotion;
+        MasterSeen = status.MasterSeen;
+        LastTransition = status.LastTransition;
+        LastTransitionReason = status.LastTransitionReason;
+        Transitions = status.Transitions;
+        ForcedState = status.ForcedState;
+    }
+
+    /// <summary>The advskew advertised after demotion and preemption suppression.</summary>
+    public byte EffectiveAdvSkew { get; }
+
+    /// <summary>The demote count advertised (OpenBSD's demote byte).</summary>
+    public byte Demotion { get; }
+
+    /// <summary>Source address of the last valid advertisement heard from another node.</summary>
+    public IPAddress? MasterSeen { get; }
+
+    public DateTimeOffset? LastTransition { get; }
+
+    public TransitionReason? LastTransitionReason { get; }
+
+    /// <summary>How many state changes this interface has made.</summary>
+    public long Transitions { get; }
+
+    /// <summary>The state last forced with Set-CarpInterface -State, if any.</summary>
+    public CarpState? ForcedState { get; }
+
+    public override string ToString() => $"{Name}: {State}";
+}
+
+/// <summary>One <c>net.inet.carp.*</c> setting with its value, as Get-CarpSysctl returns it.</summary>
+public sealed class CarpSysctl
+{
+    internal CarpSysctl(SysctlDescriptor descriptor, CarpSysctls values)
+    {
+        Name = descriptor.Name;
+        FullName = descriptor.FullName;
+        Value = SysctlCatalog.Get(values, descriptor);
+        DefaultValue = descriptor.DefaultValue;
+        Minimum = descriptor.Minimum;
+        Maximum = descriptor.Maximum;
+        ReadOnly = descriptor.ReadOnly;
+        Description = descriptor.Description;
+    }
+
+    public string Name { get; }
+
+    public string FullName { get; }
+
+    public long Value { get; }
+
+    public long DefaultValue { get; }
+
+    public long Minimum { get; }
+
+    public long Maximum { get; }
+
+    public bool ReadOnly { get; }
+
+    public string Description { get; }
+
+    public override string ToString() => $"{FullName}: {Value}";
+}
+
+/// <summary>The carpstats counters at one moment (<c>netstat -s -p carp</c>), as Get-CarpStatistics returns them.</summary>
+public sealed class CarpStatisticsInfo
+{
+    internal CarpStatisticsInfo(CarpStatisticsSnapshot snapshot)
+    {
+        Timestamp = DateTimeOffset.Now;
+        IPackets = snapshot.IPackets;
+        IPackets6 = snapshot.IPackets6;
+        BadIf = snapshot.BadIf;
+        BadTtl = snapshot.BadTtl;
+        HdrOps = snapshot.HdrOps;
+        BadSum = snapshot.BadSum;
+        BadVer = snapshot.BadVer;
+        BadLen = snapshot.BadLen;
+        BadAuth = snapshot.BadAuth;
+        BadVhid = snapshot.BadVhid;
+        BadAddrs = snapshot.BadAddrs;
+        OPackets = snapshot.OPackets;
+        OPackets6 = snapshot.OPackets6;
+        ONoMem = snapshot.ONoMem;
+        OStates = snapshot.OStates;
+        Preempt = snapshot.Preempt;
+    }
+
+    /// <summary>When the counters were read.</summary>
+    public DateTimeOffset Timestamp { get; }
+
+    /// <summary>Advertisements received over IPv4.</summary>
+    public long IPackets { get; }
+
+    /// <summary>Advertisements received over IPv6.</summary>
+    public long IPackets6 { get; }
+
+    /// <summary>Dropped: arrived on an interface without CARP.</summary>
+    public long BadIf { get; }
+
+    /// <summary>Dropped: TTL / hop limit not 255.</summary>
+    public long BadTtl { get; }
+
+    /// <summary>Dropped: shorter than a CARP header.</summary>
+    public long HdrOps { get; }
+
+    /// <summary>Dropped: bad checksum.</summary>
+    public long BadSum { get; }
+
+    /// <summary>Dropped: wrong version or type.</summary>
+    public long BadVer { get; }
+
+    /// <summary>Dropped: wrong length.</summary>
+    public long BadLen { get; }
+
+    /// <summary>Dropped: HMAC did not verify (different pass or addresses).</summary>
+    public long BadAuth { get; }
+
+    /// <summary>Dropped: vhid not configured here.</summary>
+    public long BadVhid { get; }
+
+    /// <summary>Dropped: address list did not match.</summary>
+    public long BadAddrs { get; }
+
+    /// <summary>Advertisements sent over IPv4.</summary>
+    public long OPackets { get; }
+
+    /// <summary>Advertisements sent over IPv6.</summary>
+    public long OPackets6 { get; }
+
+    /// <summary>Advertisements that could not be sent.</summary>
+    public long ONoMem { get; }
+
+    /// <summary>State updates sent.</summary>
+    public long OStates { get; }
+
+    /// <summary>Times a backup preempted a master.</summary>
+    public long Preempt { get; }
+
+    public override string ToString() =>
+        $"{IPackets} received (IPv4), {IPackets6} (IPv6), {OPackets} sent (IPv4), {OPackets6} (IPv6), {BadAuth} bad authentication";
+}

@@ -1,0 +1,171 @@
+using System.Management.Automation;
+using Carp.Engine.Core;
+using Carp.Engine.Hosting;
+
+namespace CarpPS.Commands;
+
+/// <summary>
+/// Base of every cmdlet that talks to an engine: the -Session parameter, lazy resolution of the engine
+/// (an engine that cannot be reached stops the command), and the error conventions.
+/// </summary>
+public abstract class CarpCmdlet : PSCmdlet
+{
+    private ICarpService? _service;
+
+    /// <summary>A session from Connect-CarpService -PassThru; without it the module's current connection (or the in-process engine) is used.</summary>
+    [Parameter]
+    public CarpSession? Session { get; set; }
+
+    /// <summary>The engine; resolving it may stop the command with NotPermitted, LibpcapMissing or ServiceUnreachable.</summary>
+    internal ICarpService Service
+    {
+        get
+        {
+            if (_service is null)
+            {
+                try
+                {
+                    _service = (Session ?? CarpSessionRegistry.Current()).Service;
+                }
+                catch (Exception e)
+                {
+                    ThrowTerminatingError(CarpErrors.FromException(e, Session));
+                }
+            }
+
+            return _service!;
+        }
+    }
+
+    /// <summary>Runs one request; a refusal becomes a non-terminating error on <paramref name="target"/>.</summary>
+    internal bool TryRun(object? target, Action action)
+    {
+        try
+        {
+            action();
+            return true;
+        }
+        catch (Exception e) when (e is not (PipelineStoppedException or ActionPreferenceStopException))
+        {
+            WriteError(CarpErrors.FromException(e, target));
+            return false;
+        }
+    }
+
+    internal void WriteCarpError(CarpErrorCode code, string message, string? action, object? target) =>
+        WriteError(CarpErrors.Create(code, message, action, target));
+
+    internal void ThrowCarpError(CarpErrorCode code, string message, string? action, object? target) =>
+        ThrowTerminatingError(CarpErrors.Create(code, message, action, target));
+
+    /// <summary>The interfaces whose names match <paramref name="names"/> (wildcards allowed); a literal name that matches nothing is an error.</summary>
+    internal IEnumerable<VirtualHostStatus> SelectInterfaces(IReadOnlyList<string>? names)
+    {
+        var service = Service;
+        IReadOnlyList<VirtualHostStatus> all = [];
+        if (!TryRun(names, () => all = service.GetInterfaces()))
+        {
+            return [];
+        }
+
+        var sorted = all.OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
+        if (names is null || names.Count == 0)
+        {
+            return sorted;
+        }
+
+        var selected = new List<VirtualHostStatus>();
+        foreach (var name in names)
+        {
+            var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+            var matches = sorted.Where(s => pattern.IsMatch(s.Name)).ToList();
+            if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
+            {
+                WriteNotFound(name);
+            }
+
+            selected.AddRange(matches.Where(m => !selected.Contains(m)));
+        }
+
+        return selected;
+    }
+
+    /// <summary>The interface named exactly <paramref name="name"/>, or null after writing InterfaceNotFound.</summary>
+    internal VirtualHostStatus? FindInterface(string name)
+    {
+        var service = Service;
+        VirtualHostStatus? found = null;
+        if (TryRun(name, () => found = service.GetInterfaces().FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.Ordinal))) && found is null)
+        {
+            WriteNotFound(name);
+        }
+
+        return found;
+    }
+
+    private void WriteNotFound(string name) =>
+        WriteCarpError(CarpErrorCode.InterfaceNotFound, $"There is no carp interface named '{name}'.",
+            "Run Get-CarpInterface to see the carp interfaces that exist.", name);
+
+    /// <summary>
+    /// The second confirmation of a change that forces a failover, emulating ConfirmImpact.High: asks
+    /// unless -Force, an explicit -Confirm (ShouldProcess already asked) or -Confirm:$false, or a
+    /// $ConfirmPreference of None.
+    /// </summary>
+    internal bool ConfirmFailover(bool force, string query, ref bool yesToAll, ref bool noToAll)
+    {
+        if (force || MyInvocation.BoundParameters.ContainsKey("Confirm"))
+        {
+            return true;
+        }
+
+        // A High-impact cmdlet asks whenever $ConfirmPreference is not None.
+        var preference = GetVariableValue("ConfirmPreference") is { } value &&
+            LanguagePrimitives.TryConvertTo(value, out ConfirmImpact impact) ? impact : ConfirmImpact.High;
+        if (preference == ConfirmImpact.None)
+        {
+            return true;
+        }
+
+        return ShouldContinue(query + " Use -Force to skip this question.", "Confirm failover", ref yesToAll, ref noToAll);
+    }
+
+    /// <summary>Local checks of the numbers ifconfig takes (null = not given), so their error ids do not depend on the engine.</summary>
+    internal static CarpException? CheckTiming(int? vhid, int? advBase, int? advSkew)
+    {
+        if (vhid is { } v && (v < 1 || v > 255))
+        {
+            return new CarpException(CarpErrorCode.InvalidVhid, $"vhid {v} is not valid.", "Use a vhid from 1 to 255 that is unique on the carpdev.");
+        }
+
+        if (advBase is { } b && (b < 1 || b > 255))
+        {
+            return new CarpException(CarpErrorCode.InvalidAdvBase, $"advbase {b} is not valid.", "Use an advbase from 1 to 255 seconds.");
+        }
+
+        if (advSkew is { } s && (s < 0 || s > 254))
+        {
+            return new CarpException(CarpErrorCode.InvalidAdvSkew,
+                s == 255 ? "advskew 255 is reserved for bow-out advertisements." : $"advskew {s} is not valid.", "Use an advskew from 0 to 254.");
+        }
+
+        return null;
+    }
+
+    /// <summary>Parses 192.0.2.1/24-style addresses; the first bad one is returned as an error.</summary>
+    internal static CarpException? ParseAddresses(IReadOnlyList<string> text, out List<CarpAddress> addresses)
+    {
+        addresses = [];
+        foreach (var item in text)
+        {
+            if (!CarpAddress.TryParse(item, out var address, out var error))
+            {
+                return new CarpException(CarpErrorCode.InvalidAddress, error, "Write addresses as 192.0.2.1/24 or 2001:db8::1/64.");
+            }
+
+            addresses.Add(address);
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,179 @@
+using System.Management.Automation;
+using Carp.Engine.Core;
+using Carp.Engine.Hosting;
+
+namespace CarpPS.Commands;
+
+/// <summary><c>sysctl net.inet.carp</c>.</summary>
+[Cmdlet(VerbsCommon.Get, "CarpSysctl")]
+[OutputType(typeof(CarpSysctl))]
+public sealed class GetCarpSysctlCommand : CarpCmdlet
+{
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(CarpSysctlNameCompleter))]
+    public string[]? Name { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var service = Service;
+        CarpSysctls? values = null;
+        if (!TryRun(Name, () => values = service.GetSysctls()))
+        {
+            return;
+        }
+
+        foreach (var descriptor in CarpSysctlNames.Select(Name, this))
+        {
+            WriteObject(new CarpSysctl(descriptor, values!));
+        }
+    }
+}
+
+/// <summary>
+/// <c>sysctl net.inet.carp.preempt=1</c>, by name (-Name preempt -Value 1) or with one parameter per
+/// setting (-Preempt $true -Log 2). Writing demotion adds the value to the current demotion, as on FreeBSD.
+/// </summary>
+[Cmdlet(VerbsCommon.Set, "CarpSysctl", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByNameSet)]
+[OutputType(typeof(CarpSysctl))]
+public sealed class SetCarpSysctlCommand : CarpCmdlet
+{
+    private const string ByNameSet = "ByName";
+    private const string BySettingSet = "BySetting";
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ByNameSet)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(CarpSysctlNameCompleter))]
+    public string Name { get; set; } = string.Empty;
+
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true, ParameterSetName = ByNameSet)]
+    public long Value { get; set; }
+
+    [Parameter(ParameterSetName = BySettingSet)]
+    public bool? Allow { get; set; }
+
+    [Parameter(ParameterSetName = BySettingSet)]
+    public bool? Preempt { get; set; }
+
+    [Parameter(ParameterSetName = BySettingSet)]
+    public int? Log { get; set; }
+
+    [Parameter(ParameterSetName = BySettingSet)]
+    public bool? ArpBalance { get; set; }
+
+    [Parameter(ParameterSetName = BySettingSet)]
+    public int? Demotion { get; set; }
+
+    [Parameter(ParameterSetName = BySettingSet)]
+    public int? IfDownDemotionFactor { get; set; }
+
+    [Parameter(ParameterSetName = BySettingSet)]
+    public int? SendErrDemotionFactor { get; set; }
+
+    [Parameter(ParameterSetName = BySettingSet)]
+    public int? Dscp { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        if (ParameterSetName == BySettingSet && Settings().Count == 0)
+        {
+            ThrowCarpError(CarpErrorCode.InvalidArgument, "Set-CarpSysctl was given nothing to set.",
+                "Pass -Name and -Value, or at least one of -Allow, -Preempt, -Log, -ArpBalance, -Demotion, -IfDownDemotionFactor, -SendErrDemotionFactor, -Dscp.", null);
+        }
+    }
+
+    protected override void ProcessRecord()
+    {
+        var settings = ParameterSetName == ByNameSet ? [(Name, Value)] : Settings();
+        foreach (var (name, value) in settings)
+        {
+            // The catalog refuses unknown names, read-only knobs and out-of-range values (for demotion: the step) before anything is asked.
+            if (!TryRun(name, () => SysctlCatalog.Apply(CarpSysctls.Default, name, value)))
+            {
+                continue;
+            }
+
+            var descriptor = SysctlCatalog.Find(name)!;
+
+            var action = descriptor.Name == "demotion" ? $"Add {value} to" : $"Set to {value}";
+            if (!ShouldProcess(descriptor.FullName, action))
+            {
+                continue;
+            }
+
+            var service = Service;
+            CarpSysctls? updated = null;
+            if (TryRun(name, () => updated = service.SetSysctl(descriptor.Name, value)))
+            {
+                var now = new CarpSysctl(descriptor, updated!);
+                WriteVerbose($"{descriptor.FullName} is now {now.Value}.");
+                if (PassThru)
+                {
+                    WriteObject(now);
+                }
+            }
+        }
+    }
+
+    /// <summary>The settings given as parameters, as (sysctl name, value) in catalog order.</summary>
+    private List<(string Name, long Value)> Settings()
+    {
+        var settings = new List<(string, long)>();
+        void Add(string name, long? value)
+        {
+            if (value is { } v)
+            {
+                settings.Add((name, v));
+            }
+        }
+
+        Add("allow", Allow is { } allow ? (allow ? 1 : 0) : null);
+        Add("preempt", Preempt is { } preempt ? (preempt ? 1 : 0) : null);
+        Add("log", Log);
+        Add("arpbalance", ArpBalance is { } arpBalance ? (arpBalance ? 1 : 0) : null);
+        Add("demotion", Demotion);
+        Add("ifdown_demotion_factor", IfDownDemotionFactor);
+        Add("senderr_demotion_factor", SendErrDemotionFactor);
+        Add("dscp", Dscp);
+        return settings;
+    }
+}
+
+/// <summary>Looks sysctls up by short or full name, with wildcards.</summary>
+internal static class CarpSysctlNames
+{
+    public static IEnumerable<SysctlDescriptor> Select(IReadOnlyList<string>? names, CarpCmdlet cmdlet)
+    {
+        if (names is null || names.Count == 0)
+        {
+            return SysctlCatalog.All;
+        }
+
+        var selected = new List<SysctlDescriptor>();
+        foreach (var name in names)
+        {
+            var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+            var matches = SysctlCatalog.All.Where(d => pattern.IsMatch(d.Name) || pattern.IsMatch(d.FullName)).ToList();
+            if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
+            {
+                cmdlet.WriteCarpError(CarpErrorCode.UnknownSysctl, $"There is no CARP sysctl named '{name}'.",
+                    "Use one of: " + string.Join(", ", SysctlCatalog.All.Select(d => d.Name)) + ".", name);
+            }
+
+            selected.AddRange(matches.Where(m => !selected.Contains(m)));
+        }
+
+        return selected;
+    }
+}
+
+/// <summary>Completes sysctl names.</summary>
+public sealed class CarpSysctlNameCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters) =>
+        CompletionHelper.Complete(SysctlCatalog.All.Select(d => (d.Name, d.Description)), wordToComplete);
+}

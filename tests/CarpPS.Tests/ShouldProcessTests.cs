@@ -1,0 +1,115 @@
+using System.Collections;
+
+namespace CarpPS.Tests;
+
+/// <summary>-WhatIf changes nothing; a change that forces a failover asks unless -Force.</summary>
+public sealed class ShouldProcessTests(ModuleFixture module)
+{
+    [Theory]
+    [InlineData("New-CarpInterface -Name carp2 -Vhid 2 -CarpDev $args[0] -Address 192.0.2.2/24 -WhatIf")]
+    [InlineData("Set-CarpInterface carp1 -AdvSkew 50 -WhatIf")]
+    [InlineData("Set-CarpInterface carp1 -State Master -Force -WhatIf")]
+    [InlineData("Get-CarpInterface | Set-CarpInterface -Vhid 9 -Address 192.0.2.9/24 -Pass new -WhatIf")]
+    [InlineData("Remove-CarpInterface carp1 -WhatIf")]
+    [InlineData("Remove-CarpInterface carp1 -Force -WhatIf")]
+    public void WhatIf_changes_no_interface(string script)
+    {
+        using var ps = new PsSession(module);
+        var dev = ps.ConnectSimulation()[0];
+        ps.Run("New-CarpInterface -Name carp1 -Vhid 1 -CarpDev $args[0] -Address 192.0.2.1/24 -AdvBase 10", dev).AssertNoErrors();
+        var before = ValidationTests.Snapshot(ps);
+        ps.Host.TestUI.Clear();
+
+        var result = ps.Run(script, dev).AssertNoErrors();
+
+        Assert.Empty(result.Output);
+        Assert.Contains("What if:", ps.Host.TestUI.Text);
+        Assert.Equal(before, ValidationTests.Snapshot(ps));
+        Assert.Empty(ps.Host.TestUI.Prompts);
+    }
+
+    [Theory]
+    [InlineData("Set-CarpSysctl -Preempt $true -Log 2 -WhatIf")]
+    [InlineData("Set-CarpSysctl -Name demotion -Value 10 -WhatIf")]
+    public void WhatIf_changes_no_sysctl(string script)
+    {
+        using var ps = new PsSession(module);
+        ps.ConnectSimulation();
+        var before = ValidationTests.SysctlSnapshot(ps);
+        ps.Run(script).AssertNoErrors();
+        Assert.Equal(before, ValidationTests.SysctlSnapshot(ps));
+    }
+
+    [Fact]
+    public void WhatIf_keeps_statistics_and_connections()
+    {
+        using var ps = new PsSession(module);
+        var dev = ps.ConnectSimulation()[0];
+        ps.Run("New-CarpInterface -Name carp1 -Vhid 1 -CarpDev $args[0] -Address 192.0.2.1/24 -AdvBase 1", dev).AssertNoErrors();
+        ps.Run("Wait-CarpState carp1 Master -Timeout 10").AssertNoErrors();
+        ps.Run("Reset-CarpStatistics -WhatIf; Disconnect-CarpService -WhatIf; Connect-CarpService -Simulation -CarpDev other0 -WhatIf").AssertNoErrors();
+        Assert.True((long)ps.Run("Get-CarpStatistics").Output[0].Properties["OPackets"].Value > 0);
+        Assert.Single(ps.Run("Get-CarpInterface").AssertNoErrors().Output);
+    }
+
+    [Fact]
+    public void Forcing_a_failover_asks_and_a_no_changes_nothing()
+    {
+        using var ps = new PsSession(module);
+        var dev = ps.ConnectSimulation()[0];
+        ps.Run("New-CarpInterface -Name carp1 -Vhid 1 -CarpDev $args[0] -Address 192.0.2.1/24 -AdvBase 10", dev).AssertNoErrors();
+
+        ps.Host.TestUI.AnswerYes = false;
+        ps.Run("Set-CarpInterface carp1 -State Master").AssertNoErrors();
+        Assert.Single(ps.Host.TestUI.Prompts);
+        Assert.Equal("Backup", State(ps));
+
+        ps.Host.TestUI.Prompts.Clear();
+        ps.Run("Set-CarpInterface carp1 -State Master -Force").AssertNoErrors();
+        Assert.Empty(ps.Host.TestUI.Prompts);
+        Assert.Equal("Master", State(ps));
+
+        // Any change to a MASTER forces a failover too; -Confirm:$false answers it as well.
+        ps.Run("Set-CarpInterface carp1 -AdvSkew 100").AssertNoErrors();
+        Assert.Single(ps.Host.TestUI.Prompts);
+        Assert.Equal((byte)0, ps.Run("Get-CarpInterface carp1").Output[0].Properties["AdvSkew"].Value);
+        ps.Run("Set-CarpInterface carp1 -AdvSkew 100 -Confirm:$false").AssertNoErrors();
+        Assert.Equal((byte)100, ps.Run("Get-CarpInterface carp1").Output[0].Properties["AdvSkew"].Value);
+
+        ps.Host.TestUI.Prompts.Clear();
+        ps.Run("Remove-CarpInterface carp1").AssertNoErrors();
+        Assert.Single(ps.Host.TestUI.Prompts);
+        Assert.Single(ps.Run("Get-CarpInterface").Output);
+        ps.Host.TestUI.AnswerYes = true;
+        ps.Run("Remove-CarpInterface carp1").AssertNoErrors();
+        Assert.Empty(ps.Run("Get-CarpInterface").Output);
+    }
+
+    [Fact]
+    public void Changes_to_a_backup_do_not_ask_and_ConfirmPreference_None_does_not_ask()
+    {
+        using var ps = new PsSession(module);
+        var dev = ps.ConnectSimulation()[0];
+        ps.Run("New-CarpInterface -Name carp1 -Vhid 1 -CarpDev $args[0] -Address 192.0.2.1/24 -AdvBase 10", dev).AssertNoErrors();
+        ps.Run("Set-CarpInterface carp1 -AdvSkew 10; Set-CarpInterface carp1 -Demote 1").AssertNoErrors();
+        Assert.Empty(ps.Host.TestUI.Prompts);
+
+        ps.Run("$ConfirmPreference = 'None'; Set-CarpInterface carp1 -State Master").AssertNoErrors();
+        Assert.Empty(ps.Host.TestUI.Prompts);
+        Assert.Equal("Master", State(ps));
+    }
+
+    [Fact]
+    public void Confirm_asks_once_through_ShouldProcess()
+    {
+        using var ps = new PsSession(module);
+        var dev = ps.ConnectSimulation()[0];
+        ps.Run("New-CarpInterface -Name carp1 -Vhid 1 -CarpDev $args[0] -Address 192.0.2.1/24 -AdvBase 10", dev).AssertNoErrors();
+        ps.Host.TestUI.AnswerYes = true;
+        ps.Command("Set-CarpInterface", new Hashtable { ["Name"] = "carp1", ["State"] = "Master", ["Confirm"] = true }).AssertNoErrors();
+        Assert.Single(ps.Host.TestUI.Prompts);
+        Assert.Equal("Master", State(ps));
+    }
+
+    private static string State(PsSession ps) => ps.Run("Get-CarpStatus carp1").Output[0].Properties["State"].Value.ToString()!;
+}

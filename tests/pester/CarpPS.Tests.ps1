@@ -1,0 +1,290 @@
+#Requires -Version 7.6
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+<#
+    Pester 5 tests of the CarpPS module, for machines with pwsh and Pester:
+
+        ./build.ps1 -Task Layout
+        Invoke-Pester ./tests/pester -Output Detailed
+
+    They import the laid-out module (out/CarpPS/<version>/, or $env:CARPPS_MODULE_DIR) and use
+    Connect-CarpService -Simulation only: no root, nothing sent on any network. The xunit suite
+    (tests/CarpPS.Tests) covers the same surface through the hosted engine and checks that every
+    CarpPS command and parameter used here exists.
+#>
+
+BeforeDiscovery {
+    $script:Cmdlets = @(
+        'New-CarpInterface', 'Set-CarpInterface', 'Get-CarpInterface', 'Remove-CarpInterface', 'Get-CarpStatus',
+        'Get-CarpSysctl', 'Set-CarpSysctl', 'Get-CarpStatistics', 'Reset-CarpStatistics', 'Register-CarpEvent',
+        'Wait-CarpState', 'Connect-CarpService', 'Disconnect-CarpService'
+    )
+    $script:BadInput = @(
+        @{ Parameter = 'Vhid'; Value = 0; ErrorId = 'InvalidVhid' }
+        @{ Parameter = 'Vhid'; Value = 256; ErrorId = 'InvalidVhid' }
+        @{ Parameter = 'AdvSkew'; Value = 255; ErrorId = 'InvalidAdvSkew' }
+        @{ Parameter = 'AdvBase'; Value = 0; ErrorId = 'InvalidAdvBase' }
+        @{ Parameter = 'Address'; Value = '192.0.2.1/33'; ErrorId = 'InvalidAddress' }
+        @{ Parameter = 'Address'; Value = 'banana'; ErrorId = 'InvalidAddress' }
+        @{ Parameter = 'CarpDev'; Value = 'nosuchdev0'; ErrorId = 'UnknownCarpDev' }
+        @{ Parameter = 'Name'; Value = 'bad name!'; ErrorId = 'InvalidInterfaceName' }
+    )
+}
+
+BeforeAll {
+    $moduleDir = if ($env:CARPPS_MODULE_DIR) {
+        $env:CARPPS_MODULE_DIR
+    } else {
+        Get-ChildItem -Path (Join-Path $PSScriptRoot '../../out/CarpPS') -Directory |
+            Sort-Object { [version]$_.Name } | Select-Object -Last 1 -ExpandProperty FullName
+    }
+    $Manifest = Join-Path $moduleDir 'CarpPS.psd1'
+    Import-Module $Manifest -Force -ErrorAction Stop
+
+    # Simulated segments are shared by carpdev name across the process: every test gets its own.
+    function New-TestCarpDev { 'pt{0}' -f (Get-Random -Minimum 1000 -Maximum 99999999) }
+    $Pass = 'Zq9-sekrit-77'
+}
+
+AfterAll {
+    Remove-Module CarpPS -ErrorAction SilentlyContinue
+}
+
+Describe 'The CarpPS module' -Tag 'Unit' {
+    It 'has a valid manifest whose version is CarpVersion' {
+        $info = Test-ModuleManifest -Path $Manifest -ErrorAction Stop
+        $props = [xml](Get-Content (Join-Path $PSScriptRoot '../../Directory.Build.props') -Raw)
+        $info.Version | Should -Be ([version]$props.SelectSingleNode('//CarpVersion').InnerText)
+        $info.CompatiblePSEditions | Should -Be @('Core')
+        $info.PrivateData.PSData.Tags | Should -Contain 'CARP'
+        $info.ExportedFunctions.Count | Should -Be 0
+    }
+
+    It 'exports <_>' -ForEach $Cmdlets {
+        Get-Command -Name $_ -Module CarpPS -CommandType Cmdlet | Should -Not -BeNullOrEmpty
+    }
+
+    It 'has full help for <_>' -ForEach $Cmdlets {
+        $help = Get-Help -Name $_ -Full
+        $help.Synopsis | Should -Not -BeLike "$_*"
+        ($help.description.Text -join '') | Should -Not -BeNullOrEmpty
+        @($help.examples.example).Count | Should -BeGreaterThan 0
+        $common = [System.Management.Automation.PSCmdlet]::CommonParameters
+        foreach ($name in (Get-Command $_).Parameters.Keys | Where-Object { $_ -notin $common }) {
+            $parameter = $help.parameters.parameter | Where-Object name -EQ $name
+            ($parameter.description.Text -join '') | Should -Not -BeNullOrEmpty -Because "-$name needs a description"
+        }
+    }
+
+    It 'finds about_CarpPS and about_CarpPS_Events' {
+        Get-Help about_CarpPS | Should -Match 'Connect-CarpService -Simulation'
+        Get-Help about_CarpPS_Events | Should -Match 'Register-CarpEvent'
+    }
+}
+
+Describe 'Carp interfaces on a simulated LAN' -Tag 'Simulation' {
+    BeforeEach {
+        $dev = New-TestCarpDev
+        Connect-CarpService -Simulation -CarpDev $dev
+    }
+
+    AfterEach {
+        Disconnect-CarpService
+    }
+
+    It 'creates an interface that Get-CarpInterface and Get-CarpStatus show' {
+        New-CarpInterface -Name carp1 -Vhid 7 -CarpDev $dev -Address 192.0.2.100/24, 2001:db8::100/64 -AdvSkew 20
+        $info = Get-CarpInterface -Name carp1
+        $info | Should -BeOfType CarpPS.CarpInterfaceInfo
+        $info.Vhid | Should -Be 7
+        $info.Address | Should -Be @('192.0.2.100/24', '2001:db8::100/64')
+        (Get-CarpStatus -Name carp1).State | Should -BeIn @('Init', 'Backup', 'Master')
+    }
+
+    It 'refuses <Parameter> = <Value> with <ErrorId> and changes nothing' -ForEach $BadInput {
+        $arguments = @{ Name = 'carp1'; Vhid = 1; CarpDev = $dev; Address = '192.0.2.1/24' }
+        $arguments[$Parameter] = $Value
+        { New-CarpInterface @arguments -ErrorAction Stop } |
+            Should -Throw -ErrorId "$ErrorId,CarpPS.Commands.NewCarpInterfaceCommand"
+        Get-CarpInterface | Should -BeNullOrEmpty
+    }
+
+    It 'refuses a duplicate vhid on the same carpdev' {
+        New-CarpInterface -Name carp1 -Vhid 1 -CarpDev $dev -Address 192.0.2.1/24
+        { New-CarpInterface -Name carp2 -Vhid 1 -CarpDev $dev -Address 192.0.2.2/24 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'DuplicateVhid,CarpPS.Commands.NewCarpInterfaceCommand'
+        (Get-CarpInterface).Name | Should -Be 'carp1'
+    }
+
+    It 'tells what to do in ErrorDetails.RecommendedAction' {
+        New-CarpInterface -Name carp1 -Vhid 0 -CarpDev $dev -Address 192.0.2.1/24 -ErrorVariable failure -ErrorAction SilentlyContinue
+        $failure[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
+        $failure[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+    }
+
+    It 'changes nothing with -WhatIf' {
+        New-CarpInterface -Name carp1 -Vhid 1 -CarpDev $dev -Address 192.0.2.1/24 -AdvBase 10
+        New-CarpInterface -Name carp2 -Vhid 2 -CarpDev $dev -Address 192.0.2.2/24 -WhatIf
+        Set-CarpInterface -Name carp1 -AdvSkew 50 -WhatIf
+        Remove-CarpInterface -Name carp1 -WhatIf
+        Set-CarpSysctl -Preempt $true -WhatIf
+        (Get-CarpInterface).Name | Should -Be 'carp1'
+        (Get-CarpInterface -Name carp1).AdvSkew | Should -Be 0
+        (Get-CarpSysctl -Name preempt).Value | Should -Be 0
+    }
+
+    It 'binds Name from Get-CarpInterface to Set-CarpInterface' {
+        New-CarpInterface -Name carp1 -Vhid 1 -CarpDev $dev -Address 192.0.2.1/24 -AdvBase 10
+        New-CarpInterface -Name carp2 -Vhid 2 -CarpDev $dev -Address 192.0.2.2/24 -AdvBase 10
+        Get-CarpInterface | Set-CarpInterface -AdvSkew 100 -Force
+        (Get-CarpInterface).AdvSkew | Should -Be @(100, 100)
+        (Get-CarpInterface).Vhid | Should -Be @(1, 2)
+    }
+
+    It 'removes piped interfaces' {
+        New-CarpInterface -Name carp1 -Vhid 1 -CarpDev $dev -Address 192.0.2.1/24 -AdvBase 10
+        Get-CarpInterface | Remove-CarpInterface -Force
+        Get-CarpInterface | Should -BeNullOrEmpty
+    }
+
+    It 'waits until an interface is master' {
+        New-CarpInterface -Name carp1 -Vhid 1 -CarpDev $dev -Address 192.0.2.1/24
+        $status = Wait-CarpState -Name carp1 -State Master -Timeout 10
+        $status.State | Should -Be 'Master'
+        $status.LastTransitionReason | Should -Be 'MasterDown'
+    }
+
+    It 'times out with WaitTimeout' {
+        New-CarpInterface -Name carp1 -Vhid 1 -CarpDev $dev -Address 192.0.2.1/24 -AdvBase 10
+        { Wait-CarpState -Name carp1 -State Master -Timeout 1 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'WaitTimeout,CarpPS.Commands.WaitCarpStateCommand'
+    }
+
+    It 'renders the status table with the ifconfig columns' {
+        New-CarpInterface -Name carp1 -Vhid 1 -CarpDev $dev -Address 192.0.2.1/24
+        $text = Get-CarpStatus | Out-String
+        $text | Should -Match 'Name\s+Vhid\s+CarpDev\s+State\s+Address\s+AdvSkew\s+Master'
+        $text | Should -Match 'carp1'
+    }
+
+    It 'sets sysctls by name and by parameter, and refuses suppress_preempt' {
+        Set-CarpSysctl -Name preempt -Value 1
+        (Get-CarpSysctl -Name preempt).Value | Should -Be 1
+        Set-CarpSysctl -Preempt $false -Log 2
+        (Get-CarpSysctl -Name preempt).Value | Should -Be 0
+        (Get-CarpSysctl -Name log).Value | Should -Be 2
+        { Set-CarpSysctl -Name suppress_preempt -Value 1 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ReadOnlySysctl,CarpPS.Commands.SetCarpSysctlCommand'
+    }
+
+    It 'counts advertisements and resets the counters' {
+        New-CarpInterface -Name carp1 -Vhid 1 -CarpDev $dev -Address 192.0.2.1/24
+        Wait-CarpState -Name carp1 -State Master -Timeout 10 | Out-Null
+        (Get-CarpStatistics).OPackets | Should -BeGreaterThan 0
+        Set-CarpInterface -Name carp1 -State Backup -Force
+        Reset-CarpStatistics
+        (Get-CarpStatistics).OPackets | Should -BeLessOrEqual 1
+    }
+}
+
+Describe 'Two simulated firewalls' -Tag 'Simulation' {
+    BeforeAll {
+        $dev = New-TestCarpDev
+        $fw1 = Connect-CarpService -Simulation -CarpDev $dev -PassThru
+        $fw2 = Connect-CarpService -Simulation -CarpDev $dev -PassThru
+    }
+
+    AfterAll {
+        $fw1, $fw2 | Disconnect-CarpService
+    }
+
+    It 'elects firewall 1 and fails over to firewall 2 when it leaves' {
+        Set-CarpSysctl -Session $fw1 -Preempt $true
+        Set-CarpSysctl -Session $fw2 -Preempt $true
+        New-CarpInterface -Session $fw1 -Name carp1 -Vhid 1 -CarpDev $dev -Pass lanpasswd -Address 192.0.2.100/24
+        New-CarpInterface -Session $fw2 -Name carp1 -Vhid 1 -CarpDev $dev -Pass lanpasswd -Address 192.0.2.100/24 -AdvSkew 128
+        (Wait-CarpState -Session $fw1 -Name carp1 -State Master -Timeout 10).State | Should -Be 'Master'
+        $deadline = [DateTime]::UtcNow.AddSeconds(10)
+        while (-not (Get-CarpStatus -Session $fw2 -Name carp1).MasterSeen -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        (Get-CarpStatus -Session $fw2 -Name carp1).State | Should -Be 'Backup'
+        (Get-CarpStatistics -Session $fw2).BadAuth | Should -Be 0
+
+        Remove-CarpInterface -Session $fw1 -Name carp1 -Force
+        # The bow-out makes firewall 2 take over at once, well before the 3 s master-down interval.
+        (Wait-CarpState -Session $fw2 -Name carp1 -State Master -Timeout 2).LastTransitionReason | Should -BeIn @('Preempt', 'MasterWillTimeOut')
+    }
+}
+
+Describe 'Events' -Tag 'Simulation', 'Events' {
+    BeforeEach {
+        $dev = New-TestCarpDev
+        Connect-CarpService -Simulation -CarpDev $dev
+    }
+
+    AfterEach {
+        Get-EventSubscriber | Where-Object SourceIdentifier -Like 'CarpTest*' | Unregister-Event
+        Get-Event | Where-Object SourceIdentifier -Like 'CarpTest*' | Remove-Event
+        Disconnect-CarpService
+    }
+
+    It 'queues state changes for Wait-Event' {
+        Register-CarpEvent -Name carp1 -EventType StateChanged -SourceIdentifier CarpTestQueue
+        New-CarpInterface -Name carp1 -Vhid 1 -CarpDev $dev -Address 192.0.2.1/24
+        $deadline = [DateTime]::UtcNow.AddSeconds(10)
+        do {
+            $received = Wait-Event -SourceIdentifier CarpTestQueue -Timeout 1
+            if ($received) { Remove-Event -EventIdentifier $received.EventIdentifier }
+        } until (($received -and $received.SourceEventArgs.Event.NewState -eq 'Master') -or [DateTime]::UtcNow -gt $deadline)
+        $received.SourceEventArgs.Interface | Should -Be 'carp1'
+        $received.SourceEventArgs.Event.NewState | Should -Be 'Master'
+    }
+
+    It 'runs an -Action on the pipeline thread' {
+        $global:CarpTestStates = [System.Collections.Generic.List[string]]::new()
+        Register-CarpEvent -EventType StateChanged -SourceIdentifier CarpTestAction -MessageData 'fw' -Action {
+            $global:CarpTestStates.Add("$($Event.MessageData) $($Event.SourceEventArgs.Event.NewState)")
+        } | Should -BeOfType System.Management.Automation.PSEventJob
+        New-CarpInterface -Name carp1 -Vhid 1 -CarpDev $dev -Address 192.0.2.1/24
+        Wait-CarpState -Name carp1 -State Master -Timeout 10 | Out-Null
+        $deadline = [DateTime]::UtcNow.AddSeconds(5)
+        while ('fw Master' -notin $global:CarpTestStates -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        $global:CarpTestStates | Should -Contain 'fw Master'
+    }
+
+    It 'ends the engine subscription when unregistered' {
+        Register-CarpEvent -SourceIdentifier CarpTestEnd
+        $source = (Get-EventSubscriber -SourceIdentifier CarpTestEnd).SourceObject
+        $source.IsActive | Should -BeTrue
+        Unregister-Event -SourceIdentifier CarpTestEnd
+        $source.IsActive | Should -BeFalse
+    }
+}
+
+Describe 'The pass' -Tag 'Simulation', 'Security' {
+    BeforeAll {
+        $dev = New-TestCarpDev
+        Connect-CarpService -Simulation -CarpDev $dev
+    }
+
+    AfterAll {
+        Disconnect-CarpService
+    }
+
+    It 'appears in no output, view, warning, verbose or error text' {
+        $log = Join-Path $TestDrive 'streams.txt'
+        & {
+            New-CarpInterface -Name carp1 -Vhid 1 -CarpDev $dev -Pass $Pass -Address 192.0.2.1/24 -PassThru -Verbose
+            New-CarpInterface -Name carp2 -Vhid 1 -CarpDev $dev -Pass $Pass -Address 192.0.2.2/24 -Verbose
+            Set-CarpInterface -Name carp1 -Pass ($Pass * 3) -Force -Verbose
+            Get-CarpStatus | Format-List *
+            Get-CarpInterface | Format-Table
+        } *>&1 | Out-String -Width 400 | Set-Content -Path $log
+        Get-Content -Path $log -Raw | Should -Not -Match 'sekrit'
+        (Get-CarpInterface -Name carp1 | ConvertTo-Json -Depth 5) | Should -Not -Match 'sekrit'
+    }
+
+    It 'warns when only the first 19 bytes are used' {
+        New-CarpInterface -Name carp3 -Vhid 3 -CarpDev $dev -Pass ($Pass * 2) -Address 192.0.2.3/24 -WarningVariable warnings -WarningAction SilentlyContinue
+        $warnings | Should -HaveCount 1
+        "$warnings" | Should -Match '19 bytes'
+    }
+}
