@@ -38,11 +38,11 @@ case "$task" in
     build ;;
   layout)
     build
-    CONFIGURATION=$config CARP_ARTIFACTS=$artifacts eng/layout.sh ;;
+    CONFIGURATION=$config CARP_ARTIFACTS=$artifacts eng/layout.sh --from "$artifacts/bin/CarpPS/${config,,}" ;;
   package)
     build
-    CONFIGURATION=$config CARP_ARTIFACTS=$artifacts eng/layout.sh
-    CONFIGURATION=$config CARP_ARTIFACTS=$artifacts eng/package.sh ;;
+    module=$(CONFIGURATION=$config CARP_ARTIFACTS=$artifacts eng/layout.sh --from "$artifacts/bin/CarpPS/${config,,}" | tail -n 1)
+    CONFIGURATION=$config CARP_ARTIFACTS=$artifacts eng/package.sh --module "$module" ;;
   sim)
     build
     "$(bin Carp.Lab)" --simulate "$@" ;;
@@ -55,7 +55,9 @@ case "$task" in
   test)
     eng/install-deps.sh
     build
-    CONFIGURATION=$config CARP_ARTIFACTS=$artifacts eng/layout.sh >/dev/null
+    # The PowerShell tests import exactly the module as it is laid out for installation.
+    CARPPS_MODULE_DIR=$(CONFIGURATION=$config CARP_ARTIFACTS=$artifacts eng/layout.sh --from "$artifacts/bin/CarpPS/${config,,}" | tail -n 1)
+    export CARPPS_MODULE_DIR
     mkdir -p "$artifacts/test-logs"
     # Independent suites run side by side; each one's log is kept under artifacts/test-logs.
     pids=(); names=(Carp.Engine.Tests Carp.Network.Tests CarpPS.Tests)

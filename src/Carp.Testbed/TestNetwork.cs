@@ -179,6 +179,7 @@ public sealed class TestNetwork : IDisposable
     {
         var psi = new ProcessStartInfo(Command.Find("ip") ?? "ip")
         {
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
