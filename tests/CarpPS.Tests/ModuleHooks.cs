@@ -40,21 +40,7 @@ public sealed class FakeCarpService : ICarpService
     public VirtualHostStatus CreateInterface(VirtualHostConfig config)
     {
         config.Validate();
-        var status = new VirtualHostStatus
-        {
-            Name = config.Name,
-            Vhid = config.Vhid,
-            CarpDev = config.CarpDev,
-            State = CarpState.Init,
-            Addresses = config.Addresses,
-            AdvBase = config.AdvBase,
-            AdvSkew = config.AdvSkew,
-            EffectiveAdvSkew = config.AdvSkew,
-            Demotion = 0,
-            MacMode = config.MacMode,
-            Profile = config.Profile.Name,
-            HasPass = !config.Key.IsEmpty,
-        };
+        var status = VirtualHostStatus.Of(config, CarpState.Init);
         _interfaces.Add(status);
         return status;
     }

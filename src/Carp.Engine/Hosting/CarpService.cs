@@ -52,6 +52,9 @@ public sealed class CarpService : ICarpService, ICarpOutput
         _ = CarpFrameBuilder.Advertisement(mac, IPAddress.Parse("fe80::1"), CarpConstants.MulticastV6, 0x10, header);
         _ = CarpFrameBuilder.GratuitousArp(mac, IPAddress.Parse("192.0.2.1"));
         _ = CarpFrameBuilder.UnsolicitedNeighborAdvertisement(mac, IPAddress.Parse("2001:db8::1"), IPAddress.Parse("2001:db8::1"), router: false);
+        JitWarmer.Prepare(typeof(VirtualHost), typeof(CarpNode), typeof(CarpService), typeof(CarpHmac), typeof(CarpHeaderCodec),
+            typeof(LinuxWire), typeof(Linux.PacketDevice), typeof(Linux.NetlinkRouteSocket), typeof(Linux.LibC), typeof(EventDispatcher));
+        Linux.PacketDevice.PrepareSendPath();
     }
 
     public IReadOnlyList<VirtualHostStatus> GetInterfaces() =>
@@ -274,25 +277,14 @@ public sealed class CarpService : ICarpService, ICarpOutput
         }
     }
 
-    private VirtualHostStatus ToStatus(VirtualHost host) => new()
+    private static VirtualHostStatus ToStatus(VirtualHost host) => VirtualHostStatus.Of(host.Config, host.State) with
     {
-        Name = host.Name,
-        Vhid = host.Vhid,
-        CarpDev = host.Config.CarpDev,
-        State = host.State,
-        Addresses = host.Config.Addresses,
-        AdvBase = host.Config.AdvBase,
-        AdvSkew = host.Config.AdvSkew,
         EffectiveAdvSkew = host.AdvertisedSkew,
         Demotion = host.Demote,
-        MacMode = host.Config.MacMode,
-        Profile = host.Config.Profile.Name,
-        HasPass = !host.Config.Key.IsEmpty,
         MasterSeen = host.MasterSeen,
         LastTransition = host.LastTransition,
         LastTransitionReason = host.LastTransitionReason,
         Transitions = host.Transitions,
-        Groups = host.Config.Groups,
     };
 
     private void Log(CarpLogLevel level, int threshold, string message)

@@ -28,5 +28,23 @@ public sealed record VirtualHostStatus
     public CarpState? ForcedState { get; init; }
     public IReadOnlyList<string> Groups { get; init; } = [];
 
+    /// <summary>The status of a configured virtual host in <paramref name="state"/>, before any runtime history.</summary>
+    public static VirtualHostStatus Of(VirtualHostConfig config, CarpState state) => new()
+    {
+        Name = config.Name,
+        Vhid = config.Vhid,
+        CarpDev = config.CarpDev,
+        State = state,
+        Addresses = config.Addresses,
+        AdvBase = config.AdvBase,
+        AdvSkew = config.AdvSkew,
+        EffectiveAdvSkew = config.AdvSkew,
+        Demotion = 0,
+        MacMode = config.MacMode,
+        Profile = config.Profile.Name,
+        HasPass = !config.Key.IsEmpty,
+        Groups = config.Groups,
+    };
+
     public override string ToString() => $"{Name}: {State} vhid {Vhid} advbase {AdvBase} advskew {AdvSkew}";
 }

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Net.NetworkInformation;
 using System.Runtime.InteropServices;
 using SharpPcap;
@@ -285,6 +286,32 @@ public sealed unsafe class PacketDevice : IDisposable
         }
 
         return handle;
+    }
+
+    /// <summary>Compiles SharpPcap's send path and its native stubs ahead of the first send (see JitWarmer).</summary>
+    internal static void PrepareSendPath()
+    {
+        var send = typeof(LibPcapLiveDevice).GetMethod(nameof(LibPcapLiveDevice.SendPacket), [typeof(ReadOnlySpan<byte>)]);
+        if (send is not null)
+        {
+            System.Runtime.CompilerServices.RuntimeHelpers.PrepareMethod(send.MethodHandle);
+        }
+
+        if (typeof(LibPcapLiveDevice).Assembly.GetType("SharpPcap.LibPcap.LibPcapSafeNativeMethods") is { } natives)
+        {
+            foreach (var native in natives.GetMethods(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)
+                         .Where(m => m.Name is "pcap_sendpacket" or "pcap_inject" && (m.Attributes & MethodAttributes.PinvokeImpl) != 0))
+            {
+                try
+                {
+                    Marshal.Prelink(native);
+                }
+                catch (DllNotFoundException)
+                {
+                    // libpcap missing: reported when a device is opened.
+                }
+            }
+        }
     }
 
     private void CaptureLoop()

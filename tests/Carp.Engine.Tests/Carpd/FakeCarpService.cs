@@ -178,25 +178,12 @@ internal sealed class FakeCarpService : ICarpService
         }
     }
 
-    private static VirtualHostStatus ToStatus(VirtualHostConfig config) => new()
+    private static VirtualHostStatus ToStatus(VirtualHostConfig config) => VirtualHostStatus.Of(config, CarpState.Backup) with
     {
-        Name = config.Name,
-        Vhid = config.Vhid,
-        CarpDev = config.CarpDev,
-        State = CarpState.Backup,
-        Addresses = config.Addresses,
-        AdvBase = config.AdvBase,
-        AdvSkew = config.AdvSkew,
-        EffectiveAdvSkew = config.AdvSkew,
-        Demotion = 0,
-        MacMode = config.MacMode,
-        Profile = config.Profile.Name,
-        HasPass = !config.Key.IsEmpty,
         MasterSeen = System.Net.IPAddress.Parse("192.0.2.2"),
         LastTransition = new DateTimeOffset(2024, 5, 1, 12, 0, 0, TimeSpan.Zero),
         LastTransitionReason = TransitionReason.Started,
         Transitions = 1,
-        Groups = config.Groups,
     };
 
     private sealed class Unsubscriber(FakeCarpService owner, Action<CarpEvent> handler) : IDisposable
