@@ -225,17 +225,14 @@ internal static class NamespaceLab
 
     private static string WriteConfig(string work, string node, byte advBase, byte advSkew, bool ipv6)
     {
-        var path = Path.Combine(work, node + ".conf");
         var lan = ipv6 ? $"{LanVip}/24 {LanVip6}/64" : $"{LanVip}/24";
-        File.WriteAllText(path, $"""
+        return SecretFile.Write(Path.Combine(work, node + ".conf"), $"""
             # {node} of the failover lab: the seed's two firewalls
             net.inet.carp.preempt=1
             carp1 vhid 1 carpdev eth0 pass lanpasswd advbase {advBase} advskew {advSkew} {lan}
             carp2 vhid 2 carpdev eth1 pass wanpasswd advbase {advBase} advskew {advSkew} {WanVip}/24
 
             """);
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        return path;
     }
 
     private static string FindCarpd()

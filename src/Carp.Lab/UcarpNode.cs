@@ -29,8 +29,10 @@ internal sealed partial class UcarpNode(TestNetwork net, string name, string @na
         var ready = new CountdownEvent(vhosts.Count);
         foreach (var v in vhosts)
         {
+            // The pass goes in a 0600 file: on the command line every local user could read it in ps.
+            var passFile = SecretFile.Write(Path.Combine(workDirectory, $"ucarp-{v.Interface}.pass"), v.Pass + "\n");
             var p = net.Start(Namespace, "ucarp",
-                "-i", v.CarpDev, "-s", v.Source, "-v", v.Vhid.ToString(CultureInfo.InvariantCulture), "-p", v.Pass,
+                "-i", v.CarpDev, "-s", v.Source, "-v", v.Vhid.ToString(CultureInfo.InvariantCulture), "-o", passFile,
                 "-a", v.Address, "-b", advBase.ToString(CultureInfo.InvariantCulture), "-k", v.AdvSkew.ToString(CultureInfo.InvariantCulture),
                 "-P", "-z", "-u", script + ".up", "-d", script + ".down", "-x", v.Prefix.ToString(CultureInfo.InvariantCulture));
             var state = CarpState.Init;

@@ -111,10 +111,8 @@ internal sealed class CarpdProcess : IDisposable
 
     public static string WriteConfig(Scenario s, string fileName, byte advSkew)
     {
-        string path = Path.Combine(s.WorkDirectory, fileName);
-        File.WriteAllText(path, $"net.inet.carp.preempt=1\ncarp1 vhid 1 carpdev eth0 pass foobar advbase 1 advskew {advSkew} 192.0.2.1/24\n");
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        return path;
+        return SecretFile.Write(Path.Combine(s.WorkDirectory, fileName),
+            $"net.inet.carp.preempt=1\ncarp1 vhid 1 carpdev eth0 pass foobar advbase 1 advskew {advSkew} 192.0.2.1/24\n");
     }
 
     public static CarpdProcess Start(Scenario s, string label, string ns, string configPath)

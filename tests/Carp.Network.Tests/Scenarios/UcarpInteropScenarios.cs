@@ -160,9 +160,11 @@ internal sealed class UcarpProcess
 
         var lines = new Recorder<string>("ucarp@" + node.Namespace[^2..]);
         string label = "ucarp" + node.Number.ToString(CultureInfo.InvariantCulture);
+        // The pass goes in a 0600 file: on the command line every local user could read it in ps.
+        string passFile = SecretFile.Write(Path.Combine(dir, $"ucarp-{node.Number.ToString(CultureInfo.InvariantCulture)}-{vhid.ToString(CultureInfo.InvariantCulture)}.pass"), pass + "\n");
         var process = s.Net.Start(node.Namespace, "ucarp",
             "--interface=" + node.Interface, "--srcip=" + node.IPv4, "--vhid=" + vhid.ToString(CultureInfo.InvariantCulture),
-            "--pass=" + pass, "--addr=" + vip, "--advbase=1", "--advskew=" + advSkew.ToString(CultureInfo.InvariantCulture),
+            "--passfile=" + passFile, "--addr=" + vip, "--advbase=1", "--advskew=" + advSkew.ToString(CultureInfo.InvariantCulture),
             "--mcast=224.0.0.18", "--upscript=" + up, "--downscript=" + down, "--xparam=24", "--facility=none");
         void OnLine(string? line)
         {
