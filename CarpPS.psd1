@@ -22,6 +22,9 @@
         'Get-CarpStatistics'
         'Reset-CarpStatistics'
         'Register-CarpEvent'
+        'Register-CarpAction'
+        'Get-CarpAction'
+        'Unregister-CarpAction'
         'Wait-CarpState'
         'Connect-CarpService'
         'Disconnect-CarpService'
@@ -36,6 +39,8 @@
 0.1.0
 - First release: New-, Set-, Get-, Remove-CarpInterface, Get-CarpStatus, Get-/Set-CarpSysctl,
   Get-/Reset-CarpStatistics, Register-CarpEvent, Wait-CarpState, Connect-/Disconnect-CarpService.
+- Register-, Get-, Unregister-CarpAction: script blocks run for engine events in a background
+  runspace, even while the session is busy (like keepalived notify scripts).
 - Engines: in-process on the real wire (root), carpd over its control socket, or a simulated LAN
   for trying CARP without root (Connect-CarpService -Simulation).
 - Compatibility profiles FreeBSD, OpenBSD, Classic and ucarp.

@@ -34,6 +34,12 @@ internal static class CarpSessionRegistry
     public static CarpSession Current()
     {
         var runspace = Runspace.DefaultRunspace;
+        if (CarpActionHost.AmbientSession(runspace) is { IsOpen: true } ambient)
+        {
+            // Inside a CARP action: the connection whose event runs it.
+            return ambient;
+        }
+
         lock (Gate)
         {
             if (runspace is not null && ByRunspace.TryGetValue(runspace, out var sessions) && sessions.Current is { IsOpen: true } current)
@@ -55,6 +61,12 @@ internal static class CarpSessionRegistry
     public static CarpSession? PeekCurrent()
     {
         var runspace = Runspace.DefaultRunspace;
+        if (CarpActionHost.AmbientSession(runspace) is { IsOpen: true } ambient)
+        {
+            // Inside a CARP action: the connection whose event runs it.
+            return ambient;
+        }
+
         lock (Gate)
         {
             if (runspace is not null && ByRunspace.TryGetValue(runspace, out var sessions) && sessions.Current is { IsOpen: true } current)
@@ -136,7 +148,9 @@ internal static class CarpSessionRegistry
     {
         lock (Gate)
         {
-            if (Runspace.DefaultRunspace is { } runspace && SessionsOf(runspace) is { Imported: false } sessions)
+            // The background runspace of CARP actions imports the module too, but is no user session: it does not keep the engine alive.
+            if (Runspace.DefaultRunspace is { } runspace && !CarpActionHost.IsActionRunspace(runspace) &&
+                SessionsOf(runspace) is { Imported: false } sessions)
             {
                 sessions.Imported = true;
                 s_importers++;
@@ -159,9 +173,18 @@ internal static class CarpSessionRegistry
         }
     }
 
-    /// <summary>A runspace removed the module or closed: close its connections, and stop the in-process engine if no runspace has the module any more.</summary>
+    /// <summary>
+    /// A runspace removed the module or closed: end its CARP actions and close its connections; if no runspace has the module
+    /// any more, end every action and close their background runspace, then stop the in-process engine.
+    /// </summary>
     private static void Release(Runspace runspace)
     {
+        if (CarpActionHost.IsActionRunspace(runspace))
+        {
+            return;
+        }
+
+        CarpActionHost.ReleaseOwner(runspace);
         List<CarpSession> open;
         bool last;
         lock (Gate)
@@ -190,6 +213,7 @@ internal static class CarpSessionRegistry
 
         if (last)
         {
+            CarpActionHost.Shutdown();
             StopLocal();
         }
     }

@@ -16,7 +16,8 @@ BeforeDiscovery {
     $script:Cmdlets = @(
         'New-CarpInterface', 'Set-CarpInterface', 'Get-CarpInterface', 'Remove-CarpInterface', 'Get-CarpStatus',
         'Get-CarpSysctl', 'Set-CarpSysctl', 'Get-CarpStatistics', 'Reset-CarpStatistics', 'Register-CarpEvent',
-        'Wait-CarpState', 'Connect-CarpService', 'Disconnect-CarpService'
+        'Wait-CarpState', 'Connect-CarpService', 'Disconnect-CarpService', 'Register-CarpAction', 'Get-CarpAction',
+        'Unregister-CarpAction'
     )
     $script:BadInput = @(
         @{ Parameter = 'Vhid'; Value = 0; ErrorId = 'InvalidVhid' }
@@ -256,6 +257,51 @@ Describe 'Events' -Tag 'Simulation', 'Events' {
         $source.IsActive | Should -BeTrue
         Unregister-Event -SourceIdentifier CarpTestEnd
         $source.IsActive | Should -BeFalse
+    }
+}
+
+Describe 'Actions' -Tag 'Simulation', 'Events' {
+    BeforeEach {
+        $dev = New-TestCarpDev
+        Connect-CarpService -Simulation -CarpDev $dev
+        $log = Join-Path $TestDrive ('actions-{0}.log' -f $dev)
+    }
+
+    AfterEach {
+        Get-CarpAction | Unregister-CarpAction
+        Disconnect-CarpService
+    }
+
+    It 'runs a Register-CarpAction script block while the session is busy' {
+        $action = Register-CarpAction -Name carp1 -EventType StateChanged -ScriptBlock ([scriptblock]::Create(
+            "[System.IO.File]::AppendAllText('$log', `"`$(`$CarpEvent.Interface) `$(`$CarpEvent.NewState)`n`")"))
+        $action | Should -BeOfType CarpPS.CarpActionRegistration
+        New-CarpInterface -Name carp1 -Vhid 1 -CarpDev $dev -Address 192.0.2.1/24
+        # This loop keeps the pipeline busy: an -Action of Register-CarpEvent could not run now, a CARP action does.
+        $deadline = [DateTime]::UtcNow.AddSeconds(15)
+        while (-not ((Test-Path $log) -and (Get-Content $log) -contains 'carp1 Master') -and [DateTime]::UtcNow -lt $deadline) {
+            [System.Threading.Thread]::Sleep(50)
+        }
+        Get-Content $log | Should -Contain 'carp1 Master'
+        (Get-CarpAction -Id $action.Id).Invocations | Should -BeGreaterThan 0
+    }
+
+    It 'keeps the last error of a failing action' {
+        $action = Register-CarpAction -ScriptBlock { throw "boom $($CarpEvent.EventType)" }
+        New-CarpInterface -Name carp1 -Vhid 1 -CarpDev $dev -Address 192.0.2.1/24 -AdvBase 10
+        $deadline = [DateTime]::UtcNow.AddSeconds(10)
+        while ($action.Errors -eq 0 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+        $action.LastError | Should -BeLike 'boom *'
+        $action.IsActive | Should -BeTrue
+    }
+
+    It 'registers nothing with -WhatIf and unregisters by pipeline' {
+        Register-CarpAction -ScriptBlock { } -WhatIf | Should -BeNullOrEmpty
+        Get-CarpAction | Should -BeNullOrEmpty
+        $action = Register-CarpAction -ScriptBlock { }
+        $action | Unregister-CarpAction
+        $action.IsActive | Should -BeFalse
+        { Get-CarpAction -Id $action.Id -ErrorAction Stop } | Should -Throw -ErrorId 'CarpActionNotFound*'
     }
 }
 
