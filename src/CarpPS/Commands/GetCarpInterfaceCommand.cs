@@ -1,41 +1,39 @@
 using System.Management.Automation;
+using Carp.Engine.Hosting;
 
 namespace CarpPS.Commands;
 
-/// <summary>Lists carp interfaces and their settings.</summary>
-[Cmdlet(VerbsCommon.Get, "CarpInterface")]
-[OutputType(typeof(CarpInterfaceInfo))]
-public sealed class GetCarpInterfaceCommand : CarpCmdlet
+/// <summary>The two read views of carp interfaces: the same selection, different output objects.</summary>
+public abstract class CarpInterfaceViewCmdlet : CarpCmdlet
 {
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(CarpInterfaceNameCompleter))]
     public string[]? Name { get; set; }
 
+    protected abstract object View(VirtualHostStatus status);
+
     protected override void ProcessRecord()
     {
         foreach (var status in SelectInterfaces(Name))
         {
-            WriteObject(new CarpInterfaceInfo(status));
+            WriteObject(View(status));
         }
     }
+}
+
+/// <summary>Lists carp interfaces and their settings.</summary>
+[Cmdlet(VerbsCommon.Get, "CarpInterface")]
+[OutputType(typeof(CarpInterfaceInfo))]
+public sealed class GetCarpInterfaceCommand : CarpInterfaceViewCmdlet
+{
+    protected override object View(VirtualHostStatus status) => new CarpInterfaceInfo(status);
 }
 
 /// <summary>The ifconfig view of carp interfaces: state, master seen, last transition and its reason.</summary>
 [Cmdlet(VerbsCommon.Get, "CarpStatus")]
 [OutputType(typeof(CarpStatus))]
-public sealed class GetCarpStatusCommand : CarpCmdlet
+public sealed class GetCarpStatusCommand : CarpInterfaceViewCmdlet
 {
-    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(CarpInterfaceNameCompleter))]
-    public string[]? Name { get; set; }
-
-    protected override void ProcessRecord()
-    {
-        foreach (var status in SelectInterfaces(Name))
-        {
-            WriteObject(new CarpStatus(status));
-        }
-    }
+    protected override object View(VirtualHostStatus status) => new CarpStatus(status);
 }
