@@ -60,6 +60,12 @@ public sealed class CarpNode : IDisposable
         if (_devices.TryGetValue(name, out var existing))
         {
             existing.SourceV4 = sourceV4 ?? existing.SourceV4;
+            if (existing.Count == 0)
+            {
+                // Nobody watched its link while it had no virtual host.
+                existing.LinkUp = linkUp;
+            }
+
             return existing;
         }
 

@@ -68,17 +68,24 @@ public sealed class CarpService : ICarpService, ICarpOutput
             throw new CarpException(CarpErrorCode.InterfaceExists, $"{config.Name} already exists.", "Choose another name, or change it with Set-CarpInterface.");
         }
 
-        EnsurePort(config.CarpDev);
-        _wire.PrepareInterface(config);
+        var prepared = false;
         try
         {
+            EnsurePort(config.CarpDev);
+            _wire.PrepareInterface(config);
+            prepared = true;
             var host = _node.AddVirtualHost(config);
             Log(CarpLogLevel.Info, 1, $"{config.Name}: created vhid {config.Vhid} on {config.CarpDev} ({string.Join(' ', config.Addresses)})");
             return ToStatus(host);
         }
         catch
         {
-            _wire.ReleaseInterface(config);
+            // Refused: nothing of it may stay behind (the macvlan, a capture nobody else uses).
+            if (prepared)
+            {
+                _wire.ReleaseInterface(config);
+            }
+
             ReleaseUnusedPorts();
             throw;
         }
@@ -245,7 +252,8 @@ public sealed class CarpService : ICarpService, ICarpOutput
         }
 
         CarpDevice? device = null;
-        var port = _wire.OpenPort(carpDev, frame => _loop.PostFrame(f => _node.Receive(device!, f), frame));
+        Action<ReadOnlySpan<byte>> receive = frame => _node.Receive(device!, frame);
+        var port = _wire.OpenPort(carpDev, frame => _loop.PostFrame(receive, frame));
         _ports.Add(carpDev, port);
         device = _node.AddDevice(carpDev, port.LinkUp, port.IPv4);
     }

@@ -58,6 +58,13 @@ public sealed class LinuxWire : ICarpWire
 
     public void PrepareInterface(VirtualHostConfig config)
     {
+        if (config.Peer is not null || config.Peer6 is not null)
+        {
+            // A unicast advert needs the peer's MAC (neighbour resolution), which this wire does not do yet.
+            throw new CarpException(CarpErrorCode.InvalidArgument, "Unicast peers (peer/peer6) are not supported on the Linux wire yet.",
+                "Remove peer/peer6: the virtual host then advertises by multicast to 224.0.0.18 / ff02::12.");
+        }
+
         foreach (var address in config.Addresses)
         {
             _virtualAddresses.Add(address.Address);
