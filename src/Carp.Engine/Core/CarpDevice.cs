@@ -21,6 +21,16 @@ public sealed class CarpDevice
     /// <summary>Our IPv4 address on this carpdev (the ucarp tie-break compares it).</summary>
     public IPAddress? SourceV4 { get; internal set; }
 
+    /// <summary>Our IPv6 source address on this carpdev, if known.</summary>
+    public IPAddress? SourceV6 { get; internal set; }
+
+    internal bool IsOwnAddress(ReadOnlySpan<byte> address)
+    {
+        var own = address.Length == 4 ? SourceV4 : SourceV6;
+        Span<byte> bytes = stackalloc byte[16];
+        return own is not null && own.TryWriteBytes(bytes, out var written) && bytes[..written].SequenceEqual(address);
+    }
+
     public int Count { get; private set; }
 
     internal VirtualHost? this[byte vhid] => _byVhid[vhid];

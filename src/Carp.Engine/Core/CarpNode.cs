@@ -55,11 +55,12 @@ public sealed class CarpNode : IDisposable
 
     // ---- Devices and link state ---------------------------------------------------------------
 
-    public CarpDevice AddDevice(string name, bool linkUp, IPAddress? sourceV4 = null)
+    public CarpDevice AddDevice(string name, bool linkUp, IPAddress? sourceV4 = null, IPAddress? sourceV6 = null)
     {
         if (_devices.TryGetValue(name, out var existing))
         {
             existing.SourceV4 = sourceV4 ?? existing.SourceV4;
+            existing.SourceV6 = sourceV6 ?? existing.SourceV6;
             if (existing.Count == 0)
             {
                 // Nobody watched its link while it had no virtual host.
@@ -69,7 +70,7 @@ public sealed class CarpNode : IDisposable
             return existing;
         }
 
-        var device = new CarpDevice(name, linkUp, sourceV4);
+        var device = new CarpDevice(name, linkUp, sourceV4) { SourceV6 = sourceV6 };
         _devices.Add(name, device);
         return device;
     }
@@ -97,7 +98,11 @@ public sealed class CarpNode : IDisposable
 
     // ---- Virtual hosts ------------------------------------------------------------------------
 
-    public VirtualHost AddVirtualHost(VirtualHostConfig config)
+    /// <summary>
+    /// The checks <see cref="AddVirtualHost"/> makes that need no carpdev yet: a valid config, a free name,
+    /// a free vhid on a carpdev we already run. Lets a caller refuse before it touches the wire.
+    /// </summary>
+    public void CheckAddable(VirtualHostConfig config)
     {
         config.Validate();
         if (_hosts.ContainsKey(config.Name))
@@ -106,13 +111,18 @@ public sealed class CarpNode : IDisposable
                 "Choose another name, or change it with Set-CarpInterface.");
         }
 
-        var device = FindDevice(config.CarpDev) ?? throw new CarpException(CarpErrorCode.UnknownCarpDev,
-            $"There is no carpdev named '{config.CarpDev}'.", "Name an existing interface of this host as carpdev.");
-        if (device[config.Vhid] is { } clash)
+        if (FindDevice(config.CarpDev)?[config.Vhid] is { } clash)
         {
             throw new CarpException(CarpErrorCode.DuplicateVhid,
-                $"vhid {config.Vhid} is already used by {clash.Name} on {device.Name}.", "Use a vhid that is unique on the carpdev.");
+                $"vhid {config.Vhid} is already used by {clash.Name} on {config.CarpDev}.", "Use a vhid that is unique on the carpdev.");
         }
+    }
+
+    public VirtualHost AddVirtualHost(VirtualHostConfig config)
+    {
+        CheckAddable(config);
+        var device = FindDevice(config.CarpDev) ?? throw new CarpException(CarpErrorCode.UnknownCarpDev,
+            $"There is no carpdev named '{config.CarpDev}'.", "Name an existing interface of this host as carpdev.");
 
         var host = new VirtualHost(this, device, config);
         device.Attach(host);
@@ -137,7 +147,9 @@ public sealed class CarpNode : IDisposable
     {
         var host = Find(name) ?? throw NotFound(name);
         config.Validate();
-        if (config.Name != name || config.Vhid != host.Vhid || config.CarpDev != host.Config.CarpDev || config.MacMode != host.Config.MacMode)
+        // A new demotion style or new groups rebuild the host too: its outstanding demotions must be undone under the rules that made them.
+        if (config.Name != name || config.Vhid != host.Vhid || config.CarpDev != host.Config.CarpDev || config.MacMode != host.Config.MacMode ||
+            config.Profile.Demotion != host.Config.Profile.Demotion || !config.Groups.SequenceEqual(host.Config.Groups))
         {
             if (config.Name != name && _hosts.ContainsKey(config.Name))
             {
@@ -318,7 +330,7 @@ public sealed class CarpNode : IDisposable
             return;
         }
 
-        if (host.IsOwnEcho(advert.Counter))
+        if (host.IsOwnEcho(advert.Counter, carp.Source(frame)))
         {
             Drop(CarpStatistic.BadAuth, device, advert.Vhid, "replay or network loop detected (our own advert)");
             return;
@@ -379,7 +391,7 @@ public sealed class CarpNode : IDisposable
             host.SendErrorDemoted = true;
             Demote(host, +1, DemotionCause.SendErrors);
         }
-        else if (sent && host.SendErrorDemoted)
+        else if (sent && host.SendErrorDemoted && host.SendSuccesses >= 3)
         {
             host.SendErrorDemoted = false;
             Demote(host, -1, DemotionCause.SendErrors);

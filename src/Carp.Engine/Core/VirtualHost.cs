@@ -321,12 +321,20 @@ public sealed class VirtualHost : IDisposable
     internal void OnSendResult(bool sent)
     {
         SendErrors = sent ? 0 : SendErrors + 1;
+        SendSuccesses = sent ? SendSuccesses + 1 : 0;
     }
+
+    /// <summary>Consecutive successful sends; 3 in a row undo a send-error demotion (spec §4.5).</summary>
+    internal int SendSuccesses { get; private set; }
 
     internal bool VerifyHmac(ulong counter, ReadOnlySpan<byte> hmac) => _hmac.Verify(counter, hmac);
 
-    /// <summary>Our own advert looped back: the counter equals the one we last sent (spec §3).</summary>
-    internal bool IsOwnEcho(ulong counter) => _sentAny && counter == _lastSentCounter;
+    /// <summary>
+    /// Our own advert looped back: our last counter from our own address (spec §3). The address matters:
+    /// two backups that adopted the same counter and take over together both send counter + 1.
+    /// </summary>
+    internal bool IsOwnEcho(ulong counter, ReadOnlySpan<byte> source) =>
+        _sentAny && counter == _lastSentCounter && Device.IsOwnAddress(source);
 
     internal bool Carries(AddressFamily family) => family == AddressFamily.InterNetworkV6 ? _hasIPv6 : _hasIPv4;
 

@@ -82,6 +82,12 @@ public sealed partial record VirtualHostConfig
             }
         }
 
+        if (Groups.Any(g => !IsValidInterfaceName(g)) || Groups.Distinct(StringComparer.Ordinal).Count() != Groups.Count)
+        {
+            throw new CarpException(CarpErrorCode.InvalidArgument, "Interface groups must be distinct names of 1 to 15 letters, digits, '.', '-' or '_'.",
+                "Name each group once, e.g. lan or wan.");
+        }
+
         if (Peer is not null && Peer.AddressFamily != AddressFamily.InterNetwork)
         {
             throw new CarpException(CarpErrorCode.InvalidAddress, "peer must be an IPv4 address.", "Use peer6 for an IPv6 peer.");

@@ -62,12 +62,8 @@ public sealed class CarpService : ICarpService, ICarpOutput
 
     public VirtualHostStatus CreateInterface(VirtualHostConfig config) => _loop.Invoke(() =>
     {
-        config.Validate();
-        if (_node.Find(config.Name) is not null)
-        {
-            throw new CarpException(CarpErrorCode.InterfaceExists, $"{config.Name} already exists.", "Choose another name, or change it with Set-CarpInterface.");
-        }
-
+        // Refuse before touching the wire: preparing a duplicate would take the live master's address away.
+        _node.CheckAddable(config);
         var prepared = false;
         try
         {
@@ -101,10 +97,30 @@ public sealed class CarpService : ICarpService, ICarpOutput
         var identityChanged = config.Vhid != old.Vhid || config.CarpDev != old.CarpDev || config.MacMode != old.MacMode;
         if (identityChanged)
         {
-            EnsurePort(config.CarpDev);
-            host = _node.UpdateVirtualHost(name, config);
+            try
+            {
+                EnsurePort(config.CarpDev);
+                host = _node.UpdateVirtualHost(name, config);
+            }
+            catch
+            {
+                ReleaseUnusedPorts();
+                throw;
+            }
+
             _wire.ReleaseInterface(old);
-            _wire.PrepareInterface(config);
+            try
+            {
+                _wire.PrepareInterface(config);
+            }
+            catch (CarpException ex)
+            {
+                // The new host runs but cannot hold its addresses: keep it out of the protocol rather than half there.
+                _node.RemoveVirtualHost(name);
+                ReleaseUnusedPorts();
+                throw new CarpException(ex.Code, $"{name} was removed: {ex.Message}", ex.RecommendedAction, ex);
+            }
+
             ReleaseUnusedPorts();
         }
         else if (config != old)
@@ -165,9 +181,10 @@ public sealed class CarpService : ICarpService, ICarpOutput
             var frame = CarpFrameBuilder.Advertisement(mac, source, destination, _node.Sysctls.TrafficClass, carpHeader);
             return port.Send(frame);
         }
-        catch (ArgumentException ex)
+        catch (Exception ex)
         {
-            Log(CarpLogLevel.Warning, 1, $"{host.Name}: cannot build the advert to {destination}: {ex.Message}");
+            // Never out of an output: the protocol step that called it must finish and re-arm its timers.
+            Log(CarpLogLevel.Warning, 1, $"{host.Name}: cannot send the advert to {destination}: {ex.Message}");
             return false;
         }
     }
@@ -178,7 +195,7 @@ public sealed class CarpService : ICarpService, ICarpOutput
         {
             _wire.SetAddresses(host.Config, addresses, present);
         }
-        catch (CarpException ex)
+        catch (Exception ex)
         {
             Log(CarpLogLevel.Error, 0, $"{host.Name}: could not {(present ? "add" : "remove")} addresses: {ex.Message}");
         }
@@ -190,10 +207,17 @@ public sealed class CarpService : ICarpService, ICarpOutput
         var mac = host.Config.MacMode == MacMode.Virtual ? CarpMac.Virtual(host.Vhid) : port.Mac;
         foreach (var address in host.Config.Addresses)
         {
-            var frame = address.IsIPv6
-                ? CarpFrameBuilder.UnsolicitedNeighborAdvertisement(mac, address.Address, address.Address, router: false)
-                : CarpFrameBuilder.GratuitousArp(mac, address.Address);
-            port.Send(frame);
+            try
+            {
+                var frame = address.IsIPv6
+                    ? CarpFrameBuilder.UnsolicitedNeighborAdvertisement(mac, address.Address, address.Address, router: false)
+                    : CarpFrameBuilder.GratuitousArp(mac, address.Address);
+                port.Send(frame);
+            }
+            catch (Exception ex)
+            {
+                Log(CarpLogLevel.Warning, 1, $"{host.Name}: cannot announce {address.Address}: {ex.Message}");
+            }
         }
     }
 
@@ -201,7 +225,7 @@ public sealed class CarpService : ICarpService, ICarpOutput
     {
         Log(oldState == CarpState.Init || newState == CarpState.Init ? CarpLogLevel.Warning : CarpLogLevel.Info, 1,
             $"{host.Name}: {oldState} -> {newState} ({reason})");
-        _events.Publish(new CarpStateChangedEvent
+        Publish(new CarpStateChangedEvent
         {
             Timestamp = _node.Time.GetUtcNow(),
             Interface = host.Name,
@@ -217,7 +241,7 @@ public sealed class CarpService : ICarpService, ICarpOutput
     void ICarpOutput.DemotionChanged(VirtualHost host, byte oldAdvSkew, byte newAdvSkew, byte oldDemote, byte newDemote)
     {
         Log(CarpLogLevel.Info, 1, $"{host.Name}: advertised advskew {oldAdvSkew} -> {newAdvSkew}, demote {oldDemote} -> {newDemote}");
-        _events.Publish(new CarpDemotionChangedEvent
+        Publish(new CarpDemotionChangedEvent
         {
             Timestamp = _node.Time.GetUtcNow(),
             Interface = host.Name,
@@ -232,7 +256,7 @@ public sealed class CarpService : ICarpService, ICarpOutput
     void ICarpOutput.BadPacket(CarpStatistic counter, string carpDev, byte vhid, string detail)
     {
         Log(CarpLogLevel.Debug, 2, $"{carpDev}: dropped a packet for vhid {vhid}: {counter}: {detail}");
-        _events.Publish(new CarpBadPacketEvent
+        Publish(new CarpBadPacketEvent
         {
             Timestamp = _node.Time.GetUtcNow(),
             Interface = _node.VirtualHosts.FirstOrDefault(h => h.Device.Name == carpDev && h.Vhid == vhid)?.Name ?? carpDev,
@@ -243,6 +267,18 @@ public sealed class CarpService : ICarpService, ICarpOutput
     }
 
     // ---- Plumbing -----------------------------------------------------------------------------
+
+    private void Publish(CarpEvent e)
+    {
+        try
+        {
+            _events.Publish(e);
+        }
+        catch (InvalidOperationException)
+        {
+            // Stopping: no one is listening any more.
+        }
+    }
 
     private void EnsurePort(string carpDev)
     {
@@ -255,7 +291,7 @@ public sealed class CarpService : ICarpService, ICarpOutput
         Action<ReadOnlySpan<byte>> receive = frame => _node.Receive(device!, frame);
         var port = _wire.OpenPort(carpDev, frame => _loop.PostFrame(receive, frame));
         _ports.Add(carpDev, port);
-        device = _node.AddDevice(carpDev, port.LinkUp, port.IPv4);
+        device = _node.AddDevice(carpDev, port.LinkUp, port.IPv4, port.IPv6);
     }
 
     private void ReleaseUnusedPorts()
@@ -299,7 +335,14 @@ public sealed class CarpService : ICarpService, ICarpOutput
     {
         if (_log is not null && _node.Sysctls.Log >= threshold)
         {
-            _log(level, message);
+            try
+            {
+                _log(level, message);
+            }
+            catch (Exception)
+            {
+                // A failing log sink must not stop the protocol.
+            }
         }
     }
 
@@ -316,14 +359,27 @@ public sealed class CarpService : ICarpService, ICarpOutput
         {
             _loop.Invoke(() =>
             {
+                // Every host bows out and releases its addresses, whatever happens to the others.
                 foreach (var host in _node.VirtualHosts.ToArray())
                 {
                     var config = host.Config;
-                    _node.RemoveVirtualHost(host.Name);
-                    _wire.ReleaseInterface(config);
+                    try
+                    {
+                        _node.RemoveVirtualHost(host.Name);
+                        _wire.ReleaseInterface(config);
+                    }
+                    catch (Exception ex)
+                    {
+                        Log(CarpLogLevel.Error, 0, $"{config.Name}: could not be released cleanly: {ex.Message}");
+                    }
                 }
 
-                ReleaseUnusedPorts();
+                foreach (var port in _ports.Values)
+                {
+                    port.Dispose();
+                }
+
+                _ports.Clear();
             });
         }
         finally

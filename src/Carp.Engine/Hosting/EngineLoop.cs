@@ -19,6 +19,7 @@ internal sealed class EngineLoop : IDisposable
     private readonly Func<long?> _nextDeadline;
     private readonly Action _runTimers;
     private readonly Action<CarpLogLevel, string>? _log;
+    private readonly Lock _gate = new();
     private volatile bool _stopping;
 
     public EngineLoop(TimeProvider time, Func<long?> nextDeadline, Action runTimers, Action<CarpLogLevel, string>? log)
@@ -51,23 +52,29 @@ internal sealed class EngineLoop : IDisposable
     /// <summary>Runs <paramref name="command"/> on the loop thread and returns its result or rethrows its exception.</summary>
     public T Invoke<T>(Func<T> command)
     {
-        if (IsLoopThread || !_thread.IsAlive)
+        if (IsLoopThread)
         {
             return command();
         }
 
         var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _work.Enqueue(new WorkItem(() =>
+        lock (_gate)
         {
-            try
+            // Queued under the same lock that stops the loop: work is either run by the final drain or refused, never lost.
+            ObjectDisposedException.ThrowIf(_stopping, this);
+            _work.Enqueue(new WorkItem(() =>
             {
-                completion.SetResult(command());
-            }
-            catch (Exception ex)
-            {
-                completion.SetException(ex);
-            }
-        }, null, null, 0));
+                try
+                {
+                    completion.SetResult(command());
+                }
+                catch (Exception ex)
+                {
+                    completion.SetException(ex);
+                }
+            }, null, null, 0));
+        }
+
         _signal.Set();
         return completion.Task.GetAwaiter().GetResult();
     }
@@ -138,11 +145,16 @@ internal sealed class EngineLoop : IDisposable
 
     public void Dispose()
     {
-        _stopping = true;
-        _signal.Set();
-        if (_thread.IsAlive && !IsLoopThread)
+        lock (_gate)
         {
-            _thread.Join(TimeSpan.FromSeconds(5));
+            _stopping = true;
+        }
+
+        _signal.Set();
+        if (_thread.IsAlive && !IsLoopThread && !_thread.Join(TimeSpan.FromSeconds(5)))
+        {
+            // Still running a step: closing its eventfd now could hand the number to another file.
+            return;
         }
 
         _signal.Dispose();

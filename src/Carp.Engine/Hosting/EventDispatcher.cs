@@ -23,9 +23,9 @@ internal sealed class EventDispatcher : IDisposable
 
     public void Publish(CarpEvent e)
     {
-        if (_subscribers.Length > 0 && !_queue.IsAddingCompleted)
+        if (_subscribers.Length > 0)
         {
-            _queue.Add(e);
+            _queue.TryAdd(e);
         }
     }
 
@@ -65,11 +65,17 @@ internal sealed class EventDispatcher : IDisposable
         }
     }
 
+    /// <summary>
+    /// Stops taking events; those queued are still delivered. Safe from inside a subscriber (no self-join),
+    /// and the queue is left to the collector because a slow subscriber may still be reading it.
+    /// </summary>
     public void Dispose()
     {
         _queue.CompleteAdding();
-        _thread.Join(TimeSpan.FromSeconds(5));
-        _queue.Dispose();
+        if (Thread.CurrentThread != _thread)
+        {
+            _thread.Join(TimeSpan.FromSeconds(5));
+        }
     }
 
     private sealed class Subscription(EventDispatcher owner, Action<CarpEvent> handler) : IDisposable

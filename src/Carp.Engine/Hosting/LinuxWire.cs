@@ -32,10 +32,16 @@ public sealed class LinuxWire : ICarpWire
     {
         var link = _netlink.GetLink(carpDev) ?? throw new CarpException(CarpErrorCode.UnknownCarpDev,
             $"There is no interface named '{carpDev}' on this host.", "Name an existing interface as carpdev (see 'ip link').");
-        PacketDevice device;
+        PacketDevice? device = null;
         try
         {
             device = new PacketDevice(carpDev, onFrame);
+            // A dead capture hears no master: treat it as a lost link (INIT), never as silence (takeover).
+            device.Faulted += (_, ex) =>
+            {
+                _log?.Invoke(CarpLogLevel.Error, $"capture on {carpDev} failed: {ex.Message}; its virtual hosts go to INIT");
+                LinkChanged?.Invoke(carpDev, false);
+            };
             device.Start();
         }
         catch (LibpcapMissingException ex)
@@ -44,12 +50,28 @@ public sealed class LinuxWire : ICarpWire
         }
         catch (PacketDeviceException ex)
         {
+            device?.Dispose();
             throw new CarpException(CarpErrorCode.NotPermitted, $"Cannot capture on {carpDev}: {ex.Message}",
                 "Run as root, or grant CAP_NET_RAW and CAP_NET_ADMIN.", ex);
         }
+        catch
+        {
+            device?.Dispose();
+            throw;
+        }
 
         // Adverts leave from the carpdev's own address, never from a virtual one (spec §1.1).
-        var addresses = _netlink.GetAddresses(link.Index).Where(a => !_virtualAddresses.Contains(a.Address)).ToArray();
+        LinkAddress[] addresses;
+        try
+        {
+            addresses = _netlink.GetAddresses(link.Index).Where(a => !_virtualAddresses.Contains(a.Address)).ToArray();
+        }
+        catch
+        {
+            device.Dispose();
+            throw;
+        }
+
         var v4 = addresses.FirstOrDefault(a => a.Address.AddressFamily == AddressFamily.InterNetwork)?.Address;
         var v6 = addresses.FirstOrDefault(a => a.Address.IsIPv6LinkLocal)?.Address
             ?? addresses.FirstOrDefault(a => a.Address.AddressFamily == AddressFamily.InterNetworkV6)?.Address;
@@ -108,7 +130,17 @@ public sealed class LinuxWire : ICarpWire
         // Traffic from the VIP leaves through the carpdev (same prefix): its ARP requests must not
         // announce the VIP with the carpdev's real MAC, or neighbours map the VIP to it.
         TrySysctl($"net.ipv4.conf.{config.CarpDev}.arp_announce", 2);
-        _netlink.SetLinkUp(config.Name, true);
+        try
+        {
+            _netlink.SetLinkUp(config.Name, true);
+        }
+        catch (NetlinkException ex)
+        {
+            // E.g. another interface already uses the virtual MAC: leave no half-made link behind.
+            _netlink.DeleteLink(config.Name);
+            throw new CarpException(CarpErrorCode.ServiceError, $"{config.Name} could not be brought up: {ex.Message}",
+                "Check that no other interface on the carpdev uses the same vhid's virtual MAC.", ex);
+        }
     }
 
     public void ReleaseInterface(VirtualHostConfig config)
@@ -131,10 +163,10 @@ public sealed class LinuxWire : ICarpWire
     public void SetAddresses(VirtualHostConfig config, IReadOnlyList<CarpAddress> addresses, bool present)
     {
         var linkName = config.MacMode == MacMode.Virtual ? config.Name : config.CarpDev;
-        var link = _netlink.GetLink(linkName) ?? throw new CarpException(CarpErrorCode.ServiceError,
-            $"{linkName} has disappeared.", $"Recreate {config.Name} (Remove-CarpInterface, New-CarpInterface).");
         try
         {
+            var link = _netlink.GetLink(linkName) ?? throw new CarpException(CarpErrorCode.ServiceError,
+                $"{linkName} has disappeared.", $"Recreate {config.Name} (Remove-CarpInterface, New-CarpInterface).");
             foreach (var address in addresses)
             {
                 if (present)

@@ -24,8 +24,24 @@ public sealed unsafe class WakeSignal : IDisposable
     /// <summary>Wakes the waiter (now, or at its next wait).</summary>
     public void Set()
     {
-        ulong one = 1;
-        LibC.Write(_fd.Fd, &one, sizeof(ulong));
+        // Held while in use: a late Set from a capture thread must not write into a number reused after Dispose.
+        var added = false;
+        try
+        {
+            _fd.DangerousAddRef(ref added);
+            ulong one = 1;
+            LibC.Write(_fd.Fd, &one, sizeof(ulong));
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            if (added)
+            {
+                _fd.DangerousRelease();
+            }
+        }
     }
 
     /// <summary>Waits until <see cref="Set"/> or until <paramref name="timeoutNanoseconds"/> pass (negative: no limit); true if set.</summary>

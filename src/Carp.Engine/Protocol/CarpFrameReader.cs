@@ -10,10 +10,8 @@ namespace Carp.Engine.Protocol;
 public static class CarpFrameReader
 {
     private const int EthernetHeaderLength = 14;
-    private const int VlanTagLength = 4;
     private const ushort EtherTypeIPv4 = 0x0800;
     private const ushort EtherTypeIPv6 = 0x86DD;
-    private const ushort EtherTypeVlan = 0x8100;
     private const int IPv4MinimumHeaderLength = 20;
     private const int IPv6HeaderLength = 40;
     private const byte HopByHop = 0;
@@ -31,19 +29,9 @@ public static class CarpFrameReader
             return CarpFrameStatus.NotCarp;
         }
 
+        // A VLAN-tagged frame (libpcap shows the tag on the parent) belongs to the VLAN interface's vhids, not the parent's.
         var offset = EthernetHeaderLength;
         var etherType = BinaryPrimitives.ReadUInt16BigEndian(frame[12..]);
-        if (etherType == EtherTypeVlan)
-        {
-            if (frame.Length < EthernetHeaderLength + VlanTagLength)
-            {
-                return CarpFrameStatus.NotCarp;
-            }
-
-            etherType = BinaryPrimitives.ReadUInt16BigEndian(frame[16..]);
-            offset += VlanTagLength;
-        }
-
         return etherType switch
         {
             EtherTypeIPv4 => ParseIPv4(frame, offset, out carpFrame),

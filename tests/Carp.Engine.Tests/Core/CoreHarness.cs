@@ -20,7 +20,7 @@ internal sealed class CoreHarness : IDisposable
     public CoreHarness(CarpSysctls? sysctls = null)
     {
         Node = new CarpNode(Output, Clock, sysctls, new Random(12345));
-        Eth0 = Node.AddDevice("eth0", linkUp: true, IPAddress.Parse("192.0.2.1"));
+        Eth0 = Node.AddDevice("eth0", linkUp: true, IPAddress.Parse("192.0.2.1"), IPAddress.Parse("2001:db8::1"));
     }
 
     public SimulatedTimeProvider Clock { get; } = new();

@@ -14,7 +14,7 @@ public sealed class DemotionTests : IDisposable
         _h.Output.Sent.Where(filter ?? (_ => true)).Select(s => s.AdvSkew);
 
     [Fact]
-    public void Three_consecutive_send_errors_add_senderr_demotion_factor_and_a_success_removes_it()
+    public void Three_consecutive_send_errors_add_senderr_demotion_factor_and_three_successes_remove_it()
     {
         var host = _h.Add(Config());
         _h.Output.SendSucceeds = false;
@@ -34,7 +34,11 @@ public sealed class DemotionTests : IDisposable
         _h.Output.Clear();
 
         _h.Output.SendSucceeds = true;
-        _h.RunUntil(6); // the first success removes the demotion, which is advertised at once
+        _h.RunUntil(7); // two successes: still demoted (spec §4.5: three in a row undo it)
+        Assert.Equal(240, _h.Node.Sysctls.Demotion);
+        _h.Output.Clear();
+
+        _h.RunUntil(8); // the third success removes the demotion, which is advertised at once
 
         Assert.Equal(0, _h.Node.Sysctls.Demotion);
         Assert.Equal(0, host.AdvertisedSkew);

@@ -67,13 +67,11 @@ public class FrameReaderTests
     }
 
     [Fact]
-    public void Vlan_tag_is_skipped()
+    public void A_vlan_tagged_frame_is_not_the_parent_interfaces_carp()
     {
+        // libpcap on eth0 shows eth0.7's frames with their tag: those adverts belong to eth0.7's vhids.
         byte[] tagged = [.. UcarpFrame.AsSpan(0, 12), 0x81, 0x00, 0x00, 0x07, .. UcarpFrame.AsSpan(12)];
-        Assert.Equal(CarpFrameStatus.Carp, CarpFrameReader.TryParse(tagged, out var frame));
-        Assert.Equal(38, frame.PayloadOffset);
-        Assert.Equal(IPAddress.Parse("10.99.0.1"), frame.SourceAddress(tagged));
-        Assert.True(CarpHeaderCodec.IsChecksumValid(frame.Payload(tagged)));
+        Assert.Equal(CarpFrameStatus.NotCarp, CarpFrameReader.TryParse(tagged, out _));
     }
 
     [Fact]

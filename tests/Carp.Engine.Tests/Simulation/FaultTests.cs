@@ -82,6 +82,25 @@ public class FaultTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Two_backups_that_adopted_the_same_counter_do_not_take_each_others_adverts_for_echoes()
+    {
+        // Both backups adopt the master's counter; on its bow-out both take over and send counter + 1.
+        // Comparing counters alone, each would drop the other's adverts as its own echo: two masters for good.
+        var (lan, _, hosts) = Lan(3);
+        hosts[0].Add(Vhost(0));
+        hosts[1].Add(Vhost(100));
+        hosts[2].Add(Vhost(150));
+        lan.RunFor(TimeSpan.FromSeconds(6));
+        hosts[0].Node.RemoveVirtualHost("carp1");
+
+        lan.RunFor(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(1, Masters(hosts));
+        Assert.Equal(CarpState.Master, hosts[1]["carp1"].State);
+        Assert.All(hosts.Skip(1), h => Assert.Equal(0, h.Node.Statistics[CarpStatistic.BadAuth]));
+    }
+
+    [Fact]
     public void Forced_states_succeed_and_the_protocol_runs_on_from_there()
     {
         // FreeBSD carp.sh "switch": state backup, then state master, on a lone vhid with advskew 100.

@@ -271,7 +271,7 @@ internal static class CarpdConfigurationParser
                 throw Error(CarpErrorCode.InvalidArgument,
                     suggestion is null
                         ? $"word {i + 1} of the line is neither a keyword nor an address."
-                        : $"unknown keyword '{word}'; did you mean '{suggestion}'?",
+                        : $"word {i + 1} of the line is not a keyword; did you mean '{suggestion}'?",
                     KeywordHelp);
             }
 

@@ -32,6 +32,7 @@ public sealed class PersistingCarpService : ICarpService
         _path = Path.GetFullPath(path);
         _log = log;
         _lastText = CarpdConfiguration.TryReadText(_path);
+        RemoveLeftoverTemporaryFiles();
     }
 
     /// <summary>The configuration as last persisted.</summary>
@@ -55,8 +56,16 @@ public sealed class PersistingCarpService : ICarpService
         ArgumentNullException.ThrowIfNull(config);
         lock (_gate)
         {
+            // An interface kept in the file but not running (its carpdev was missing at start) still owns its vhid there.
+            if (_configuration.Interfaces.FirstOrDefault(i => i.Name != config.Name && i.CarpDev == config.CarpDev && i.Vhid == config.Vhid) is { } clash)
+            {
+                throw new CarpException(CarpErrorCode.DuplicateVhid,
+                    $"vhid {config.Vhid} on {config.CarpDev} belongs to {clash.Name} in {_path}.", $"Use another vhid, or remove {clash.Name} first.");
+            }
+
+            var updated = Loadable(_configuration.WithInterface(config));
             var status = _inner.CreateInterface(config);
-            Persist(_configuration.WithInterface(config), $"{config.Name} created");
+            Persist(updated, $"{config.Name} created");
             return status;
         }
     }
@@ -66,10 +75,12 @@ public sealed class PersistingCarpService : ICarpService
         ArgumentNullException.ThrowIfNull(change);
         lock (_gate)
         {
+            var persistent = IsPersistent(change) && _configuration.Find(name) is not null;
+            var updated = persistent ? Loadable(_configuration.WithChange(name, change)) : _configuration;
             var status = _inner.SetInterface(name, change);
-            if (IsPersistent(change) && _configuration.Find(name) is not null)
+            if (persistent)
             {
-                Persist(_configuration.WithChange(name, change), $"{name} changed");
+                Persist(updated, $"{name} changed");
             }
 
             return status;
@@ -80,7 +91,15 @@ public sealed class PersistingCarpService : ICarpService
     {
         lock (_gate)
         {
-            _inner.RemoveInterface(name);
+            try
+            {
+                _inner.RemoveInterface(name);
+            }
+            catch (CarpException ex) when (ex.Code == CarpErrorCode.InterfaceNotFound && _configuration.Find(name) is not null)
+            {
+                // Configured but not running (it failed to start): removing it means taking it out of the file.
+            }
+
             Persist(_configuration.WithoutInterface(name), $"{name} removed");
         }
     }
@@ -92,7 +111,9 @@ public sealed class PersistingCarpService : ICarpService
         lock (_gate)
         {
             var sysctls = _inner.SetSysctl(name, value);
-            Persist(_configuration.WithSysctls(sysctls), $"sysctl {name} set");
+            // Only what the administrator wrote: the engine's values include automatic demotion (a carpdev down
+            // adds ifdown_demotion_factor), which must not come back as a permanent demotion after a restart.
+            Persist(_configuration.WithSysctls(SysctlCatalog.Apply(_configuration.Sysctls, name, value)), $"sysctl {name} set");
             return sysctls;
         }
     }
@@ -104,6 +125,47 @@ public sealed class PersistingCarpService : ICarpService
     public IDisposable Subscribe(Action<CarpEvent> handler) => _inner.Subscribe(handler);
 
     public void Dispose() => _inner.Dispose();
+
+    /// <summary>
+    /// Refuses a change whose saved form carpd could not load again (e.g. an interface named like a keyword),
+    /// before the engine applies it: a restart must never meet a file it refuses.
+    /// </summary>
+    private CarpdConfiguration Loadable(CarpdConfiguration updated)
+    {
+        try
+        {
+            CarpdConfiguration.Parse(updated.Format(), Path.GetFileName(_path), Path.GetDirectoryName(_path));
+            return updated;
+        }
+        catch (CarpdConfigurationException ex)
+        {
+            throw new CarpException(ex.Code, $"carpd could not read this back from its configuration file: {ex.Problem}",
+                ex.RecommendedAction ?? "Choose another name or value.", ex);
+        }
+    }
+
+    /// <summary>Temporary files of a save interrupted by a crash hold passes: remove them (they are ours: same name pattern, same owner).</summary>
+    private void RemoveLeftoverTemporaryFiles()
+    {
+        var directory = Path.GetDirectoryName(_path);
+        if (directory is null || !Directory.Exists(directory))
+        {
+            return;
+        }
+
+        foreach (var leftover in Directory.EnumerateFiles(directory, $".{Path.GetFileName(_path)}.*.tmp"))
+        {
+            try
+            {
+                File.Delete(leftover);
+                _log?.Invoke(CarpLogLevel.Warning, $"removed {leftover}, left by an interrupted save");
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                _log?.Invoke(CarpLogLevel.Warning, $"cannot remove {leftover}: {ex.Message}");
+            }
+        }
+    }
 
     private static bool IsPersistent(InterfaceChange change) =>
         change.Vhid is not null || change.AdvBase is not null || change.AdvSkew is not null || change.Key is not null ||
@@ -130,7 +192,7 @@ public sealed class PersistingCarpService : ICarpService
             _lastText = text;
             _log?.Invoke(CarpLogLevel.Debug, $"{what}; saved to {_path}.");
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex)
         {
             _log?.Invoke(CarpLogLevel.Error,
                 $"{what}, but {_path} could not be written ({ex.Message}); the change is active now and will be lost when carpd restarts.");

@@ -164,7 +164,7 @@ internal static class WireMapper
         AdvBase = dto.AdvBase is { } advBase ? CheckedByte(advBase, "advbase", CarpErrorCode.InvalidAdvBase, "Use an advbase from 1 to 255 seconds.") : (byte)1,
         AdvSkew = dto.AdvSkew is { } advSkew ? CheckedByte(advSkew, "advskew", CarpErrorCode.InvalidAdvSkew, "Use an advskew from 0 to 254.") : (byte)0,
         Key = DecodeKey(dto.Pass),
-        MacMode = dto.MacMode ?? MacMode.Virtual,
+        MacMode = CheckedMacMode(dto.MacMode) ?? MacMode.Virtual,
         Profile = dto.Profile is null ? CompatibilityProfile.FreeBsd : FindProfile(dto.Profile),
         Groups = [.. dto.Groups ?? []],
         Peer = ParsePeer(dto.Peer, "peer"),
@@ -197,12 +197,17 @@ internal static class WireMapper
              Key = dto.Pass is null ? null : DecodeKey(dto.Pass),
              Addresses = dto.Addresses is null ? null : ParseAddresses(dto.Addresses),
              CarpDev = dto.CarpDev,
-             MacMode = dto.MacMode,
+             MacMode = CheckedMacMode(dto.MacMode),
              Profile = dto.Profile is null ? null : FindProfile(dto.Profile).Name,
              Groups = dto.Groups?.ToList(),
-             State = dto.State,
+             State = dto.State is null or CarpState.Master or CarpState.Backup ? dto.State
+                 : throw new CarpException(CarpErrorCode.InvalidArgument, $"state {dto.State} cannot be forced.", "Force \"Master\" or \"Backup\"."),
              DemoteAdjustment = dto.DemoteAdjustment,
          });
+
+    // The JSON enum converter also accepts numbers; only named values may reach the engine and the file.
+    private static MacMode? CheckedMacMode(MacMode? mode) => mode is null || Enum.IsDefined(mode.Value) ? mode
+        : throw new CarpException(CarpErrorCode.InvalidArgument, $"macmode {(int)mode.Value} is not a MAC mode.", "Use \"Virtual\" or \"Real\".");
 
     /// <summary>base64 of the key bytes; an empty string means "no pass". The pass is never put in an error.</summary>
     public static CarpKey DecodeKey(string? base64)
