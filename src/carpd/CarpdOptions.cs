@@ -12,7 +12,7 @@ internal sealed record CarpdOptions
 
         Runs the CARP engine in the foreground (systemd Type=notify) and serves its control socket.
 
-          --config FILE        load interfaces and sysctls from FILE (e.g. /etc/carpd.conf) and write
+          --config FILE        load interfaces and sysctls from FILE (e.g. /etc/carpd/carpd.conf) and write
                                run-time changes back to it; without it carpd starts empty and keeps
                                changes in memory only
           --socket PATH        control socket (default /run/carpd/carpd.sock)

@@ -88,7 +88,8 @@ internal sealed class EngineLoop : IDisposable
     private void Run()
     {
         var realtime = RealtimeThread.TryEnable();
-        _log?.Invoke(CarpLogLevel.Debug, realtime ? "engine thread runs SCHED_FIFO" : "engine thread runs at normal priority (no CAP_SYS_NICE)");
+        _log?.Invoke(realtime ? CarpLogLevel.Debug : CarpLogLevel.Warning,
+            realtime ? "engine thread runs SCHED_FIFO" : "engine thread runs at normal priority (no CAP_SYS_NICE): a busy host can delay takeovers");
         while (!_stopping)
         {
             try

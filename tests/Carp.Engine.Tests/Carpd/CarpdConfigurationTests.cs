@@ -149,12 +149,12 @@ public sealed class CarpdConfigurationTests : IDisposable
     {
         var first = secondLine.StartsWith("net.inet.carp.log", StringComparison.Ordinal) ? "net.inet.carp.log=2" : "carp0 vhid 7 carpdev eth0";
 
-        var ex = Assert.Throws<CarpdConfigurationException>(() => CarpdConfiguration.Parse(first + "\n" + secondLine + "\n", "/etc/carpd.conf"));
+        var ex = Assert.Throws<CarpdConfigurationException>(() => CarpdConfiguration.Parse(first + "\n" + secondLine + "\n", "/etc/carpd/carpd.conf"));
 
         Assert.Equal(code, ex.Code);
         Assert.Equal(line, ex.Line);
-        Assert.Equal("/etc/carpd.conf", ex.FileName);
-        Assert.StartsWith($"/etc/carpd.conf:{line}: ", ex.Message);
+        Assert.Equal("/etc/carpd/carpd.conf", ex.FileName);
+        Assert.StartsWith($"/etc/carpd/carpd.conf:{line}: ", ex.Message);
         Assert.Contains(fragment, ex.Message);
         Assert.False(string.IsNullOrWhiteSpace(ex.RecommendedAction));
         Assert.Contains(ex.RecommendedAction!, ex.Message);

@@ -6,7 +6,7 @@ namespace Carp.Engine.Hosting.Configuration;
 
 /// <summary>
 /// What carpd runs: the global sysctls and the carp interfaces, as read from (and written back to)
-/// a configuration file such as <c>/etc/carpd.conf</c>:
+/// a configuration file such as <c>/etc/carpd/carpd.conf</c>:
 /// <code>
 /// net.inet.carp.preempt=1
 /// carp1 vhid 1 carpdev eth0 pass lanpasswd 192.0.2.100/24
@@ -16,7 +16,7 @@ namespace Carp.Engine.Hosting.Configuration;
 /// </summary>
 public sealed record CarpdConfiguration
 {
-    public const string DefaultPath = "/etc/carpd.conf";
+    public const string DefaultPath = "/etc/carpd/carpd.conf";
 
     public static CarpdConfiguration Empty { get; } = new();
 

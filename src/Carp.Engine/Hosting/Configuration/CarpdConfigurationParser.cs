@@ -40,7 +40,7 @@ internal static class CarpdConfigurationParser
             status = UnixFile.GetStatus(handle);
             if (status.Kind != UnixFileKind.Regular)
             {
-                throw new CarpdConfigurationException(full, 0, CarpErrorCode.InvalidArgument, "is not a regular file.", "Name the configuration file, e.g. /etc/carpd.conf.");
+                throw new CarpdConfigurationException(full, 0, CarpErrorCode.InvalidArgument, "is not a regular file.", "Name the configuration file, e.g. /etc/carpd/carpd.conf.");
             }
 
             CheckTrusted(full, status, full, 0, "the configuration file");
