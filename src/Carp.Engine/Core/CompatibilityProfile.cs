@@ -35,6 +35,12 @@ public sealed record CompatibilityProfile
     /// <summary>ucarp: masters with equal intervals keep the one whose source IPv4, read as a little-endian integer, is lower (x86 ucarp).</summary>
     public bool EqualIntervalTieBreakByAddress { get; init; }
 
+    /// <summary>
+    /// Sign with the vhid's link-local IPv6 addresses in the HMAC, as FreeBSD and NetBSD do with every address
+    /// attached to the vhid; OpenBSD signs without them (HMAC_NOV6LL). Both variants are accepted on receive (spec §2.2).
+    /// </summary>
+    public bool SignsLinkLocalAddresses { get; init; } = true;
+
     /// <summary>OpenBSD: adverts to a unicast peer must still arrive with TTL 255 (FreeBSD lets them be routed).</summary>
     public bool RequireTtlForUnicast { get; init; }
 
@@ -52,6 +58,7 @@ public sealed record CompatibilityProfile
         HonourDemoteByte = true,
         Demotion = DemotionStyle.OpenBsd,
         RequireTtlForUnicast = true,
+        SignsLinkLocalAddresses = false,
     };
 
     /// <summary>The original carp(4) man page: suppress_preempt on carpdev failure.</summary>

@@ -44,7 +44,7 @@ public sealed class VirtualHost : IDisposable
         _node = node;
         Device = device;
         Config = config;
-        _hmac = new CarpHmac(config.Key, config.Vhid, config.Addresses);
+        _hmac = NewHmac(config);
         AdvertisedSkew = config.AdvSkew;
         (_hasIPv4, _hasIPv6) = (config.HasIPv4, config.HasIPv6);
     }
@@ -278,10 +278,11 @@ public sealed class VirtualHost : IDisposable
         var old = Config;
         Config = config;
         (_hasIPv4, _hasIPv6) = (config.HasIPv4, config.HasIPv6);
-        if (!ReferenceEquals(old.Key, config.Key) || !old.Addresses.SequenceEqual(config.Addresses))
+        if (!ReferenceEquals(old.Key, config.Key) || !old.Addresses.SequenceEqual(config.Addresses) ||
+            old.Profile.SignsLinkLocalAddresses != config.Profile.SignsLinkLocalAddresses)
         {
             _hmac.Dispose();
-            _hmac = new CarpHmac(config.Key, config.Vhid, config.Addresses);
+            _hmac = NewHmac(config);
         }
 
         if (State == CarpState.Master && !old.Addresses.SequenceEqual(config.Addresses))
@@ -328,6 +329,9 @@ public sealed class VirtualHost : IDisposable
     internal int SendSuccesses { get; private set; }
 
     internal bool VerifyHmac(ulong counter, ReadOnlySpan<byte> hmac) => _hmac.Verify(counter, hmac);
+
+    private static CarpHmac NewHmac(VirtualHostConfig config) =>
+        new(config.Key, config.Vhid, config.Addresses, sendScoped: config.Profile.SignsLinkLocalAddresses);
 
     /// <summary>
     /// Our own advert looped back: our last counter from our own address (spec §3). The address matters:

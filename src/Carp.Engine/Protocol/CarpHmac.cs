@@ -24,10 +24,16 @@ public sealed class CarpHmac : IDisposable
     private readonly byte[] _primaryMessage;
     private readonly byte[]? _withScopedMessage;
     private bool _scopedMatchedLast;
+    private readonly bool _sendScoped;
 
     /// <param name="customLladdr">OpenBSD only: a custom, non-real, non-default lladdr that is hashed after the type byte.</param>
-    public CarpHmac(CarpKey key, byte vhid, IEnumerable<CarpAddress> addresses, PhysicalAddress? customLladdr = null)
+    /// <param name="sendScoped">
+    /// Sign with link-local/scoped IPv6 addresses included (FreeBSD and NetBSD hash every address attached to the vhid);
+    /// false signs without them (OpenBSD's HMAC_NOV6LL). Verification accepts both either way.
+    /// </param>
+    public CarpHmac(CarpKey key, byte vhid, IEnumerable<CarpAddress> addresses, PhysicalAddress? customLladdr = null, bool sendScoped = false)
     {
+        _sendScoped = sendScoped;
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(addresses);
 
@@ -101,7 +107,7 @@ public sealed class CarpHmac : IDisposable
     /// <summary>The message hashed by <see cref="Compute"/> without its counter, for tests.</summary>
     internal ReadOnlySpan<byte> PrimaryMessagePrefix => _primaryMessage.AsSpan(0, _primaryMessage.Length - CounterLength);
 
-    /// <summary>Writes the HMAC sent with <paramref name="counter"/> (link-local/scoped IPv6 addresses excluded: OpenBSD HMAC_NOV6LL).</summary>
+    /// <summary>Writes the HMAC sent with <paramref name="counter"/>: without scoped IPv6 addresses (OpenBSD HMAC_NOV6LL) unless built with sendScoped.</summary>
     public void Compute(ulong counter, Span<byte> destination)
     {
         if (destination.Length < CarpConstants.HmacLength)
@@ -109,7 +115,7 @@ public sealed class CarpHmac : IDisposable
             throw new ArgumentException($"The HMAC needs {CarpConstants.HmacLength} bytes.", nameof(destination));
         }
 
-        Hash(_primaryMessage, counter, destination);
+        Hash(_sendScoped && _withScopedMessage is not null ? _withScopedMessage : _primaryMessage, counter, destination);
     }
 
     /// <summary>Constant-time check of a received HMAC against both variants (without and with scoped IPv6 addresses).</summary>

@@ -69,6 +69,19 @@ public class HmacTests
     }
 
     [Fact]
+    public void TV5_a_vhid_signing_link_locals_sends_the_orig_variant_as_FreeBSD_does()
+    {
+        var addresses = new[] { "2001:db8::1/128", "fe80::200:5eff:fe00:101/64" }.Select(CarpAddress.Parse).ToArray();
+        using var freeBsd = new CarpHmac(CarpKey.FromPassphrase("foobar"), 1, addresses, sendScoped: true);
+        using var openBsd = new CarpHmac(CarpKey.FromPassphrase("foobar"), 1, addresses, sendScoped: false);
+
+        Assert.Equal(TV5b, Compute(freeBsd, Counter));
+        Assert.Equal(TV5a, Compute(openBsd, Counter));
+        Assert.True(CompatibilityProfile.FreeBsd.SignsLinkLocalAddresses);
+        Assert.False(CompatibilityProfile.OpenBsd.SignsLinkLocalAddresses);
+    }
+
+    [Fact]
     public void TV5_variants_verify_in_any_order()
     {
         using var hmac = Create("foobar", 1, "2001:db8::1", "fe80::200:5eff:fe00:101");
