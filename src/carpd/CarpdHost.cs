@@ -16,7 +16,7 @@ internal sealed class CarpdHost(CarpdOptions options, JournalLog log, SystemdNot
 {
     private readonly TaskCompletionSource<string> _stop = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public static string Version { get; } = ReadVersion();
+    public static string Version => CarpdProtocol.ProductVersion;
 
     public int Run()
     {
@@ -154,12 +154,5 @@ internal sealed class CarpdHost(CarpdOptions options, JournalLog log, SystemdNot
     {
         notifier.Notify($"STATUS=failed: {reason}");
         return 1;
-    }
-
-    private static string ReadVersion()
-    {
-        var version = typeof(CarpdHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
-        var plus = version.IndexOf('+', StringComparison.Ordinal);
-        return plus < 0 ? version : version[..plus];
     }
 }

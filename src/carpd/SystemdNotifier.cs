@@ -12,7 +12,6 @@ internal sealed class SystemdNotifier(string? socketName, JournalLog log)
 {
     public static SystemdNotifier FromEnvironment(JournalLog log) => new(Environment.GetEnvironmentVariable("NOTIFY_SOCKET"), log);
 
-    public bool IsEnabled => !string.IsNullOrEmpty(socketName);
 
     /// <summary>Sends one state message (lines of KEY=VALUE); false (and a warning) if it could not be sent.</summary>
     public bool Notify(string state)

@@ -1,3 +1,4 @@
+using System.Reflection;
 namespace Carp.Engine.Hosting.Remote;
 
 /// <summary>
@@ -6,6 +7,17 @@ namespace Carp.Engine.Hosting.Remote;
 /// </summary>
 public static class CarpdProtocol
 {
+    /// <summary>The CarpPS version (CarpVersion), shared by carpd, its control socket and the clients.</summary>
+    public static string ProductVersion { get; } = ReadVersion();
+
+    private static string ReadVersion()
+    {
+        var version = typeof(CarpdProtocol).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? typeof(CarpdProtocol).Assembly.GetName().Version?.ToString() ?? "0.0.0";
+        var plus = version.IndexOf('+', StringComparison.Ordinal);
+        return plus < 0 ? version : version[..plus];
+    }
+
     public const string DefaultSocketPath = "/run/carpd/carpd.sock";
 
     /// <summary>Raised when the wire format changes incompatibly; reported by <c>version</c>.</summary>

@@ -271,7 +271,7 @@ internal sealed class ControlConnection : IDisposable
                 return (JsonRpc.Value("pong", context.String), null);
 
             case CarpdProtocol.Methods.Version:
-                return (JsonRpc.Value(new VersionDto { Version = ServerVersion, Protocol = CarpdProtocol.Version }, context.VersionDto), null);
+                return (JsonRpc.Value(new VersionDto { Version = CarpdProtocol.ProductVersion, Protocol = CarpdProtocol.Version }, context.VersionDto), null);
 
             default:
                 throw new RpcException(CarpdProtocol.ErrorCodes.MethodNotFound, $"There is no method '{method}'.", CarpErrorCode.InvalidArgument,
@@ -384,16 +384,6 @@ internal sealed class ControlConnection : IDisposable
     }
 
     private void Log(CarpLogLevel level, string message) => _options.Log?.Invoke(level, $"control client {_number}: {message}");
-
-    private static string ServerVersion { get; } = ReadVersion();
-
-    private static string ReadVersion()
-    {
-        var version = typeof(CarpdProtocol).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
-            ?? typeof(CarpdProtocol).Assembly.GetName().Version?.ToString() ?? "0.0.0";
-        var plus = version.IndexOf('+', StringComparison.Ordinal);
-        return plus < 0 ? version : version[..plus];
-    }
 
     /// <summary>A protocol-level refusal with its JSON-RPC code.</summary>
     private sealed class RpcException(int rpcCode, string message, CarpErrorCode code, string? recommendedAction) : Exception(message)
