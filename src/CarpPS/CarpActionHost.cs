@@ -202,6 +202,24 @@ internal static class CarpActionHost
         }
     }
 
+    /// <summary>
+    /// <paramref name="session"/> closed: the actions bound to it stop (IsActive turns False) but stay listed until
+    /// Unregister-CarpAction, so Get-CarpAction shows why they no longer run.
+    /// </summary>
+    public static void ReleaseSession(CarpSession session)
+    {
+        List<CarpActionRegistration> bound;
+        lock (Gate)
+        {
+            bound = [.. Registrations.Where(r => ReferenceEquals(r.Session, session))];
+        }
+
+        foreach (var registration in bound)
+        {
+            registration.Stop();
+        }
+    }
+
     /// <summary>No user runspace has the module any more: end every action and close the background runspace.</summary>
     public static void Shutdown()
     {
@@ -321,6 +339,9 @@ internal static class CarpActionHost
                 import.Runspace = runspace;
                 import.AddCommand("Import-Module").AddParameter("Name", _modulePath).AddParameter("ErrorAction", ActionPreference.Stop);
                 import.Invoke();
+
+                // No host here: ShouldContinue would throw HostException, so an action never asks (as with -Confirm:$false / -Force).
+                runspace.SessionStateProxy.SetVariable("ConfirmPreference", ConfirmImpact.None);
             }
             catch (Exception e)
             {

@@ -64,7 +64,14 @@ public sealed class CarpSession
     {
         if (Interlocked.Exchange(ref _closed, 1) == 0)
         {
-            _service.Dispose();
+            try
+            {
+                CarpSessionRegistry.OnSessionClosing(this);
+            }
+            finally
+            {
+                _service.Dispose();
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Runtime.CompilerServices;
 using Carp.Engine.Hosting;
@@ -34,9 +35,10 @@ internal static class CarpSessionRegistry
     public static CarpSession Current()
     {
         var runspace = Runspace.DefaultRunspace;
-        if (CarpActionHost.AmbientSession(runspace) is { IsOpen: true } ambient)
+        if (CarpActionHost.AmbientSession(runspace) is { } ambient)
         {
-            // Inside a CARP action: the connection whose event runs it.
+            // Inside a CARP action: the connection whose event runs it. Once closed it refuses (ServiceUnreachable) rather than
+            // letting the action fall back to the in-process engine on the real wire.
             return ambient;
         }
 
@@ -61,9 +63,9 @@ internal static class CarpSessionRegistry
     public static CarpSession? PeekCurrent()
     {
         var runspace = Runspace.DefaultRunspace;
-        if (CarpActionHost.AmbientSession(runspace) is { IsOpen: true } ambient)
+        if (CarpActionHost.AmbientSession(runspace) is { } ambient)
         {
-            // Inside a CARP action: the connection whose event runs it.
+            // Inside a CARP action: the connection whose event runs it (completion skips it once closed).
             return ambient;
         }
 
@@ -186,6 +188,7 @@ internal static class CarpSessionRegistry
 
         CarpActionHost.ReleaseOwner(runspace);
         List<CarpSession> open;
+        List<EventSubscription> subscriptions;
         bool last;
         lock (Gate)
         {
@@ -194,6 +197,8 @@ internal static class CarpSessionRegistry
                 return;
             }
 
+            subscriptions = [.. sessions.Subscriptions];
+            sessions.Subscriptions.Clear();
             open = [.. sessions.Open];
             sessions.Open.Clear();
             sessions.Current = null;
@@ -206,6 +211,10 @@ internal static class CarpSessionRegistry
             last = s_importers <= 0;
         }
 
+        // Register-CarpEvent subscriptions do not outlive the module: unsubscribed from the runspace's event manager when this is
+        // its pipeline thread (Remove-Module), else (the runspace closed) their engine subscriptions end.
+        Unsubscribe(runspace, subscriptions);
+
         foreach (var session in open)
         {
             session.Close();
@@ -215,6 +224,75 @@ internal static class CarpSessionRegistry
         {
             CarpActionHost.Shutdown();
             StopLocal();
+        }
+    }
+
+    /// <summary>Register-CarpEvent created <paramref name="subscriber"/> in <paramref name="runspace"/> on <paramref name="session"/>'s events.</summary>
+    public static void TrackSubscriber(Runspace runspace, PSEventSubscriber subscriber, CarpEventSource source, CarpSession session)
+    {
+        lock (Gate)
+        {
+            SessionsOf(runspace).Subscriptions.Add(new EventSubscription(runspace, subscriber, source, session));
+        }
+    }
+
+    /// <summary>The subscriber was unregistered (Unregister-Event, or by the module): it is no longer tracked.</summary>
+    public static void UntrackSubscriber(PSEventSubscriber subscriber)
+    {
+        lock (Gate)
+        {
+            foreach (var (_, sessions) in ByRunspace)
+            {
+                sessions.Subscriptions.RemoveAll(s => ReferenceEquals(s.Subscriber, subscriber));
+            }
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="session"/> is closing: the CARP actions bound to it stop (IsActive turns False) and the Register-CarpEvent
+    /// subscriptions on its events end.
+    /// </summary>
+    internal static void OnSessionClosing(CarpSession session)
+    {
+        CarpActionHost.ReleaseSession(session);
+        var bound = new List<EventSubscription>();
+        lock (Gate)
+        {
+            foreach (var (_, sessions) in ByRunspace)
+            {
+                bound.AddRange(sessions.Subscriptions.Where(s => ReferenceEquals(s.Session, session)));
+                sessions.Subscriptions.RemoveAll(s => ReferenceEquals(s.Session, session));
+            }
+        }
+
+        foreach (var group in bound.GroupBy(s => s.Runspace))
+        {
+            Unsubscribe(group.Key, [.. group]);
+        }
+    }
+
+    /// <summary>
+    /// Ends <paramref name="subscriptions"/>: on the runspace's own pipeline thread through its event manager (which disposes the
+    /// engine-side source through the Unsubscribed handler); elsewhere the engine-side source is disposed directly.
+    /// </summary>
+    private static void Unsubscribe(Runspace runspace, List<EventSubscription> subscriptions)
+    {
+        var onPipelineThread = ReferenceEquals(Runspace.DefaultRunspace, runspace) && runspace.RunspaceStateInfo.State == RunspaceState.Opened;
+        foreach (var subscription in subscriptions)
+        {
+            if (onPipelineThread)
+            {
+                try
+                {
+                    runspace.Events.UnsubscribeEvent(subscription.Subscriber);
+                }
+                catch (Exception)
+                {
+                    // Already unsubscribed, or the event manager is going away: the source is disposed below.
+                }
+            }
+
+            subscription.Source.Dispose();
         }
     }
 
@@ -303,5 +381,10 @@ internal static class CarpSessionRegistry
         public bool Imported { get; set; }
 
         public List<CarpSession> Open { get; } = [];
+
+        /// <summary>The Register-CarpEvent subscribers created in this runspace.</summary>
+        public List<EventSubscription> Subscriptions { get; } = [];
     }
+
+    private sealed record EventSubscription(Runspace Runspace, PSEventSubscriber Subscriber, CarpEventSource Source, CarpSession Session);
 }

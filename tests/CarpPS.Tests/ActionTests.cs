@@ -236,6 +236,65 @@ public sealed class ActionTests(ModuleFixture module)
         Assert.Equal(false, registration.Properties["IsActive"].Value);
     }
 
+    [Fact]
+    public void Closing_the_session_stops_its_actions()
+    {
+        using var ps = new PsSession(module);
+        ps.ConnectSimulation();
+        var registration = Register(ps, "'x'");
+        Assert.Equal(true, registration.Properties["IsActive"].Value);
+        ps.Run("Disconnect-CarpService").AssertNoErrors();
+        Assert.Equal(false, registration.Properties["IsActive"].Value);
+        Assert.Equal(false, Assert.Single(ps.Run("Get-CarpAction").AssertNoErrors().Output).Properties["IsActive"].Value);
+    }
+
+    [Fact]
+    public void Inside_an_action_a_closed_session_is_unreachable_and_never_the_local_engine()
+    {
+        using var ps = new PsSession(module);
+        var dev = ps.ConnectSimulation()[0];
+        var (key, queue) = SharedQueue();
+        var startedKey = "carpps-started-" + Guid.NewGuid().ToString("N");
+        var releaseKey = "carpps-release-" + Guid.NewGuid().ToString("N");
+        using var started = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        AppDomain.CurrentDomain.SetData(startedKey, started);
+        AppDomain.CurrentDomain.SetData(releaseKey, release);
+        Register(ps, $$"""
+            [AppDomain]::CurrentDomain.GetData('{{startedKey}}').Set()
+            [void][AppDomain]::CurrentDomain.GetData('{{releaseKey}}').Wait([TimeSpan]::FromSeconds(30))
+            try { Get-CarpInterface -ErrorAction Stop | Out-Null; [AppDomain]::CurrentDomain.GetData('{{key}}').Enqueue('reached an engine') }
+            catch { [AppDomain]::CurrentDomain.GetData('{{key}}').Enqueue($_.FullyQualifiedErrorId) }
+            """, "-Name carp1");
+
+        ps.Run("New-CarpInterface -Name carp1 -Vhid 1 -CarpDev $args[0] -Address 192.0.2.1/24 -AdvBase 10", dev).AssertNoErrors();
+        Assert.True(started.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken), "the action did not start");
+        ps.Run("Disconnect-CarpService").AssertNoErrors();
+        release.Set();
+        WaitUntil(() => !queue.IsEmpty);
+        Assert.Equal("ServiceUnreachable,CarpPS.Commands.GetCarpInterfaceCommand", Assert.Single(queue));
+    }
+
+    [Fact]
+    public void An_action_that_forces_a_failover_does_not_ask()
+    {
+        using var ps = new PsSession(module);
+        var dev = ps.ConnectSimulation()[0];
+        var (key, queue) = SharedQueue();
+        var registration = Register(ps, $$"""
+            if ($CarpEvent.NewState -eq 'Master') {
+                Set-CarpInterface carp1 -AdvSkew 100 -ErrorAction Stop
+                [AppDomain]::CurrentDomain.GetData('{{key}}').Enqueue("$ConfirmPreference")
+            }
+            """, "-Name carp1 -EventType StateChanged");
+
+        ps.Run("New-CarpInterface -Name carp1 -Vhid 1 -CarpDev $args[0] -Address 192.0.2.1/24", dev).AssertNoErrors();
+        WaitUntil(() => !queue.IsEmpty || Count(registration, "Errors") > 0);
+        Assert.True(Count(registration, "Errors") == 0, (string?)registration.Properties["LastError"].Value);
+        Assert.Equal("None", queue.First());
+        Assert.Equal((byte)100, ps.Run("Get-CarpInterface carp1").AssertNoErrors().Output[0].Properties["AdvSkew"].Value);
+    }
+
     private sealed class ThreadProbe(ConcurrentBag<int> threads)
     {
         public void OnEvent(object? sender, EventArgs e) => threads.Add(Environment.CurrentManagedThreadId);

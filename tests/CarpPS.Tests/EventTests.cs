@@ -121,10 +121,43 @@ public sealed class EventTests(ModuleFixture module)
     {
         using var ps = new PsSession(module);
         ps.ConnectSimulation();
-        ps.Run("Register-CarpEvent -SourceIdentifier Orphan; Disconnect-CarpService").AssertNoErrors();
-        var subscriber = Assert.Single(ps.Runspace.Events.Subscribers, s => s.SourceIdentifier == "Orphan");
-        ps.Runspace.Events.UnsubscribeEvent(subscriber);
-        Assert.Equal(false, Prop(subscriber.SourceObject, "IsActive"));
+        ps.Run("Register-CarpEvent -SourceIdentifier Orphan").AssertNoErrors();
+        var source = Assert.Single(ps.Runspace.Events.Subscribers, s => s.SourceIdentifier == "Orphan").SourceObject;
+
+        // Disconnecting unsubscribes it (quietly, though the engine is already being closed).
+        ps.Run("Disconnect-CarpService").AssertNoErrors();
+        Assert.DoesNotContain(ps.Runspace.Events.Subscribers, s => s.SourceIdentifier == "Orphan");
+        Assert.Equal(false, Prop(source, "IsActive"));
+    }
+
+    [Fact]
+    public void Remove_Module_unsubscribes_Register_CarpEvent_and_ends_the_engine_subscription()
+    {
+        using var ps = new PsSession(module);
+        ps.ConnectSimulation();
+        ps.Run("Register-CarpEvent -SourceIdentifier Gone").AssertNoErrors();
+        var source = Assert.Single(ps.Runspace.Events.Subscribers, s => s.SourceIdentifier == "Gone").SourceObject;
+        Assert.Equal(true, Prop(source, "IsActive"));
+
+        ps.Run("Remove-Module CarpPS").AssertNoErrors();
+        Assert.DoesNotContain(ps.Runspace.Events.Subscribers, s => s.SourceIdentifier == "Gone");
+        Assert.Equal(false, Prop(source, "IsActive"));
+    }
+
+    [Fact]
+    public void Closing_the_session_ends_its_Register_CarpEvent_subscriptions()
+    {
+        using var ps = new PsSession(module);
+        ps.Run("$global:kept = Connect-CarpService -Simulation -CarpDev $args[0] -PassThru", PsSession.UniqueCarpDev()).AssertNoErrors();
+        ps.ConnectSimulation();
+        ps.Run("Register-CarpEvent -SourceIdentifier OnKept -Session $kept; Register-CarpEvent -SourceIdentifier OnCurrent").AssertNoErrors();
+        var kept = Assert.Single(ps.Runspace.Events.Subscribers, s => s.SourceIdentifier == "OnKept").SourceObject;
+        var current = Assert.Single(ps.Runspace.Events.Subscribers, s => s.SourceIdentifier == "OnCurrent").SourceObject;
+
+        ps.Run("Disconnect-CarpService -Session $kept").AssertNoErrors();
+        Assert.DoesNotContain(ps.Runspace.Events.Subscribers, s => s.SourceIdentifier == "OnKept");
+        Assert.Equal(false, Prop(kept, "IsActive"));
+        Assert.Equal(true, Prop(current, "IsActive"));
     }
 
     internal static object? Prop(object target, string name) => target.GetType().GetProperty(name)?.GetValue(target);

@@ -111,5 +111,100 @@ public sealed class ShouldProcessTests(ModuleFixture module)
         Assert.Equal("Master", State(ps));
     }
 
+    [Fact]
+    public void Set_CarpSysctl_checks_every_setting_before_it_sets_any()
+    {
+        using var ps = new PsSession(module);
+        ps.ConnectSimulation();
+        var before = ValidationTests.SysctlSnapshot(ps);
+        var result = ps.Command("Set-CarpSysctl", new Hashtable { ["Preempt"] = true, ["Dscp"] = 999 });
+        Assert.Equal("InvalidSysctlValue,CarpPS.Commands.SetCarpSysctlCommand", result.SingleError().FullyQualifiedErrorId);
+        Assert.NotNull(result.Terminating);
+        Assert.Equal(before, ValidationTests.SysctlSnapshot(ps));
+        Assert.Empty(ps.Host.TestUI.Prompts);
+    }
+
+    [Fact]
+    public void Set_CarpSysctl_asks_before_a_change_that_forces_a_failover()
+    {
+        using var ps = new PsSession(module);
+        var dev = ps.ConnectSimulation()[0];
+        ps.Run("New-CarpInterface -Name carp1 -Vhid 1 -CarpDev $args[0] -Address 192.0.2.1/24 -AdvBase 10", dev).AssertNoErrors();
+        Assert.Equal("Backup", State(ps));
+        ps.Host.TestUI.AnswerYes = false;
+
+        foreach (var script in new[] { "Set-CarpSysctl -Allow $false", "Set-CarpSysctl -Demotion 10", "Set-CarpSysctl -Name demotion -Value -5", "Set-CarpSysctl -Preempt $true" })
+        {
+            ps.Host.TestUI.Prompts.Clear();
+            var before = ValidationTests.SysctlSnapshot(ps);
+            ps.Run(script).AssertNoErrors();
+            Assert.True(ps.Host.TestUI.Prompts.Count == 1, $"{script} asked {ps.Host.TestUI.Prompts.Count} times");
+            Assert.Equal(before, ValidationTests.SysctlSnapshot(ps));
+        }
+
+        // Changes that move nothing do not ask.
+        ps.Host.TestUI.Prompts.Clear();
+        ps.Run("Set-CarpSysctl -Log 2 -Allow $true -Demotion 0").AssertNoErrors();
+        Assert.Empty(ps.Host.TestUI.Prompts);
+
+        ps.Run("Set-CarpSysctl -Preempt $true -Demotion 10 -Force").AssertNoErrors();
+        Assert.Empty(ps.Host.TestUI.Prompts);
+        Assert.Equal(1L, (long)ps.Run("Get-CarpSysctl preempt").Output[0].Properties["Value"].Value);
+        Assert.Equal(10L, (long)ps.Run("Get-CarpSysctl demotion").Output[0].Properties["Value"].Value);
+    }
+
+    [Fact]
+    public void Lowering_the_skew_of_a_backup_asks_while_preempt_is_on()
+    {
+        using var ps = new PsSession(module);
+        var dev = ps.ConnectSimulation()[0];
+        ps.Run("New-CarpInterface -Name carp1 -Vhid 1 -CarpDev $args[0] -Address 192.0.2.1/24 -AdvBase 10 -AdvSkew 100", dev).AssertNoErrors();
+        ps.Run("Set-CarpSysctl -Preempt $true -Force").AssertNoErrors();
+        Assert.Equal("Backup", State(ps));
+        ps.Host.TestUI.AnswerYes = false;
+
+        foreach (var script in new[] { "Set-CarpInterface carp1 -AdvSkew 50", "Set-CarpInterface carp1 -AdvBase 5" })
+        {
+            ps.Host.TestUI.Prompts.Clear();
+            var before = ValidationTests.Snapshot(ps);
+            ps.Run(script).AssertNoErrors();
+            Assert.True(ps.Host.TestUI.Prompts.Count == 1, $"{script} asked {ps.Host.TestUI.Prompts.Count} times");
+            Assert.Equal(before, ValidationTests.Snapshot(ps));
+        }
+
+        // Raising the skew of a backup moves nothing.
+        ps.Host.TestUI.Prompts.Clear();
+        ps.Run("Set-CarpInterface carp1 -AdvSkew 150").AssertNoErrors();
+        Assert.Empty(ps.Host.TestUI.Prompts);
+    }
+
+    [Theory]
+    [InlineData("Medium")]
+    [InlineData("Low")]
+    public void A_low_ConfirmPreference_asks_a_failover_once(string preference)
+    {
+        using var ps = new PsSession(module);
+        var dev = ps.ConnectSimulation()[0];
+        ps.Run("New-CarpInterface -Name carp1 -Vhid 1 -CarpDev $args[0] -Address 192.0.2.1/24 -AdvBase 10", dev).AssertNoErrors();
+        ps.Host.TestUI.AnswerYes = true;
+        ps.Run("$ConfirmPreference = $args[0]; Set-CarpInterface carp1 -State Master", preference).AssertNoErrors();
+        Assert.Single(ps.Host.TestUI.Prompts);
+        Assert.Equal("Master", State(ps));
+    }
+
+    [Theory]
+    [InlineData(256)]
+    [InlineData(-256)]
+    public void Demote_out_of_range_is_refused_with_a_stable_id(int demote)
+    {
+        using var ps = new PsSession(module);
+        var dev = ps.ConnectSimulation()[0];
+        ps.Run("New-CarpInterface -Name carp1 -Vhid 1 -CarpDev $args[0] -Address 192.0.2.1/24 -AdvBase 10", dev).AssertNoErrors();
+        var before = ValidationTests.Snapshot(ps);
+        var error = ps.Run("Set-CarpInterface carp1 -Demote $args[0] -Force", demote).SingleError();
+        Assert.Equal("InvalidDemote,CarpPS.Commands.SetCarpInterfaceCommand", error.FullyQualifiedErrorId);
+        Assert.Equal(before, ValidationTests.Snapshot(ps));
+    }
+
     private static string State(PsSession ps) => ps.Run("Get-CarpStatus carp1").Output[0].Properties["State"].Value.ToString()!;
 }

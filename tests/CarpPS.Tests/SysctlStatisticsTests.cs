@@ -35,7 +35,7 @@ public sealed class SysctlStatisticsTests(ModuleFixture module)
         Assert.Equal(50L, Value(ps, "senderr_demotion_factor"));
 
         // Writing demotion adds, as on FreeBSD.
-        ps.Run("Set-CarpSysctl -Demotion 10; Set-CarpSysctl -Demotion 5").AssertNoErrors();
+        ps.Run("Set-CarpSysctl -Demotion 10 -Force; Set-CarpSysctl -Demotion 5 -Force").AssertNoErrors();
         Assert.Equal(15L, Value(ps, "demotion"));
 
         var passThru = ps.Run("Set-CarpSysctl -Name log -Value 1 -PassThru").AssertNoErrors();

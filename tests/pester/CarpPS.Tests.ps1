@@ -128,9 +128,14 @@ Describe 'Carp interfaces on a simulated LAN' -Tag 'Simulation' {
         Set-CarpInterface -Name carp1 -AdvSkew 50 -WhatIf
         Remove-CarpInterface -Name carp1 -WhatIf
         Set-CarpSysctl -Preempt $true -WhatIf
+        $actions = @(Get-CarpAction).Count
+        Register-CarpAction -ScriptBlock { 'never' } -WhatIf | Should -BeNullOrEmpty
         (Get-CarpInterface).Name | Should -Be 'carp1'
+        Get-CarpInterface -Name carp2 -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Get-CarpInterface -Name carp1 | Should -Not -BeNullOrEmpty
         (Get-CarpInterface -Name carp1).AdvSkew | Should -Be 0
         (Get-CarpSysctl -Name preempt).Value | Should -Be 0
+        @(Get-CarpAction).Count | Should -Be $actions
     }
 
     It 'binds Name from Get-CarpInterface to Set-CarpInterface' {

@@ -109,8 +109,8 @@ public abstract class CarpCmdlet : PSCmdlet
 
     /// <summary>
     /// The second confirmation of a change that forces a failover, emulating ConfirmImpact.High: asks
-    /// unless -Force, an explicit -Confirm (ShouldProcess already asked) or -Confirm:$false, or a
-    /// $ConfirmPreference of None.
+    /// unless -Force, an explicit -Confirm (ShouldProcess already asked) or -Confirm:$false, a
+    /// $ConfirmPreference of Medium or Low (ShouldProcess of these Medium cmdlets already asked), or None.
     /// </summary>
     internal bool ConfirmFailover(bool force, string query, ref bool yesToAll, ref bool noToAll)
     {
@@ -119,10 +119,11 @@ public abstract class CarpCmdlet : PSCmdlet
             return true;
         }
 
-        // A High-impact cmdlet asks whenever $ConfirmPreference is not None.
+        // A High-impact cmdlet asks whenever $ConfirmPreference is not None. These cmdlets are Medium: when the preference is
+        // Medium or Low, ShouldProcess has already asked, and one question is enough.
         var preference = GetVariableValue("ConfirmPreference") is { } value &&
             LanguagePrimitives.TryConvertTo(value, out ConfirmImpact impact) ? impact : ConfirmImpact.High;
-        if (preference == ConfirmImpact.None)
+        if (preference is ConfirmImpact.None or ConfirmImpact.Low or ConfirmImpact.Medium)
         {
             return true;
         }

@@ -40,6 +40,8 @@ public sealed class SetCarpSysctlCommand : CarpCmdlet
 {
     private const string ByNameSet = "ByName";
     private const string BySettingSet = "BySetting";
+    private bool _yesToAll;
+    private bool _noToAll;
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ByNameSet)]
     [ValidateNotNullOrEmpty]
@@ -76,6 +78,10 @@ public sealed class SetCarpSysctlCommand : CarpCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Skips the confirmation of a change that forces a failover (allow 0, a demotion step, preempt 1 while a vhid is BACKUP).</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override void BeginProcessing()
     {
         if (ParameterSetName == BySettingSet && Settings().Count == 0)
@@ -87,27 +93,56 @@ public sealed class SetCarpSysctlCommand : CarpCmdlet
 
     protected override void ProcessRecord()
     {
+        var service = Service;
         var settings = ParameterSetName == ByNameSet ? [(Name, Value)] : Settings();
+
+        // Every (name, value) is checked first, on a copy of the current settings: the catalog refuses unknown
+        // names, read-only knobs and out-of-range values (for demotion: the step), so nothing is asked or set
+        // when one of them is bad.
+        CarpSysctls? current = null;
+        if (!TryRun(Name, () => current = service.GetSysctls()))
+        {
+            return;
+        }
+
+        var check = current!;
         foreach (var (name, value) in settings)
         {
-            // The catalog refuses unknown names, read-only knobs and out-of-range values (for demotion: the step) before anything is asked.
-            if (!TryRun(name, () => SysctlCatalog.Apply(CarpSysctls.Default, name, value)))
+            try
             {
-                continue;
+                check = SysctlCatalog.Apply(check, name, value);
             }
+            catch (Exception e) when (e is not (PipelineStoppedException or ActionPreferenceStopException))
+            {
+                if (ParameterSetName == ByNameSet)
+                {
+                    WriteError(CarpErrors.FromException(e, name));
+                    return;
+                }
 
+                ThrowTerminatingError(CarpErrors.FromException(e, name));
+            }
+        }
+
+        foreach (var (name, value) in settings)
+        {
             var descriptor = SysctlCatalog.Find(name)!;
-
             var action = descriptor.Name == "demotion" ? $"Add {value} to" : $"Set to {value}";
             if (!ShouldProcess(descriptor.FullName, action))
             {
                 continue;
             }
 
-            var service = Service;
+            if (FailoverQuery(service, current!, descriptor.Name, value) is { } query &&
+                !ConfirmFailover(Force, query, ref _yesToAll, ref _noToAll))
+            {
+                continue;
+            }
+
             CarpSysctls? updated = null;
             if (TryRun(name, () => updated = service.SetSysctl(descriptor.Name, value)))
             {
+                current = updated!;
                 var now = new CarpSysctl(descriptor, updated!);
                 WriteVerbose($"{descriptor.FullName} is now {now.Value}.");
                 if (PassThru)
@@ -115,6 +150,33 @@ public sealed class SetCarpSysctlCommand : CarpCmdlet
                     WriteObject(now);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Why writing <paramref name="value"/> to <paramref name="name"/> forces a failover, or null: allow=0 (every MASTER bows
+    /// out), any non-zero demotion step (the advertised skew changes), preempt=1 while a local vhid is BACKUP (it may take over).
+    /// </summary>
+    private string? FailoverQuery(ICarpService service, CarpSysctls current, string name, long value)
+    {
+        switch (name)
+        {
+            case "allow" when value == 0 && current.Allow:
+                return "Setting net.inet.carp.allow to 0 makes every MASTER bow out and hand its addresses to a backup.";
+            case "demotion" when value != 0:
+                return $"Adding {value} to net.inet.carp.demotion changes the skew every vhid advertises and can move MASTER to another host.";
+            case "preempt" when value != 0 && !current.Preempt:
+                IReadOnlyList<VirtualHostStatus> interfaces = [];
+                if (!TryRun(name, () => interfaces = service.GetInterfaces()))
+                {
+                    return null;
+                }
+
+                var backups = interfaces.Where(i => i.State == CarpState.Backup).Select(i => i.Name).ToList();
+                return backups.Count == 0 ? null
+                    : $"Setting net.inet.carp.preempt to 1 lets the BACKUP vhid(s) {string.Join(", ", backups)} take MASTER over from a peer.";
+            default:
+                return null;
         }
     }
 

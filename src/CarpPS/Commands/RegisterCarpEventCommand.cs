@@ -39,9 +39,11 @@ public sealed class RegisterCarpEventCommand : ObjectEventRegistrationBase
     protected override void EndProcessing()
     {
         var source = new CarpEventSource(Name, EventType);
+        CarpSession? session = null;
         try
         {
-            source.Start((Session ?? CarpSessionRegistry.Current()).Service);
+            session = Session ?? CarpSessionRegistry.Current();
+            source.Start(session.Service);
         }
         catch (Exception e)
         {
@@ -69,10 +71,14 @@ public sealed class RegisterCarpEventCommand : ObjectEventRegistrationBase
         }
 
         subscriber.Unsubscribed += OnUnsubscribed;
+
+        // Remove-Module, and the close of the session, end the subscription too.
+        CarpSessionRegistry.TrackSubscriber(System.Management.Automation.Runspaces.Runspace.DefaultRunspace, subscriber, source, session!);
     }
 
     private static void OnUnsubscribed(object sender, PSEventUnsubscribedEventArgs e)
     {
+        CarpSessionRegistry.UntrackSubscriber(e.EventSubscriber);
         if (e.EventSubscriber.SourceObject is CarpEventSource source)
         {
             source.Dispose();

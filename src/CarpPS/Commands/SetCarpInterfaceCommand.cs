@@ -15,6 +15,9 @@ namespace CarpPS.Commands;
 [OutputType(typeof(CarpStatus))]
 public sealed class SetCarpInterfaceCommand : CarpCmdlet
 {
+    /// <summary>The error id of a -Demote outside -255..255.</summary>
+    internal const string InvalidDemoteErrorId = "InvalidDemote";
+
     private InterfaceChange? _change;
     private string _description = string.Empty;
     private bool _yesToAll;
@@ -89,6 +92,13 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
             ThrowTerminatingError(CarpErrors.FromException(invalid, offending));
         }
 
+        if (Demote is { } demote && (demote < -255 || demote > 255))
+        {
+            ThrowTerminatingError(CarpErrors.Custom(
+                new ArgumentOutOfRangeException(nameof(Demote), demote, $"-Demote {demote} is out of range."),
+                InvalidDemoteErrorId, ErrorCategory.InvalidArgument, "Use a -Demote adjustment from -255 to 255.", demote));
+        }
+
         if (CarpDev is not null && !VirtualHostConfig.IsValidInterfaceName(CarpDev))
         {
             ThrowCarpError(CarpErrorCode.UnknownCarpDev, $"'{CarpDev}' is not a usable carpdev name.",
@@ -153,12 +163,35 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
         }
     }
 
-    private static bool ForcesFailover(VirtualHostStatus current, InterfaceChange change) =>
-        change.State is not null ||
-        (current.State == CarpState.Master &&
-         (change.Vhid is not null || change.AdvBase is not null || change.AdvSkew is not null || change.Key is not null ||
-          change.Addresses is not null || change.CarpDev is not null || change.MacMode is not null || change.Profile is not null ||
-          change.DemoteAdjustment > 0));
+    /// <summary>
+    /// -State; any change to a MASTER other than lowering its demotion; and, while preempt is on, a BACKUP that lowers its
+    /// advskew, advbase or demotion (it then advertises better than the MASTER and takes over).
+    /// </summary>
+    private bool ForcesFailover(VirtualHostStatus current, InterfaceChange change)
+    {
+        if (change.State is not null)
+        {
+            return true;
+        }
+
+        if (current.State == CarpState.Master)
+        {
+            return change.Vhid is not null || change.AdvBase is not null || change.AdvSkew is not null || change.Key is not null ||
+                change.Addresses is not null || change.CarpDev is not null || change.MacMode is not null || change.Profile is not null ||
+                change.DemoteAdjustment > 0;
+        }
+
+        if (current.State != CarpState.Backup ||
+            !(change.AdvSkew < current.AdvSkew || change.AdvBase < current.AdvBase || (change.DemoteAdjustment < 0 && current.Demotion > 0)))
+        {
+            return false;
+        }
+
+        var service = Service;
+        var preempt = true;
+        TryRun(Name, () => preempt = service.GetSysctls().Preempt);
+        return preempt;
+    }
 
     /// <summary>What changes, for ShouldProcess and verbose text; the pass is named, never shown.</summary>
     private static string Describe(InterfaceChange change)
