@@ -26,12 +26,11 @@ internal static class NamespaceLab
             return 2;
         }
 
-        var carpd = FindCarpd();
         using var net = TestNetwork.Create(nodeCount: 0);
         var work = Directory.CreateTempSubdirectory("carp-lab-");
         try
         {
-            return RunLab(options, output, net, carpd, work.FullName);
+            return RunLab(options, output, net, work.FullName);
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException or TimeoutException)
         {
@@ -44,7 +43,7 @@ internal static class NamespaceLab
         }
     }
 
-    private static int RunLab(LabOptions options, TextWriter output, TestNetwork net, string carpd, string work)
+    private static int RunLab(LabOptions options, TextWriter output, TestNetwork net, string work)
     {
         // Topology: bridge namespace with br0 (LAN) and br1 (WAN); n1, n2 on both; the client on the LAN.
         var br = net.AddNamespace("br");
@@ -60,14 +59,14 @@ internal static class NamespaceLab
         net.Plug(cl, "eth0", br, "br0", "lc", "192.0.2.10/24", "2001:db8::10/64");
 
         var bound = TimeSpan.FromMicroseconds(CarpTiming.MasterDown(MasterDownFormula.ThreeAdvBasePlusSkew, options.AdvBase, 128));
-        var node1 = new CarpdNode(net, "n1", n1, carpd, WriteConfig(work, "n1", options.AdvBase, options.AdvSkew, options.IPv6), work);
+        var node1 = new CarpdNode(net, "n1", n1, WriteConfig(work, "n1", options.AdvBase, options.AdvSkew, options.IPv6), work);
         LabNode node2 = options.Peer == "ucarp"
             ? new UcarpNode(net, "n2", n2, work,
                 [
                     new("carp1", "eth0", "192.0.2.2", 1, "lanpasswd", LanVip, 24, 128),
                     new("carp2", "eth1", "198.51.100.2", 2, "wanpasswd", WanVip, 24, 128),
                 ], options.AdvBase)
-            : new CarpdNode(net, "n2", n2, carpd, WriteConfig(work, "n2", options.AdvBase, 128, options.IPv6), work);
+            : new CarpdNode(net, "n2", n2, WriteConfig(work, "n2", options.AdvBase, 128, options.IPv6), work);
 
         output.WriteLine($"CarpPS failover lab — namespaces {net.Id}-*: LAN 192.0.2.0/24 (carp1 {LanVip}{(options.IPv6 ? $", {LanVip6}" : "")}), WAN 198.51.100.0/24 (carp2 {WanVip})");
         output.WriteLine($"  n1: carpd, advbase {options.AdvBase} advskew {options.AdvSkew}; n2: {node2.Implementation}, advskew 128; preempt on; client pings {(options.IPv6 ? LanVip6 : LanVip)} every 10 ms");
@@ -233,19 +232,6 @@ internal static class NamespaceLab
             carp2 vhid 2 carpdev eth1 pass wanpasswd advbase {advBase} advskew {advSkew} {WanVip}/24
 
             """);
-    }
-
-    private static string FindCarpd()
-    {
-        if (Environment.GetEnvironmentVariable("CARPD_PATH") is { Length: > 0 } configured)
-        {
-            return configured;
-        }
-
-        // artifacts/bin/Carp.Lab/<config>/ → artifacts/bin/carpd/<config>/carpd
-        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
-        var candidate = Path.Combine(here.Parent!.Parent!.FullName, "carpd", here.Name, "carpd");
-        return File.Exists(candidate) ? candidate : throw new InvalidOperationException($"carpd not found at {candidate}; build it or set CARPD_PATH");
     }
 
     private static bool WaitUntil(Func<bool> condition, TimeSpan timeout)

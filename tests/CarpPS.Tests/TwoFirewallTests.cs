@@ -38,7 +38,7 @@ public abstract class TwoFirewallTests(ModuleFixture module)
             {
                 if (UseCarpd)
                 {
-                    daemons[i] = StartCarpd(net, fw[i], Path.Combine(work.FullName, $"fw{i + 1}.sock"), work.FullName, $"fw{i + 1}");
+                    daemons[i] = CarpdLauncher.Start(net, fw[i], Path.Combine(work.FullName, $"fw{i + 1}.sock"));
                 }
 
                 shells[i] = new Shell(net.Start(fw[i], ScriptHostPath(), module.ManifestPath));
@@ -97,22 +97,6 @@ public abstract class TwoFirewallTests(ModuleFixture module)
         var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
         var path = Path.Combine(here.Parent!.Parent!.FullName, project, here.Name, project);
         return File.Exists(path) ? path : throw new InvalidOperationException($"{project} is not built at {path}.");
-    }
-
-    private static Process StartCarpd(TestNetwork net, string ns, string socket, string work, string name)
-    {
-        var notify = Path.Combine(work, name + ".notify");
-        using var ready = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Unspecified);
-        ready.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(notify));
-        ready.ReceiveTimeout = 15000;
-        var process = net.Start(ns, Environment.GetEnvironmentVariable("CARPD_PATH") is { Length: > 0 } p ? p : SiblingBuildOutput("carpd"),
-            new Dictionary<string, string> { ["NOTIFY_SOCKET"] = notify }, "--socket", socket);
-        var buffer = new byte[128];
-        while (!System.Text.Encoding.UTF8.GetString(buffer, 0, ready.Receive(buffer)).Contains("READY=1", StringComparison.Ordinal))
-        {
-        }
-
-        return process;
     }
 
     /// <summary>A PowerShell process driven line by line (tests/CarpPS.ScriptHost).</summary>

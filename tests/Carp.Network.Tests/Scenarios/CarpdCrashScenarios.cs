@@ -94,21 +94,6 @@ internal sealed class CarpdProcess : IDisposable
 
     public CarpdClient Client { get; }
 
-    /// <summary>CARPD_PATH, or carpd built next to this test assembly: …/bin/Carp.Network.Tests/&lt;config&gt;/ → …/bin/carpd/&lt;config&gt;/carpd.</summary>
-    public static string BinaryPath
-    {
-        get
-        {
-            if (Environment.GetEnvironmentVariable("CARPD_PATH") is { Length: > 0 } explicitPath)
-            {
-                return explicitPath;
-            }
-
-            var dir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
-            return Path.Combine(dir.Parent!.Parent!.FullName, "carpd", dir.Name, "carpd");
-        }
-    }
-
     public static string WriteConfig(Scenario s, string fileName, byte advSkew)
     {
         return SecretFile.Write(Path.Combine(s.WorkDirectory, fileName),
@@ -117,60 +102,9 @@ internal sealed class CarpdProcess : IDisposable
 
     public static CarpdProcess Start(Scenario s, string label, string ns, string configPath)
     {
-        string carpd = BinaryPath;
-        Assert.True(File.Exists(carpd), $"carpd is not built at {carpd} (set CARPD_PATH)");
         string socketPath = Path.Combine(s.WorkDirectory, label.Replace('\'', '_') + ".sock");
-        string notifyPath = Path.Combine(s.WorkDirectory, label.Replace('\'', '_') + ".notify");
-        File.Delete(notifyPath);
-        using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-        notify.Bind(new UnixDomainSocketEndPoint(notifyPath));
-
-        var log = new StringBuilder();
-        var process = s.Net.Start(ns, carpd, new Dictionary<string, string> { ["NOTIFY_SOCKET"] = notifyPath },
-            "--config", configPath, "--socket", socketPath);
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is { } line)
-            {
-                s.Log(label, line);
-            }
-        };
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is { } line)
-            {
-                s.Log(label, line);
-            }
-        };
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
-        s.Log(label, $"started, PID {process.Id}");
-
-        // READY=1 on NOTIFY_SOCKET, as systemd's Type=notify expects.
-        long deadline = Clock.After(Clock.Now, TimeSpan.FromSeconds(20));
-        var buffer = new byte[4096];
-        while (true)
-        {
-            int remainingMs = (int)Math.Max(1, Clock.Ms(Clock.Now, deadline));
-            if (Clock.Now > deadline || process.HasExited)
-            {
-                Assert.Fail($"{label} did not report READY=1 (exited: {process.HasExited})");
-            }
-
-            if (!notify.Poll(Math.Min(remainingMs, 200) * 1000, SelectMode.SelectRead))
-            {
-                continue;
-            }
-
-            int n = notify.Receive(buffer);
-            string message = Encoding.UTF8.GetString(buffer, 0, n);
-            if (message.Split('\n').Contains("READY=1"))
-            {
-                s.Log(label, "READY=1");
-                break;
-            }
-        }
-
+        var process = CarpdLauncher.Start(s.Net, ns, socketPath, configPath, line => s.Log(label, line));
+        s.Log(label, $"READY=1, PID {process.Id}");
         return s.Own(new CarpdProcess(s, label, process, new CarpdClient(socketPath)));
     }
 
