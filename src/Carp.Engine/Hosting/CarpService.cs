@@ -29,9 +29,16 @@ public sealed class CarpService : ICarpService, ICarpOutput
         _events = new EventDispatcher(_log);
         _loop = new EngineLoop(options.TimeProvider, () => _node.NextDeadline, _node.RunDueTimers, _log);
         _wire.LinkChanged += OnLinkChanged;
-        WarmUp();
+        _ = WarmedUp.Value;
         _loop.Start();
     }
+
+    /// <summary>Compiled code is per process, so the warm-up runs once, whatever number of engines it hosts.</summary>
+    private static readonly Lazy<bool> WarmedUp = new(() =>
+    {
+        WarmUp();
+        return true;
+    });
 
     /// <summary>
     /// A BACKUP builds its first advert, ARP and NA frames at the moment it takes over; compiling that
