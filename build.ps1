@@ -8,7 +8,7 @@
       Clean    removes out/ and the build artifacts
       Build    builds the solution (artifacts under -ArtifactsPath, never the default bin/obj)
       Layout   lays the module out as installed: <Output>/CarpPS/<version>/ with CarpPS.dll,
-               Carp.Engine.dll, SharpPcap.dll, PacketDotNet.dll, CarpPS.psd1,
+               Carp.Engine.dll, Carp.Linux.dll, Carp.Control.dll, SharpPcap.dll, PacketDotNet.dll, CarpPS.psd1,
                CarpPS.format.ps1xml and en-US/
       Test     runs ./build.sh test (every xunit suite, the network suites as root)
       Package  lays out, then packs a PowerShell Gallery-shaped CarpPS.<version>.nupkg into <Output>
@@ -40,7 +40,7 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 
-$RequiredDlls = 'CarpPS.dll', 'Carp.Engine.dll', 'SharpPcap.dll', 'PacketDotNet.dll'
+$RequiredDlls = 'CarpPS.dll', 'Carp.Engine.dll', 'Carp.Linux.dll', 'Carp.Control.dll', 'SharpPcap.dll', 'PacketDotNet.dll'
 
 function Get-CarpVersion {
     $props = [xml](Get-Content -Path (Join-Path $PSScriptRoot 'Directory.Build.props') -Raw)

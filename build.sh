@@ -60,7 +60,7 @@ case "$task" in
     export CARPPS_MODULE_DIR
     mkdir -p "$artifacts/test-logs"
     # Independent suites run side by side; each one's log is kept under artifacts/test-logs.
-    pids=(); names=(Carp.Engine.Tests Carp.Network.Tests CarpPS.Tests)
+    pids=(); names=(Carp.Engine.Tests Carpd.Tests Carp.Network.Tests CarpPS.Tests)
     for n in "${names[@]}"; do run_suite "$n" & pids+=($!); done
     failed=0
     for p in "${pids[@]}"; do wait "$p" || failed=1; done

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Lays the CarpPS module out as it is installed: <out>/CarpPS/<version>/ with CarpPS.dll,
-# Carp.Engine.dll, the dependency dlls (SharpPcap, PacketDotNet), CarpPS.psd1,
+# Carp.Engine.dll, Carp.Linux.dll, Carp.Control.dll, the dependency dlls (SharpPcap, PacketDotNet), CarpPS.psd1,
 # CarpPS.format.ps1xml and en-US/. build.ps1 -Task Layout does the same steps in PowerShell.
 #
 # usage: eng/layout.sh [--out DIR] [--artifacts DIR] [--configuration Release|Debug] [--from DIR]
@@ -46,7 +46,7 @@ if [ -z "$from" ]; then
   dotnet publish "$repo/src/CarpPS/CarpPS.csproj" -c "$configuration" --artifacts-path "$artifacts" -o "$from" --nologo -v quiet >&2
 fi
 
-for dll in CarpPS.dll Carp.Engine.dll SharpPcap.dll PacketDotNet.dll; do
+for dll in CarpPS.dll Carp.Engine.dll Carp.Linux.dll Carp.Control.dll SharpPcap.dll PacketDotNet.dll; do
   if [ ! -f "$from/$dll" ]; then
     echo "layout.sh: $dll is missing from $from" >&2; exit 1
   fi

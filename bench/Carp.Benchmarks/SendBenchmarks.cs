@@ -53,7 +53,7 @@ public class SendBenchmarks
         CarpFixture.RequireTimerHeapAtMost(_node, 2);
 
         // A MASTER that has heard a (lower-priority) peer adopts its counter and increments it from
-        // then on, instead of drawing a random counter from the CSPRNG for every advert (spec §3).
+        // then on, instead of drawing a random counter from the CSPRNG for every advert (docs/protocol.md#replay-counter).
         _adoptedNode = new CarpNode(_output, _adoptedClock);
         var device = _adoptedNode.AddDevice(CarpFixture.CarpDev, linkUp: true, CarpFixture.OwnSource);
         _adoptedMaster = _adoptedNode.AddVirtualHost(CarpFixture.Config("carp0", CarpFixture.Vhid, CarpFixture.AddressList(CarpFixture.VirtualAddress), advSkew: 0));
@@ -105,7 +105,7 @@ public class SendBenchmarks
         _adoptedNode.RunDueTimers();
     }
 
-    /// <summary>CarpNode.NextRandomCounter: the CSPRNG draw a MASTER makes per advert until it has heard a peer (spec §3).</summary>
+    /// <summary>CarpNode.NextRandomCounter: the CSPRNG draw a MASTER makes per advert until it has heard a peer (docs/protocol.md#replay-counter).</summary>
     [Benchmark]
     public ulong RandomCounter() => _node.NextRandomCounter();
 

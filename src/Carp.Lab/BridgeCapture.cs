@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
-using Carp.Engine.Linux;
+using Carp.Linux;
 using Carp.Engine.Protocol;
 
 namespace Carp.Lab;

@@ -1,6 +1,6 @@
 using System.Text;
 using Carp.Engine.Hosting;
-using Carp.Engine.Hosting.Remote;
+using Carp.Control;
 using Carp.Testbed;
 
 namespace Carp.Lab;

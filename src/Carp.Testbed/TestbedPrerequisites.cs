@@ -1,4 +1,4 @@
-using Carp.Engine.Linux;
+using Carp.Linux;
 
 namespace Carp.Testbed;
 

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
-using System.Management.Automation;
 using System.Management.Automation.Runspaces;
+using System.Management.Automation;
+using Carp.Engine.Core;
 using Carp.Engine.Hosting;
 
 namespace CarpPS;
@@ -284,13 +285,13 @@ internal static class CarpActionHost
 
             if (!_ready.Wait(TimeSpan.FromSeconds(60)))
             {
-                throw new CarpException(CarpErrorCode.ServiceError, "The background runspace for CARP actions did not start within 60 seconds.",
+                throw CarpErrors.Refusal(CarpErrorCode.ServiceError, "The background runspace for CARP actions did not start within 60 seconds.",
                     "Run Register-CarpAction again; if it keeps failing, report it.");
             }
 
             if (_startFailure is { } failure)
             {
-                throw new CarpException(CarpErrorCode.ServiceError, $"The background runspace for CARP actions could not start: {failure.Message}",
+                throw CarpErrors.Refusal(CarpErrorCode.ServiceError, $"The background runspace for CARP actions could not start: {failure.Message}",
                     $"Check that the module at '{_modulePath}' imports in a new session (Import-Module).", failure);
             }
         }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Carp.Engine.Core;
 using Carp.Engine.Hosting;
 
 namespace CarpPS;
@@ -13,18 +14,29 @@ internal static class CarpErrors
     /// <summary>Id of the error Wait-CarpState writes when the state is not reached in time.</summary>
     public const string WaitTimeout = "WaitTimeout";
 
+    /// <summary>Key under which a refusal raised by the module itself carries advice more specific than its code's.</summary>
+    private const string AdviceKey = "CarpPS.RecommendedAction";
+
     public static ErrorRecord Create(CarpErrorCode code, string message, string? recommendedAction, object? target) =>
-        FromException(new CarpException(code, message, recommendedAction), target);
+        FromException(recommendedAction is null ? new CarpException(code, message) : Refusal(code, message, recommendedAction), target);
+
+    /// <summary>A refusal of the module itself, with what the user should do about it in PowerShell terms.</summary>
+    public static CarpException Refusal(CarpErrorCode code, string message, string recommendedAction, Exception? inner = null)
+    {
+        var exception = new CarpException(code, message, inner);
+        exception.Data[AdviceKey] = recommendedAction;
+        return exception;
+    }
 
     /// <summary>Any exception becomes a record; one that is not a <see cref="CarpException"/> is reported as ServiceError.</summary>
     public static ErrorRecord FromException(Exception exception, object? target)
     {
-        var carp = exception as CarpException ?? new CarpException(CarpErrorCode.ServiceError,
+        var carp = exception as CarpException ?? Refusal(CarpErrorCode.ServiceError,
             $"The CARP service failed: {exception.Message}",
             "Run the command again; if it keeps failing, report it with $Error[0].Exception.InnerException.", exception);
         var record = new ErrorRecord(carp, carp.Code.ToString(), Category(carp.Code), target)
         {
-            ErrorDetails = new ErrorDetails(carp.Message) { RecommendedAction = carp.RecommendedAction ?? DefaultAction(carp.Code) },
+            ErrorDetails = new ErrorDetails(carp.Message) { RecommendedAction = carp.Data[AdviceKey] as string ?? CarpAdvice.For(carp.Code) },
         };
         return record;
     }
@@ -48,15 +60,5 @@ internal static class CarpErrors
         CarpErrorCode.LibpcapMissing => ErrorCategory.NotInstalled,
         CarpErrorCode.ServiceUnreachable => ErrorCategory.ConnectionError,
         _ => ErrorCategory.NotSpecified,
-    };
-
-    /// <summary>For refusals that came without advice (the engine gives it for most).</summary>
-    private static string DefaultAction(CarpErrorCode code) => code switch
-    {
-        CarpErrorCode.NotPermitted => "Run PowerShell as root (or grant CAP_NET_RAW and CAP_NET_ADMIN), connect to carpd with Connect-CarpService, or try CARP without root with Connect-CarpService -Simulation.",
-        CarpErrorCode.LibpcapMissing => "Install libpcap (apt-get install libpcap0.8), or connect to carpd with Connect-CarpService.",
-        CarpErrorCode.ServiceUnreachable => "Check that carpd is running (systemctl status carpd), or use Connect-CarpService -Simulation.",
-        CarpErrorCode.InterfaceNotFound => "Run Get-CarpInterface to see the carp interfaces that exist.",
-        _ => "Check the arguments (Get-Help <command> -Full) and run the command again.",
     };
 }

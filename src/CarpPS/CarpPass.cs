@@ -63,7 +63,7 @@ internal static class CarpPass
             bytes = GC.AllocateArray<byte>(Encoding.UTF8.GetByteCount(chars), pinned: true);
             Encoding.UTF8.GetBytes(chars, 0, chars.Length, bytes, 0);
 
-            // ifconfig's strlcpy into the 20-byte key buffer keeps 19 bytes (spec §2.1).
+            // ifconfig's strlcpy into the 20-byte key buffer keeps 19 bytes (docs/protocol.md#hmac-key).
             truncated = bytes.Length > CarpKey.MaxPassphraseBytes;
             return CarpKey.FromRawKey(bytes.AsSpan(0, Math.Min(bytes.Length, CarpKey.MaxPassphraseBytes)));
         }

@@ -1,3 +1,4 @@
+using Carp.Engine.Core;
 using Carp.Engine.Hosting;
 
 namespace CarpPS;
@@ -56,7 +57,7 @@ public sealed class CarpSession
     /// <summary>The engine behind the session; a closed session refuses with ServiceUnreachable.</summary>
     internal ICarpService Service => IsOpen
         ? _service
-        : throw new CarpException(CarpErrorCode.ServiceUnreachable, $"CARP session {Id} ({Kind}) is closed.",
+        : throw CarpErrors.Refusal(CarpErrorCode.ServiceUnreachable, $"CARP session {Id} ({Kind}) is closed.",
             "Run Connect-CarpService again, or omit -Session to use the module's current connection.");
 
     /// <summary>Closes the session and disposes its engine or client; idempotent.</summary>

@@ -1,8 +1,10 @@
-using System.Management.Automation;
 using System.Management.Automation.Runspaces;
+using System.Management.Automation;
 using System.Runtime.CompilerServices;
+using Carp.Control;
+using Carp.Engine.Core;
 using Carp.Engine.Hosting;
-using Carp.Engine.Hosting.Remote;
+using Carp.Linux;
 
 namespace CarpPS;
 
@@ -23,10 +25,10 @@ internal static class CarpSessionRegistry
     private static bool s_exitHooked;
 
     /// <summary>Test hook: how the in-process engine is made.</summary>
-    internal static Func<ICarpService> LocalFactory { get; set; } = static () => CarpServices.CreateLocal();
+    internal static Func<ICarpService> LocalFactory { get; set; } = static () => LinuxCarpServices.CreateLocal();
 
     /// <summary>Test hook: how a simulated engine is made.</summary>
-    internal static Func<string[], ICarpService> SimulationFactory { get; set; } = static devs => CarpServices.CreateSimulated(devs);
+    internal static Func<string[], ICarpService> SimulationFactory { get; set; } = static devs => CarpServices.CreateInMemory(devs);
 
     /// <summary>Test hook: how a carpd client is made.</summary>
     internal static Func<string, ICarpService> CarpdFactory { get; set; } = static path => new CarpdClient(path);
@@ -330,7 +332,7 @@ internal static class CarpSessionRegistry
     {
         if (!File.Exists(path))
         {
-            throw new CarpException(CarpErrorCode.ServiceUnreachable, $"carpd's control socket '{path}' does not exist.",
+            throw CarpErrors.Refusal(CarpErrorCode.ServiceUnreachable, $"carpd's control socket '{path}' does not exist.",
                 "Start carpd (systemctl start carpd) or pass the -Path of its socket; to try CARP without root use Connect-CarpService -Simulation.");
         }
 
@@ -352,7 +354,7 @@ internal static class CarpSessionRegistry
         catch (Exception e)
         {
             client.Dispose();
-            throw e as CarpException ?? new CarpException(CarpErrorCode.ServiceUnreachable, $"carpd at '{path}' did not answer: {e.Message}",
+            throw e as CarpException ?? CarpErrors.Refusal(CarpErrorCode.ServiceUnreachable, $"carpd at '{path}' did not answer: {e.Message}",
                 "Check that carpd is running (systemctl status carpd) and that you may open its socket (run as root).", e);
         }
     }
@@ -369,7 +371,7 @@ internal static class CarpSessionRegistry
         }
         catch (Exception e)
         {
-            throw new CarpException(code, $"{failure}: {e.Message}", "See the inner exception ($Error[0].Exception.InnerException) and report it if it persists.", e);
+            throw CarpErrors.Refusal(code, $"{failure}: {e.Message}", "See the inner exception ($Error[0].Exception.InnerException) and report it if it persists.", e);
         }
     }
 

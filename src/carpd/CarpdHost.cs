@@ -1,8 +1,11 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
+using Carp.Control;
+using Carp.Engine.Core;
 using Carp.Engine.Hosting;
-using Carp.Engine.Hosting.Configuration;
-using Carp.Engine.Hosting.Remote;
+using Carp.Linux;
+using Carpd.Configuration;
+using Carpd.Control;
 
 namespace Carpd;
 
@@ -61,7 +64,7 @@ internal sealed class CarpdHost(CarpdOptions options, JournalLog log, SystemdNot
         }
         catch (CarpException ex)
         {
-            log.Error(ex.RecommendedAction is null ? ex.Message : $"{ex.Message} {ex.RecommendedAction}");
+            log.Error(CarpdAdvice.Describe(ex));
             return Fail("engine could not start");
         }
 
@@ -76,7 +79,7 @@ internal sealed class CarpdHost(CarpdOptions options, JournalLog log, SystemdNot
             }
             catch (CarpException ex)
             {
-                log.Error(ex.RecommendedAction is null ? ex.Message : $"{ex.Message} {ex.RecommendedAction}");
+                log.Error(CarpdAdvice.Describe(ex));
                 return Fail("control socket unavailable");
             }
 
@@ -111,11 +114,11 @@ internal sealed class CarpdHost(CarpdOptions options, JournalLog log, SystemdNot
     {
         if (!options.Simulate)
         {
-            return CarpServices.CreateLocal(new CarpServiceOptions { Sysctls = configuration.Sysctls, Log = log.Engine });
+            return LinuxCarpServices.CreateLocal(new CarpServiceOptions { Sysctls = configuration.Sysctls, Log = log.Engine });
         }
 
         string[] carpDevs = [.. configuration.Interfaces.Select(i => i.CarpDev).Distinct(StringComparer.Ordinal)];
-        return CarpServices.CreateSimulated(new CarpServiceOptions { Sysctls = configuration.Sysctls, Log = log.Engine }, carpDevs);
+        return CarpServices.CreateInMemory(new CarpServiceOptions { Sysctls = configuration.Sysctls, Log = log.Engine }, carpDevs);
     }
 
     /// <summary>
@@ -136,7 +139,7 @@ internal sealed class CarpdHost(CarpdOptions options, JournalLog log, SystemdNot
             }
             catch (CarpException ex)
             {
-                log.Error($"{config.Name} not started: {ex.Message}{(ex.RecommendedAction is null ? string.Empty : " " + ex.RecommendedAction)}");
+                log.Error($"{config.Name} not started: {CarpdAdvice.Describe(ex)}");
             }
         }
 

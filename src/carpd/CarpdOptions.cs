@@ -1,4 +1,4 @@
-using Carp.Engine.Hosting.Remote;
+using Carp.Control;
 
 namespace Carpd;
 

@@ -1,4 +1,4 @@
-using Carp.Engine.Hosting.Configuration;
+using Carpd.Configuration;
 
 namespace Carpd;
 

@@ -1,5 +1,5 @@
 using System.Threading.Channels;
-using Carp.Engine.Linux;
+using Carp.Linux;
 
 namespace Carp.Network.Tests;
 

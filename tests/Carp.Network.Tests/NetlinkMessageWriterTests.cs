@@ -1,5 +1,5 @@
 using System.Net.NetworkInformation;
-using Carp.Engine.Linux;
+using Carp.Linux;
 
 namespace Carp.Network.Tests;
 

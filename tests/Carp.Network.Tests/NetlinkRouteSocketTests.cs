@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.NetworkInformation;
-using Carp.Engine.Linux;
+using Carp.Linux;
 
 namespace Carp.Network.Tests;
 

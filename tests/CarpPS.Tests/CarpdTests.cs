@@ -1,8 +1,9 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Net.Sockets;
+using Carp.Control;
 using Carp.Engine.Hosting;
-using Carp.Engine.Hosting.Remote;
+using Carpd.Control;
 
 namespace CarpPS.Tests;
 
@@ -75,7 +76,7 @@ public sealed class CarpdTests(ModuleFixture module) : IDisposable
 
     private void StartCarpd()
     {
-        _engine = CarpServices.CreateSimulated(_dev);
+        _engine = CarpServices.CreateInMemory(_dev);
         _server = CarpControlServer.Start(_engine, SocketPath);
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
+using Carp.Engine.Core;
 using Carp.Engine.Hosting;
 
 namespace CarpPS.Tests;

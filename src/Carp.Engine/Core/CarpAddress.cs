@@ -72,7 +72,7 @@ public readonly partial record struct CarpAddress(IPAddress Address, int PrefixL
     [GeneratedRegex(@"^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\z")]
     private static partial Regex PlainIPv6();
 
-    // The kernels' sort loop can never include 0.0.0.0, 255.255.255.255, :: or ffff:…:ffff (spec §2.2).
+    // The kernels' sort loop can never include 0.0.0.0, 255.255.255.255, :: or ffff:…:ffff (docs/protocol.md#hmac-input).
     private static bool IsUnusable(IPAddress ip) =>
         ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.Broadcast) || ip.Equals(IPAddress.IPv6Any) ||
         IPAddress.IsLoopback(ip) || ip.IsIPv6Multicast || (ip.IsIPv4MappedToIPv6 && IsUnusable(ip.MapToIPv4())) ||

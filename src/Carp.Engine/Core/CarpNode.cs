@@ -9,7 +9,7 @@ using Carp.Engine.Protocol;
 namespace Carp.Engine.Core;
 
 /// <summary>
-/// All virtual hosts of one host: receive validation in FreeBSD's order (spec §7.1), statistics,
+/// All virtual hosts of one host: receive validation in FreeBSD's order (docs/protocol.md#receive-checks), statistics,
 /// sysctls, demotion, link state and the timer queue. Pure and single-threaded: the simulator or
 /// the engine loop calls it; effects leave through <see cref="ICarpOutput"/>, time comes from
 /// <see cref="TimeProvider"/>.
@@ -77,7 +77,7 @@ public sealed class CarpNode : IDisposable
 
     public CarpDevice? FindDevice(string name) => _devices.GetValueOrDefault(name);
 
-    /// <summary>Carrier or admin state of a carpdev changed: down → INIT and demotion, up → BACKUP (spec §4.2, §4.5).</summary>
+    /// <summary>Carrier or admin state of a carpdev changed: down → INIT and demotion, up → BACKUP (docs/protocol.md#transitions, docs/protocol.md#preemption).</summary>
     public void SetLinkState(string deviceName, bool up)
     {
         var device = FindDevice(deviceName);
@@ -107,14 +107,13 @@ public sealed class CarpNode : IDisposable
         config.Validate();
         if (_hosts.ContainsKey(config.Name))
         {
-            throw new CarpException(CarpErrorCode.InterfaceExists, $"{config.Name} already exists.",
-                "Choose another name, or change it with Set-CarpInterface.");
+            throw new CarpException(CarpErrorCode.InterfaceExists, $"{config.Name} already exists.");
         }
 
         if (FindDevice(config.CarpDev)?[config.Vhid] is { } clash)
         {
             throw new CarpException(CarpErrorCode.DuplicateVhid,
-                $"vhid {config.Vhid} is already used by {clash.Name} on {config.CarpDev}.", "Use a vhid that is unique on the carpdev.");
+                $"vhid {config.Vhid} is already used by {clash.Name} on {config.CarpDev}.");
         }
     }
 
@@ -122,7 +121,7 @@ public sealed class CarpNode : IDisposable
     {
         CheckAddable(config);
         var device = FindDevice(config.CarpDev) ?? throw new CarpException(CarpErrorCode.UnknownCarpDev,
-            $"There is no carpdev named '{config.CarpDev}'.", "Name an existing interface of this host as carpdev.");
+            $"There is no carpdev named '{config.CarpDev}'.");
 
         var host = new VirtualHost(this, device, config);
         device.Attach(host);
@@ -153,15 +152,15 @@ public sealed class CarpNode : IDisposable
         {
             if (config.Name != name && _hosts.ContainsKey(config.Name))
             {
-                throw new CarpException(CarpErrorCode.InterfaceExists, $"{config.Name} already exists.", "Choose another name.");
+                throw new CarpException(CarpErrorCode.InterfaceExists, $"{config.Name} already exists.");
             }
 
             var device = FindDevice(config.CarpDev) ?? throw new CarpException(CarpErrorCode.UnknownCarpDev,
-                $"There is no carpdev named '{config.CarpDev}'.", "Name an existing interface of this host as carpdev.");
+                $"There is no carpdev named '{config.CarpDev}'.");
             if (device[config.Vhid] is { } clash && !ReferenceEquals(clash, host))
             {
                 throw new CarpException(CarpErrorCode.DuplicateVhid,
-                    $"vhid {config.Vhid} is already used by {clash.Name} on {device.Name}.", "Use a vhid that is unique on the carpdev.");
+                    $"vhid {config.Vhid} is already used by {clash.Name} on {device.Name}.");
             }
 
             RemoveVirtualHost(name, TransitionReason.Reconfigured);
@@ -306,7 +305,7 @@ public sealed class CarpNode : IDisposable
         var host = device[advert.Vhid];
         if (host is null || !host.Carries(carp.Family))
         {
-            // FreeBSD looks the vhid up among the carpdev's addresses of the packet's family (spec §7.1).
+            // FreeBSD looks the vhid up among the carpdev's addresses of the packet's family (docs/protocol.md#receive-checks).
             Drop(CarpStatistic.BadVhid, device, advert.Vhid, host is null ? "no such vhid here" : "vhid has no address of this family");
             return;
         }
@@ -317,7 +316,7 @@ public sealed class CarpNode : IDisposable
             return;
         }
 
-        // TTL 255 proves the sender is on-link; FreeBSD lets adverts to a configured unicast peer be routed, OpenBSD does not (spec §9.1).
+        // TTL 255 proves the sender is on-link; FreeBSD lets adverts to a configured unicast peer be routed, OpenBSD does not (docs/protocol.md#unicast-peers).
         if (carp.Ttl != CarpConstants.Ttl && !(host.UsesUnicastPeer(carp.Family) && !host.Config.Profile.RequireTtlForUnicast))
         {
             Drop(CarpStatistic.BadTtl, device, advert.Vhid, "TTL {0}, expected 255", carp.Ttl);
@@ -375,7 +374,7 @@ public sealed class CarpNode : IDisposable
         return _randomBlock[_randomUsed++];
     }
 
-    // ---- Demotion (spec §4.5) -----------------------------------------------------------------
+    // ---- Demotion (docs/protocol.md#preemption) -----------------------------------------------------------------
 
     private enum DemotionCause
     {
@@ -482,8 +481,7 @@ public sealed class CarpNode : IDisposable
         }
     }
 
-    private static CarpException NotFound(string name) =>
-        new(CarpErrorCode.InterfaceNotFound, $"There is no carp interface named '{name}'.", "List them with Get-CarpInterface.");
+    private static CarpException NotFound(string name) => CarpRefusals.NoSuchInterface(name);
 
     public void Dispose()
     {

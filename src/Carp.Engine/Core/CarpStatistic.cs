@@ -1,6 +1,6 @@
 namespace Carp.Engine.Core;
 
-/// <summary>The 16 counters of <c>struct carpstats</c>, in the kernels' order (spec §7.2).</summary>
+/// <summary>The 16 counters of <c>struct carpstats</c>, in the kernels' order (docs/protocol.md#carpstats).</summary>
 public enum CarpStatistic
 {
     IPackets,

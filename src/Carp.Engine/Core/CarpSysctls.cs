@@ -1,7 +1,7 @@
 namespace Carp.Engine.Core;
 
 /// <summary>
-/// The global <c>net.inet.carp.*</c> settings with the man page's names and defaults (spec §7.3).
+/// The global <c>net.inet.carp.*</c> settings with the man page's names and defaults (docs/protocol.md#sysctls).
 /// Immutable: <see cref="SysctlCatalog.Apply"/> returns the changed copy.
 /// </summary>
 public sealed record CarpSysctls

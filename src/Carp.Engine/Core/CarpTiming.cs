@@ -2,7 +2,7 @@ namespace Carp.Engine.Core;
 
 /// <summary>
 /// CARP intervals in integer microseconds, as the kernels compute them:
-/// advskew contributes <c>advskew × 1000000 / 256</c> (spec §4.1).
+/// advskew contributes <c>advskew × 1000000 / 256</c> (docs/protocol.md#states-and-timers).
 /// </summary>
 public static class CarpTiming
 {

@@ -1,6 +1,6 @@
 namespace Carp.Engine.Core;
 
-/// <summary>How the master-down interval is derived from advbase and advskew (spec §4.1).</summary>
+/// <summary>How the master-down interval is derived from advbase and advskew (docs/protocol.md#states-and-timers).</summary>
 public enum MasterDownFormula
 {
     /// <summary>FreeBSD, NetBSD, OpenBSD ≤ 2007, ucarp: 3 × advbase + advskew/256.</summary>
@@ -9,7 +9,7 @@ public enum MasterDownFormula
     ThreeIntervals,
 }
 
-/// <summary>What happens to the advertised priority when a carpdev fails or sends fail (spec §4.5).</summary>
+/// <summary>What happens to the advertised priority when a carpdev fails or sends fail (docs/protocol.md#preemption).</summary>
 public enum DemotionStyle
 {
     /// <summary>FreeBSD ≥ 10: global <c>demotion</c> added to advskew, clamped 0..240; ifdown/senderr factors.</summary>
@@ -37,7 +37,7 @@ public sealed record CompatibilityProfile
 
     /// <summary>
     /// Sign with the vhid's link-local IPv6 addresses in the HMAC, as FreeBSD and NetBSD do with every address
-    /// attached to the vhid; OpenBSD signs without them (HMAC_NOV6LL). Both variants are accepted on receive (spec §2.2).
+    /// attached to the vhid; OpenBSD signs without them (HMAC_NOV6LL). Both variants are accepted on receive (docs/protocol.md#hmac-input).
     /// </summary>
     public bool SignsLinkLocalAddresses { get; init; } = true;
 
@@ -68,6 +68,9 @@ public sealed record CompatibilityProfile
     public static CompatibilityProfile Ucarp { get; } = new() { Name = "ucarp", EqualIntervalTieBreakByAddress = true, BowOut = false };
 
     public static IReadOnlyList<CompatibilityProfile> All { get; } = [FreeBsd, OpenBsd, Classic, Ucarp];
+
+    /// <summary>The profile names in the order users see them, e.g. "FreeBSD, OpenBSD, Classic or ucarp".</summary>
+    public static string NameList { get; } = string.Join(", ", All.Take(All.Count - 1).Select(p => p.Name)) + " or " + All[^1].Name;
 
     public static CompatibilityProfile? Find(string name) =>
         All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));

@@ -54,19 +54,16 @@ public static class SysctlCatalog
     public static CarpSysctls Apply(CarpSysctls sysctls, string name, long value)
     {
         var descriptor = Find(name) ?? throw new CarpException(CarpErrorCode.UnknownSysctl,
-            $"There is no CARP sysctl named '{name}'.",
-            "Use one of: " + string.Join(", ", All.Select(d => d.Name)) + ".");
+            $"There is no CARP sysctl named '{name}'; the CARP sysctls are {string.Join(", ", All.Select(d => d.Name))}.");
         if (descriptor.ReadOnly)
         {
-            throw new CarpException(CarpErrorCode.ReadOnlySysctl, $"{descriptor.FullName} is read-only.",
-                "It counts carpdevs that are down and vhids with send errors; fix those instead.");
+            throw new CarpException(CarpErrorCode.ReadOnlySysctl, $"{descriptor.FullName} is read-only: it counts carpdevs that are down and vhids with send errors.");
         }
 
         if (value < descriptor.Minimum || value > descriptor.Maximum)
         {
             throw new CarpException(CarpErrorCode.InvalidSysctlValue,
-                $"{descriptor.FullName} must be from {descriptor.Minimum} to {descriptor.Maximum}; {value} is out of range.",
-                $"Use a value from {descriptor.Minimum} to {descriptor.Maximum}.");
+                $"{descriptor.FullName} must be from {descriptor.Minimum} to {descriptor.Maximum}; {value} is out of range.");
         }
 
         if (descriptor.Name == "demotion")

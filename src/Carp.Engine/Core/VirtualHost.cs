@@ -6,7 +6,7 @@ using Carp.Engine.Protocol;
 namespace Carp.Engine.Core;
 
 /// <summary>
-/// One CARP virtual host (carpdev, vhid): the state machine of spec §4 with its timers. Pure: time
+/// One CARP virtual host (carpdev, vhid): the state machine of docs/protocol.md#state-machine with its timers. Pure: time
 /// comes from the node's <see cref="TimeProvider"/>, effects go to the node's <see cref="ICarpOutput"/>.
 /// Only the node's thread calls into it.
 /// </summary>
@@ -24,13 +24,13 @@ public sealed class VirtualHost : IDisposable
     private long _masterDownDeadline4 = Unarmed;
     private long _masterDownDeadline6 = Unarmed;
 
-    // Adopt-and-increment counter (spec §3): random per advert until a valid advert is heard.
+    // Adopt-and-increment counter (docs/protocol.md#replay-counter): random per advert until a valid advert is heard.
     private bool _initCounter = true;
     private ulong _counter;
     private ulong _lastSentCounter;
     private bool _sentAny;
 
-    // "Delayed ARP": a second announcement after two more adverts (spec §5).
+    // "Delayed ARP": a second announcement after two more adverts (docs/protocol.md#announce-on-master).
     private int _delayedAnnounce = -1;
     private int _masterSeenLength;
     private bool _removed;
@@ -74,7 +74,7 @@ public sealed class VirtualHost : IDisposable
 
     public TransitionReason? LastTransitionReason { get; private set; }
 
-    /// <summary>Consecutive failed sends; 3 in a row demote (spec §4.5).</summary>
+    /// <summary>Consecutive failed sends; 3 in a row demote (docs/protocol.md#preemption).</summary>
     internal int SendErrors { get; private set; }
 
     internal bool SendErrorDemoted { get; set; }
@@ -188,7 +188,7 @@ public sealed class VirtualHost : IDisposable
         if (Profile.EqualIntervalTieBreakByAddress)
         {
             // ucarp: the master with the lower interval wins; on a tie the one whose source IPv4, read as a
-            // little-endian integer, is lower stays (spec §4.2 quirk). The loser sends one more advert first.
+            // little-endian integer, is lower stays (docs/protocol.md#transitions quirk). The loser sends one more advert first.
             var yields = local > remote || (local == remote && IsLowerAsLittleEndian(source, Device.SourceV4));
             if (yields)
             {
@@ -325,7 +325,7 @@ public sealed class VirtualHost : IDisposable
         SendSuccesses = sent ? SendSuccesses + 1 : 0;
     }
 
-    /// <summary>Consecutive successful sends; 3 in a row undo a send-error demotion (spec §4.5).</summary>
+    /// <summary>Consecutive successful sends; 3 in a row undo a send-error demotion (docs/protocol.md#preemption).</summary>
     internal int SendSuccesses { get; private set; }
 
     internal bool VerifyHmac(ulong counter, ReadOnlySpan<byte> hmac) => _hmac.Verify(counter, hmac);
@@ -334,7 +334,7 @@ public sealed class VirtualHost : IDisposable
         new(config.Key, config.Vhid, config.Addresses, sendScoped: config.Profile.SignsLinkLocalAddresses);
 
     /// <summary>
-    /// Our own advert looped back: our last counter from our own address (spec §3). The address matters:
+    /// Our own advert looped back: our last counter from our own address (docs/protocol.md#replay-counter). The address matters:
     /// two backups that adopted the same counter and take over together both send counter + 1.
     /// </summary>
     internal bool IsOwnEcho(ulong counter, ReadOnlySpan<byte> source) =>

@@ -49,28 +49,29 @@ public sealed partial record VirtualHostConfig
         if (!IsValidInterfaceName(Name))
         {
             throw new CarpException(CarpErrorCode.InvalidInterfaceName,
-                $"'{Name}' is not a usable interface name.", "Use 1 to 15 letters, digits, '.', '-' or '_', e.g. carp1.");
+                $"'{Name}' is not a usable interface name: 1 to 15 letters, digits, '.', '-' or '_'.");
         }
 
         if (!IsValidInterfaceName(CarpDev))
         {
             throw new CarpException(CarpErrorCode.UnknownCarpDev,
-                $"'{CarpDev}' is not a usable carpdev name.", "Name the physical interface the virtual host runs on, e.g. eth0.");
+                $"'{CarpDev}' is not a usable carpdev name: 1 to 15 letters, digits, '.', '-' or '_'.");
         }
 
-        if (Vhid == 0)
+        if (!CarpLimits.IsValidVhid(Vhid))
         {
-            throw new CarpException(CarpErrorCode.InvalidVhid, "vhid 0 is not valid.", "Use a vhid from 1 to 255, unique on the carpdev.");
+            throw new CarpException(CarpErrorCode.InvalidVhid, $"vhid {Vhid} is not valid: a vhid is {CarpLimits.VhidRange}, unique on its carpdev.");
         }
 
-        if (AdvBase == 0)
+        if (!CarpLimits.IsValidAdvBase(AdvBase))
         {
-            throw new CarpException(CarpErrorCode.InvalidAdvBase, "advbase 0 is not valid.", "Use an advbase from 1 to 255 seconds.");
+            throw new CarpException(CarpErrorCode.InvalidAdvBase, $"advbase {AdvBase} is not valid: advbase is {CarpLimits.AdvBaseRange}.");
         }
 
-        if (AdvSkew == 255)
+        if (!CarpLimits.IsValidAdvSkew(AdvSkew))
         {
-            throw new CarpException(CarpErrorCode.InvalidAdvSkew, "advskew 255 is reserved for bow-out adverts.", "Use an advskew from 0 to 254.");
+            throw new CarpException(CarpErrorCode.InvalidAdvSkew,
+                $"advskew {AdvSkew} is not valid: advskew is {CarpLimits.AdvSkewRange} (255 is reserved for bow-out adverts).");
         }
 
         var seen = new HashSet<IPAddress>();
@@ -78,29 +79,28 @@ public sealed partial record VirtualHostConfig
         {
             if (!seen.Add(address.Address))
             {
-                throw new CarpException(CarpErrorCode.InvalidAddress, $"{address.Address} is listed twice.", "List each virtual address once.");
+                throw new CarpException(CarpErrorCode.InvalidAddress, $"virtual address {address.Address} is listed twice.");
             }
         }
 
         if (Groups.Any(g => !IsValidInterfaceName(g)) || Groups.Distinct(StringComparer.Ordinal).Count() != Groups.Count)
         {
-            throw new CarpException(CarpErrorCode.InvalidArgument, "Interface groups must be distinct names of 1 to 15 letters, digits, '.', '-' or '_'.",
-                "Name each group once, e.g. lan or wan.");
+            throw new CarpException(CarpErrorCode.InvalidArgument, "Interface groups must be distinct names of 1 to 15 letters, digits, '.', '-' or '_'.");
         }
 
         if (Peer is not null && Peer.AddressFamily != AddressFamily.InterNetwork)
         {
-            throw new CarpException(CarpErrorCode.InvalidAddress, "peer must be an IPv4 address.", "Use peer6 for an IPv6 peer.");
+            throw new CarpException(CarpErrorCode.InvalidAddress, "peer must be an IPv4 address.");
         }
 
         if (Peer6 is not null && Peer6.AddressFamily != AddressFamily.InterNetworkV6)
         {
-            throw new CarpException(CarpErrorCode.InvalidAddress, "peer6 must be an IPv6 address.", "Use peer for an IPv4 peer.");
+            throw new CarpException(CarpErrorCode.InvalidAddress, "peer6 must be an IPv6 address.");
         }
     }
 
     public static bool IsValidInterfaceName(string? name) => name is not null && InterfaceNamePattern().IsMatch(name);
 
-    [GeneratedRegex(@"^[A-Za-z0-9_.-]{1,15}\z")]
+    [GeneratedRegex(@"^[A-Za-z0-9_.-]{1,15}\z")] // 15 = CarpLimits.InterfaceNameMaxLength
     private static partial Regex InterfaceNamePattern();
 }

@@ -27,7 +27,7 @@ public sealed class CarpService : ICarpService, ICarpOutput
         _log = options.Log;
         _node = new CarpNode(this, options.TimeProvider, options.Sysctls);
         _events = new EventDispatcher(_log);
-        _loop = new EngineLoop(options.TimeProvider, () => _node.NextDeadline, _node.RunDueTimers, _log);
+        _loop = new EngineLoop(options.Platform, options.TimeProvider, () => _node.NextDeadline, _node.RunDueTimers, _log);
         _wire.LinkChanged += OnLinkChanged;
         _ = WarmedUp.Value;
         _loop.Start();
@@ -60,8 +60,7 @@ public sealed class CarpService : ICarpService, ICarpOutput
         _ = CarpFrameBuilder.GratuitousArp(mac, IPAddress.Parse("192.0.2.1"));
         _ = CarpFrameBuilder.UnsolicitedNeighborAdvertisement(mac, IPAddress.Parse("2001:db8::1"), IPAddress.Parse("2001:db8::1"), router: false);
         JitWarmer.Prepare(typeof(VirtualHost), typeof(CarpNode), typeof(CarpService), typeof(CarpHmac), typeof(CarpHeaderCodec),
-            typeof(LinuxWire), typeof(Linux.PacketDevice), typeof(Linux.NetlinkRouteSocket), typeof(Linux.LibC), typeof(EventDispatcher));
-        Linux.PacketDevice.PrepareSendPath();
+            typeof(EventDispatcher), typeof(EngineLoop));
     }
 
     public IReadOnlyList<VirtualHostStatus> GetInterfaces() =>
@@ -96,8 +95,7 @@ public sealed class CarpService : ICarpService, ICarpOutput
 
     public VirtualHostStatus SetInterface(string name, InterfaceChange change) => _loop.Invoke(() =>
     {
-        var host = _node.Find(name) ?? throw new CarpException(CarpErrorCode.InterfaceNotFound,
-            $"There is no carp interface named '{name}'.", "List them with Get-CarpInterface.");
+        var host = _node.Find(name) ?? throw CarpRefusals.NoSuchInterface(name);
         var old = host.Config;
         var config = change.ApplyTo(old);
 
@@ -125,7 +123,7 @@ public sealed class CarpService : ICarpService, ICarpOutput
                 // The new host runs but cannot hold its addresses: keep it out of the protocol rather than half there.
                 _node.RemoveVirtualHost(name);
                 ReleaseUnusedPorts();
-                throw new CarpException(ex.Code, $"{name} was removed: {ex.Message}", ex.RecommendedAction, ex);
+                throw new CarpException(ex.Code, $"{name} was removed: {ex.Message}", ex);
             }
 
             ReleaseUnusedPorts();
@@ -150,8 +148,7 @@ public sealed class CarpService : ICarpService, ICarpOutput
 
     public void RemoveInterface(string name) => _loop.Invoke(() =>
     {
-        var host = _node.Find(name) ?? throw new CarpException(CarpErrorCode.InterfaceNotFound,
-            $"There is no carp interface named '{name}'.", "List them with Get-CarpInterface.");
+        var host = _node.Find(name) ?? throw CarpRefusals.NoSuchInterface(name);
         var config = host.Config;
         _node.RemoveVirtualHost(name);
         _wire.ReleaseInterface(config);

@@ -8,6 +8,9 @@ public sealed record CarpServiceOptions
 
     public CarpSysctls Sysctls { get; init; } = CarpSysctls.Default;
 
+    /// <summary>The loop thread's wake-up and priority; the Linux wire's factory sets the Linux one.</summary>
+    public IEnginePlatform Platform { get; init; } = PortableEnginePlatform.Instance;
+
     /// <summary>Receives log lines already filtered by the <c>log</c> sysctl; never contains a pass.</summary>
     public Action<CarpLogLevel, string>? Log { get; init; }
 }

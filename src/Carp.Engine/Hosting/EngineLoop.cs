@@ -1,19 +1,20 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using Carp.Engine.Linux;
 
 namespace Carp.Engine.Hosting;
 
 /// <summary>
 /// The one thread that runs a <see cref="Core.CarpNode"/>: it takes captured frames and commands from
-/// a queue and fires timers on time. It sleeps in ppoll with a nanosecond deadline on an eventfd that
-/// new work sets, at real-time priority where allowed: CARP takeover latency is measured from that
-/// deadline, and millisecond waits, the thread pool and batched capture are what make ucarp late.
+/// a queue and fires timers on time. It sleeps on the platform's wake signal until the next deadline
+/// or new work (on Linux an eventfd with a nanosecond deadline, at real-time priority where allowed):
+/// CARP takeover latency is measured from that deadline, and millisecond waits, the thread pool and
+/// batched capture are what make ucarp late.
 /// </summary>
 internal sealed class EngineLoop : IDisposable
 {
     private readonly ConcurrentQueue<WorkItem> _work = new();
-    private readonly WakeSignal _signal = new();
+    private readonly IWakeSignal _signal;
+    private readonly IEnginePlatform _platform;
     private readonly Thread _thread;
     private readonly TimeProvider _time;
     private readonly Func<long?> _nextDeadline;
@@ -22,8 +23,10 @@ internal sealed class EngineLoop : IDisposable
     private readonly Lock _gate = new();
     private volatile bool _stopping;
 
-    public EngineLoop(TimeProvider time, Func<long?> nextDeadline, Action runTimers, Action<CarpLogLevel, string>? log)
+    public EngineLoop(IEnginePlatform platform, TimeProvider time, Func<long?> nextDeadline, Action runTimers, Action<CarpLogLevel, string>? log)
     {
+        _platform = platform;
+        _signal = platform.CreateWakeSignal();
         _time = time;
         _nextDeadline = nextDeadline;
         _runTimers = runTimers;
@@ -87,9 +90,9 @@ internal sealed class EngineLoop : IDisposable
 
     private void Run()
     {
-        var realtime = RealtimeThread.TryEnable();
-        _log?.Invoke(realtime ? CarpLogLevel.Debug : CarpLogLevel.Warning,
-            realtime ? "engine thread runs SCHED_FIFO" : "engine thread runs at normal priority (no CAP_SYS_NICE): a busy host can delay takeovers");
+        var realtime = _platform.TryEnableRealtime();
+        _log?.Invoke(realtime || !_platform.HasRealtime ? CarpLogLevel.Debug : CarpLogLevel.Warning,
+            realtime ? "engine thread runs at real-time priority" : "engine thread runs at normal priority (no real-time priority granted, e.g. no CAP_SYS_NICE): a busy host can delay takeovers");
         while (!_stopping)
         {
             try

@@ -3,7 +3,7 @@ using Carp.Engine.Protocol;
 
 namespace Carp.Engine.Hosting;
 
-/// <summary>The settings <c>Set-CarpInterface</c> / <c>ifconfig carpN …</c> change; null = unchanged.</summary>
+/// <summary>The settings a change of a carp interface (<c>ifconfig carpN …</c>) sets; null = unchanged.</summary>
 public sealed record InterfaceChange
 {
     public byte? Vhid { get; init; }
@@ -28,9 +28,7 @@ public sealed record InterfaceChange
     /// </summary>
     public VirtualHostConfig ApplyTo(VirtualHostConfig config)
     {
-        var profile = Profile is null ? config.Profile : CompatibilityProfile.Find(Profile) ?? throw new CarpException(
-            CarpErrorCode.InvalidArgument, $"There is no compatibility profile '{Profile}'.",
-            "Use one of: " + string.Join(", ", CompatibilityProfile.All.Select(p => p.Name)) + ".");
+        var profile = Profile is null ? config.Profile : CompatibilityProfile.Find(Profile) ?? throw CarpRefusals.UnknownProfile(Profile);
         var changed = config with
         {
             Vhid = Vhid ?? config.Vhid,

@@ -9,7 +9,7 @@ namespace Carp.Engine.Hosting;
 /// send path for the first time at the moment it becomes MASTER; compiling them then (and building
 /// P/Invoke stubs for the send) added milliseconds to a node's first failover, often its only one.
 /// </summary>
-internal static class JitWarmer
+public static class JitWarmer
 {
     private const BindingFlags Declared = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance |
                                           BindingFlags.Static | BindingFlags.DeclaredOnly;

@@ -3,7 +3,7 @@ using System.Net.NetworkInformation;
 
 namespace Carp.Engine.Protocol;
 
-/// <summary>Wire constants of CARPv2 (spec §1).</summary>
+/// <summary>Wire constants of CARPv2 (docs/protocol.md#packets).</summary>
 public static class CarpConstants
 {
     public const byte IpProtocol = 112;

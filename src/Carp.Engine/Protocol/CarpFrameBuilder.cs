@@ -8,7 +8,7 @@ using ProtocolType = PacketDotNet.ProtocolType;
 
 namespace Carp.Engine.Protocol;
 
-/// <summary>Builds the Ethernet frames CARP sends, with PacketDotNet (spec §1.1, §5).</summary>
+/// <summary>Builds the Ethernet frames CARP sends, with PacketDotNet (docs/protocol.md#packet-encapsulation, docs/protocol.md#announce-on-master).</summary>
 public static class CarpFrameBuilder
 {
     private const int IPv4DontFragment = 0x2;

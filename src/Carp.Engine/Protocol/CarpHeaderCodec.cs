@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 
 namespace Carp.Engine.Protocol;
 
-/// <summary>Encodes and decodes the 36-byte CARP header (spec §1.2, §1.3). Allocation-free.</summary>
+/// <summary>Encodes and decodes the 36-byte CARP header (docs/protocol.md#packet-header, docs/protocol.md#checksum). Allocation-free.</summary>
 public static class CarpHeaderCodec
 {
     private const int ChecksumOffset = 6;

@@ -7,7 +7,7 @@ using Carp.Engine.Core;
 namespace Carp.Engine.Protocol;
 
 /// <summary>
-/// The HMAC-SHA1 of one virtual host (spec §2.2): prepared once for its key, vhid and address set,
+/// The HMAC-SHA1 of one virtual host (docs/protocol.md#hmac-input): prepared once for its key, vhid and address set,
 /// then computed/verified per advert without allocation. Not thread-safe: one per virtual host,
 /// used from the engine's thread.
 /// </summary>

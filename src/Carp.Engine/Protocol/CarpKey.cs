@@ -5,7 +5,7 @@ namespace Carp.Engine.Protocol;
 
 /// <summary>
 /// The HMAC key of a virtual host: the passphrase as <c>ifconfig ... pass</c> stores it (at most
-/// 19 bytes, spec §2.1). The bytes never leave this class except to the HMAC, and it never
+/// 19 bytes, docs/protocol.md#hmac-key). The bytes never leave this class except to the HMAC, and it never
 /// renders them: <see cref="ToString"/> and every status object show only whether a key is set.
 /// </summary>
 public sealed class CarpKey : IEquatable<CarpKey>
@@ -37,7 +37,7 @@ public sealed class CarpKey : IEquatable<CarpKey>
         return new CarpKey(bytes.Length > MaxPassphraseBytes ? bytes[..MaxPassphraseBytes] : bytes);
     }
 
-    /// <summary>ucarp semantics: 1..19 characters, anything else is an error (spec §2.1, §8).</summary>
+    /// <summary>ucarp semantics: 1..19 characters, anything else is an error (docs/protocol.md#hmac-key, docs/protocol.md#parameter-ranges).</summary>
     public static CarpKey FromPassphraseStrict(string passphrase)
     {
         ArgumentNullException.ThrowIfNull(passphrase);
@@ -58,7 +58,7 @@ public sealed class CarpKey : IEquatable<CarpKey>
             throw new ArgumentException($"A raw CARP key has at most {MaxRawKeyBytes} bytes.", nameof(key));
         }
 
-        // Trailing zeros do not change an HMAC key shorter than the block size (spec §2.1).
+        // Trailing zeros do not change an HMAC key shorter than the block size (docs/protocol.md#hmac-key).
         var end = key.Length;
         while (end > 0 && key[end - 1] == 0)
         {

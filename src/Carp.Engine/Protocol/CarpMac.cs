@@ -2,7 +2,7 @@ using System.Net.NetworkInformation;
 
 namespace Carp.Engine.Protocol;
 
-/// <summary>Link-layer addresses CARP uses (spec §1.4, §1.5).</summary>
+/// <summary>Link-layer addresses CARP uses (docs/protocol.md#advert-source-mac, docs/protocol.md#virtual-mac).</summary>
 public static class CarpMac
 {
     /// <summary>00:00:5e:00:01:vhid, the kernels' virtual MAC.</summary>

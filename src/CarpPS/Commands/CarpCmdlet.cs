@@ -136,17 +136,17 @@ public abstract class CarpCmdlet : PSCmdlet
     {
         if (vhid is { } v && (v < 1 || v > 255))
         {
-            return new CarpException(CarpErrorCode.InvalidVhid, $"vhid {v} is not valid.", "Use a vhid from 1 to 255 that is unique on the carpdev.");
+            return CarpErrors.Refusal(CarpErrorCode.InvalidVhid, $"vhid {v} is not valid.", "Use a vhid from 1 to 255 that is unique on the carpdev.");
         }
 
         if (advBase is { } b && (b < 1 || b > 255))
         {
-            return new CarpException(CarpErrorCode.InvalidAdvBase, $"advbase {b} is not valid.", "Use an advbase from 1 to 255 seconds.");
+            return CarpErrors.Refusal(CarpErrorCode.InvalidAdvBase, $"advbase {b} is not valid.", "Use an advbase from 1 to 255 seconds.");
         }
 
         if (advSkew is { } s && (s < 0 || s > 254))
         {
-            return new CarpException(CarpErrorCode.InvalidAdvSkew,
+            return CarpErrors.Refusal(CarpErrorCode.InvalidAdvSkew,
                 s == 255 ? "advskew 255 is reserved for bow-out advertisements." : $"advskew {s} is not valid.", "Use an advskew from 0 to 254.");
         }
 
@@ -161,7 +161,7 @@ public abstract class CarpCmdlet : PSCmdlet
         {
             if (!CarpAddress.TryParse(item, out var address, out var error))
             {
-                return new CarpException(CarpErrorCode.InvalidAddress, error, "Write addresses as 192.0.2.1/24 or 2001:db8::1/64.");
+                return CarpErrors.Refusal(CarpErrorCode.InvalidAddress, error, "Write addresses as 192.0.2.1/24 or 2001:db8::1/64.");
             }
 
             addresses.Add(address);

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Carp.Engine.Core;
 using Carp.Engine.Hosting;
 
 namespace CarpPS.Commands;

@@ -5,7 +5,7 @@ using static Carp.Engine.Tests.Core.CoreHarness;
 
 namespace Carp.Engine.Tests.Core;
 
-/// <summary>VirtualHostConfig.Validate (spec §8 ranges) and CarpNode.AddVirtualHost's refusals, which must change nothing.</summary>
+/// <summary>VirtualHostConfig.Validate (docs/protocol.md#parameter-ranges ranges) and CarpNode.AddVirtualHost's refusals, which must change nothing.</summary>
 public sealed class ConfigValidationTests : IDisposable
 {
     private readonly CoreHarness _h = new();
@@ -44,8 +44,20 @@ public sealed class ConfigValidationTests : IDisposable
         var e = Assert.Throws<CarpException>(config.Validate);
 
         Assert.True(code == e.Code, $"{why}: expected {code}, got {e.Code}");
-        Assert.False(string.IsNullOrWhiteSpace(e.RecommendedAction));
+        // The message names what is wrong in protocol terms; the front ends add what to do.
+        Assert.Contains(SettingNamed(code), e.Message, StringComparison.OrdinalIgnoreCase);
     }
+
+    private static string SettingNamed(CarpErrorCode code) => code switch
+    {
+        CarpErrorCode.InvalidVhid => "vhid",
+        CarpErrorCode.InvalidAdvBase => "advbase",
+        CarpErrorCode.InvalidAdvSkew => "advskew",
+        CarpErrorCode.InvalidInterfaceName => "interface name",
+        CarpErrorCode.UnknownCarpDev => "carpdev",
+        CarpErrorCode.InvalidAddress => "address",
+        _ => code.ToString(),
+    };
 
     [Theory]
     [InlineData("carp1\n", "eth0")]

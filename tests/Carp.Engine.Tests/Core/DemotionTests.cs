@@ -3,7 +3,7 @@ using static Carp.Engine.Tests.Core.CoreHarness;
 
 namespace Carp.Engine.Tests.Core;
 
-/// <summary>Send-error and carpdev-down demotion (spec §4.5): what the vhost advertises while demoted.</summary>
+/// <summary>Send-error and carpdev-down demotion (docs/protocol.md#preemption): what the vhost advertises while demoted.</summary>
 public sealed class DemotionTests : IDisposable
 {
     private readonly CoreHarness _h = new();
@@ -34,7 +34,7 @@ public sealed class DemotionTests : IDisposable
         _h.Output.Clear();
 
         _h.Output.SendSucceeds = true;
-        _h.RunUntil(7); // two successes: still demoted (spec §4.5: three in a row undo it)
+        _h.RunUntil(7); // two successes: still demoted (docs/protocol.md#preemption: three in a row undo it)
         Assert.Equal(240, _h.Node.Sysctls.Demotion);
         _h.Output.Clear();
 
@@ -164,7 +164,7 @@ public sealed class DemotionTests : IDisposable
     [Fact]
     public void Classic_profile_counts_suppression_but_raises_advskew_only_with_preempt_as_the_seed_man_page_says()
     {
-        // The issue follows the seed's man page ("with preempt on"), not FreeBSD 7's code, which applied it regardless (spec §4.5).
+        // The issue follows the seed's man page ("with preempt on"), not FreeBSD 7's code, which applied it regardless (docs/protocol.md#preemption).
         _h.Node.AddDevice("eth1", linkUp: true);
         var carp1 = _h.Add(Config(advSkew: 20, profile: CompatibilityProfile.Classic));
         _h.Add(Config("carp2", vhid: 2, device: "eth1", profile: CompatibilityProfile.Classic));

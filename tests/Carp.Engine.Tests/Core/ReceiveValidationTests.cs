@@ -6,7 +6,7 @@ using static Carp.Engine.Tests.Core.CoreHarness;
 namespace Carp.Engine.Tests.Core;
 
 /// <summary>
-/// CarpNode.Receive: each check of spec §7.1 with a crafted packet, the one counter it moves (§7.2),
+/// CarpNode.Receive: each check of docs/protocol.md#receive-checks with a crafted packet, the one counter it moves (docs/protocol.md#carpstats),
 /// and that a dropped packet leaves the state machine alone (the BACKUP's master-down still fires on time).
 /// </summary>
 public sealed class ReceiveValidationTests : IDisposable
@@ -180,7 +180,7 @@ public sealed class ReceiveValidationTests : IDisposable
     [InlineData(true)]
     public void Ttl_below_255_is_accepted_from_a_unicast_peer(bool v6)
     {
-        // FreeBSD (spec §9.1): adverts to a unicast peer may be routed, so TTL 255 is only required for multicast.
+        // FreeBSD (docs/protocol.md#unicast-peers): adverts to a unicast peer may be routed, so TTL 255 is only required for multicast.
         var host = Backup(v6, peer: v6 ? "2001:db8::2" : "192.0.2.2");
         _h.At(1);
 
@@ -197,7 +197,7 @@ public sealed class ReceiveValidationTests : IDisposable
     [InlineData(true)]
     public void Ttl_below_255_is_refused_when_the_vhid_itself_advertises_by_multicast(bool v6)
     {
-        // FreeBSD: TTL 255 is required "only if the vhid's destination is multicast" (spec §7.1): carp1 has no
+        // FreeBSD: TTL 255 is required "only if the vhid's destination is multicast" (docs/protocol.md#receive-checks): carp1 has no
         // peer, so a routed unicast advert (TTL 64) must not be trusted as on-link.
         var host = Backup(v6);
         _h.At(1);
@@ -229,7 +229,7 @@ public sealed class ReceiveValidationTests : IDisposable
     [InlineData(true)]
     public void Type_and_authlen_are_not_checked(bool v6)
     {
-        // Spec §1.2: nobody checks type or authlen on receive.
+        // docs/protocol.md#packet-header: nobody checks type or authlen on receive.
         var host = Backup(v6);
         var header = Packets.Header(addresses: v6 ? Vip6 : Vip);
         header[0] = 0x22; // version 2, type 2
@@ -246,7 +246,7 @@ public sealed class ReceiveValidationTests : IDisposable
     [InlineData(true)]
     public void Payload_longer_than_36_bytes_is_accepted(bool v6)
     {
-        // Spec §1.2: kernels check payload >= 36, not == 36, and look at the first 36 bytes only.
+        // docs/protocol.md#packet-header: kernels check payload >= 36, not == 36, and look at the first 36 bytes only.
         var host = Backup(v6);
         byte[] longer = [.. Packets.Header(addresses: v6 ? Vip6 : Vip), 0xde, 0xad, 0xbe, 0xef];
         _h.At(1);
@@ -377,7 +377,7 @@ public sealed class ReceiveValidationTests : IDisposable
     [Fact]
     public void A_peer_that_repeats_its_counter_is_accepted_every_time()
     {
-        // OpenBSD (spec §3, behaviour 2) sends the same random cookie in every advert; spec §3: "never reject an ad
+        // OpenBSD (docs/protocol.md#replay-counter, behaviour 2) sends the same random cookie in every advert; docs/protocol.md#replay-counter: "never reject an ad
         // because of its counter value, except [it] equals my own ⇒ my own echo". carp1 has advertised before
         // (it was MASTER), then hears a more frequent OpenBSD master that keeps sending cookie K.
         var host = _h.Add(Config(advSkew: 100));

@@ -4,7 +4,7 @@ using static Carp.Engine.Tests.Core.CoreHarness;
 
 namespace Carp.Engine.Tests.Core;
 
-/// <summary>carpstats (spec §7.2): output counters, preempt, the log sysctl's bad-packet reports, snapshot and reset.</summary>
+/// <summary>carpstats (docs/protocol.md#carpstats): output counters, preempt, the log sysctl's bad-packet reports, snapshot and reset.</summary>
 public sealed class StatisticsTests : IDisposable
 {
     private readonly CoreHarness _h = new();
@@ -40,7 +40,7 @@ public sealed class StatisticsTests : IDisposable
             [AddressFamily.InterNetwork, AddressFamily.InterNetworkV6, AddressFamily.InterNetwork, AddressFamily.InterNetworkV6,
              AddressFamily.InterNetwork, AddressFamily.InterNetworkV6],
             _h.Output.Sent.Select(s => s.Family));
-        // Both families carry the same header (one HMAC context for both, spec §2.2).
+        // Both families carry the same header (one HMAC context for both, docs/protocol.md#hmac-input).
         Assert.Equal(_h.Output.Sent[4].Header, _h.Output.Sent[5].Header);
     }
 

@@ -4,7 +4,7 @@ using static Carp.Engine.Tests.Core.CoreHarness;
 
 namespace Carp.Engine.Tests.Core;
 
-/// <summary>net.inet.carp.* (spec §7.3) through <see cref="SysctlCatalog"/> and <see cref="CarpNode.SetSysctl"/>.</summary>
+/// <summary>net.inet.carp.* (docs/protocol.md#sysctls) through <see cref="SysctlCatalog"/> and <see cref="CarpNode.SetSysctl"/>.</summary>
 public sealed class SysctlTests : IDisposable
 {
     private readonly CoreHarness _h = new();
@@ -70,7 +70,7 @@ public sealed class SysctlTests : IDisposable
         var e = Assert.Throws<CarpException>(() => _h.Node.SetSysctl(name, 0));
 
         Assert.Equal(CarpErrorCode.UnknownSysctl, e.Code);
-        Assert.Contains("preempt", e.RecommendedAction, StringComparison.Ordinal);
+        Assert.Contains("preempt", e.Message, StringComparison.Ordinal);
         Assert.Same(before, _h.Node.Sysctls);
         Assert.Null(SysctlCatalog.Find(name));
     }
@@ -211,7 +211,7 @@ public sealed class SysctlTests : IDisposable
     [Fact]
     public void Demotion_does_not_change_the_backup_timers_in_the_freebsd_profile()
     {
-        // FreeBSD arms master-down with the raw advskew and only sends/compares with the demoted one (spec §4.5).
+        // FreeBSD arms master-down with the raw advskew and only sends/compares with the demoted one (docs/protocol.md#preemption).
         var host = _h.Add(Config(advSkew: 0));
         _h.Node.SetSysctl("demotion", 200);
 

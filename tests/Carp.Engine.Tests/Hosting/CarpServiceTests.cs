@@ -34,8 +34,8 @@ public class CarpServiceTests
     public async Task Two_engines_in_one_process_elect_one_master_and_fail_over_when_it_leaves()
     {
         var device = "simt" + Guid.NewGuid().ToString("N")[..6];
-        using var one = CarpServices.CreateSimulated(device);
-        using var two = CarpServices.CreateSimulated(device);
+        using var one = CarpServices.CreateInMemory(device);
+        using var two = CarpServices.CreateInMemory(device);
         var oneMaster = NextState(one, "carp1", CarpState.Master);
 
         one.CreateInterface(Config(device, 0));
@@ -58,7 +58,7 @@ public class CarpServiceTests
     [Fact]
     public void Refused_requests_change_nothing()
     {
-        using var service = CarpServices.CreateSimulated("simr");
+        using var service = CarpServices.CreateInMemory("simr");
         service.CreateInterface(Config("simr", 0));
 
         var duplicate = Assert.Throws<CarpException>(() => service.CreateInterface(Config("simr", 0, name: "carp2")));
@@ -78,7 +78,7 @@ public class CarpServiceTests
     [Fact]
     public void Status_never_carries_the_pass()
     {
-        using var service = CarpServices.CreateSimulated("sims");
+        using var service = CarpServices.CreateInMemory("sims");
         var status = service.CreateInterface(Config("sims", 0));
 
         Assert.True(status.HasPass);

@@ -10,7 +10,7 @@ namespace Carp.Engine.Tests.Protocol;
 
 public class FrameReaderTests
 {
-    // Spec §1.6: ucarp -i veth-c1 -s 10.99.0.1 -v 7 -p secret -a 10.99.0.100 -b 1 -k 0
+    // docs/protocol.md#captured-example: ucarp -i veth-c1 -s 10.99.0.1 -v 7 -p secret -a 10.99.0.100 -b 1 -k 0
     internal static readonly byte[] UcarpFrame = Convert.FromHexString(
         "01005e000012" + "00005e000007" + "0800" +
         "45100038ce2d4000ff70c2a10a630001e0000012" +
@@ -140,7 +140,7 @@ public class FrameReaderTests
     [Theory]
     [InlineData("224.0.0.18", true)]
     [InlineData("239.255.0.1", true)]
-    [InlineData("192.0.2.224", false)] // FreeBSD's byte-order slip (spec §9.1) would call this multicast
+    [InlineData("192.0.2.224", false)] // FreeBSD's byte-order slip (docs/protocol.md#unicast-peers) would call this multicast
     [InlineData("10.0.0.239", false)]
     [InlineData("240.0.0.1", false)]
     public void IPv4_multicast_is_decided_on_the_first_octet(string destination, bool multicast)

@@ -23,7 +23,7 @@ public class ProfileTests
     [Fact]
     public void Equal_intervals_under_kernel_rules_both_masters_yield_to_each_other()
     {
-        // Simultaneous masters with equal intervals: the receiving master yields (spec §4.2), so both do.
+        // Simultaneous masters with equal intervals: the receiving master yields (docs/protocol.md#transitions), so both do.
         var (lan, _, hosts) = Lan(2);
         hosts[0].Add(Vhost(advSkew: 0));
         hosts[1].Add(Vhost(advSkew: 0));
@@ -40,7 +40,7 @@ public class ProfileTests
     {
         var lan = new SimulatedLan();
         var link = lan.AddLink();
-        // 10.99.1.1 vs 10.99.0.2: ucarp on x86 kept 10.99.1.1 (spec §4.2, verified). Documentation addresses with the same shape:
+        // 10.99.1.1 vs 10.99.0.2: ucarp on x86 kept 10.99.1.1 (docs/protocol.md#transitions, verified). Documentation addresses with the same shape:
         var high = lan.AddHost("high");
         high.Connect(link, "eth0", "192.0.3.1");
         var low = lan.AddHost("low");
@@ -52,7 +52,7 @@ public class ProfileTests
 
         Assert.Equal(CarpState.Master, high["carp1"].State);
         Assert.Equal(CarpState.Backup, low["carp1"].State);
-        Assert.True(high.Announcements >= 2, "the master that keeps its role re-announces (spec §11.2)");
+        Assert.True(high.Announcements >= 2, "the master that keeps its role re-announces (docs/protocol.md#ucarp-state-machine)");
     }
 
     [Fact]

@@ -4,7 +4,7 @@ using Carp.Engine.Simulation;
 
 namespace Carp.Engine.Tests.Simulation;
 
-/// <summary>Shared shapes of the spec §10 scenarios: nodes on one LAN with one vhid.</summary>
+/// <summary>Shared shapes of the docs/protocol.md#scenarios scenarios: nodes on one LAN with one vhid.</summary>
 internal static class ScenarioBuilder
 {
     public const string Vip = "192.0.2.254/24";

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using Carp.Engine.Core;
 using Carp.Engine.Hosting;
-using Carp.Engine.Hosting.Remote;
+using Carp.Control;
 
 namespace Carp.Network.Tests.Scenarios;
 

@@ -5,7 +5,7 @@ using Carp.Engine.Protocol;
 namespace Carp.Network.Tests.Scenarios;
 
 /// <summary>
-/// FreeBSD's tests/sys/netinet/carp.sh (spec §10.1) with our engine: a bridge namespace with
+/// FreeBSD's tests/sys/netinet/carp.sh (docs/protocol.md#scenarios-freebsd) with our engine: a bridge namespace with
 /// 192.0.2.4/24 and 2001:db8::4/64 on br0 ("one"), two node namespaces ("two", "three").
 /// </summary>
 public sealed class FreeBsdCarpShScenarios

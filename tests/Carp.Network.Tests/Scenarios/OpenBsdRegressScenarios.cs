@@ -5,7 +5,7 @@ using Carp.Engine.Hosting;
 namespace Carp.Network.Tests.Scenarios;
 
 /// <summary>
-/// OpenBSD regress/sys/netinet/carp carp_1 and carp_2 (spec §10.2): vhid 251, no pass, node A in
+/// OpenBSD regress/sys/netinet/carp carp_1 and carp_2 (docs/protocol.md#scenarios-openbsd): vhid 251, no pass, node A in
 /// group "a", node B in group "b" with advskew 100. After the election A is master; demoting
 /// group a by one must swap the roles within 0.1 s.
 /// </summary>

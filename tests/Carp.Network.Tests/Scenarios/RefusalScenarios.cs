@@ -28,7 +28,7 @@ public sealed class RefusalScenarios
         var refused = Assert.Throws<CarpException>(() => node.Create(config));
 
         Assert.Equal(expected, refused.Code);
-        Assert.False(string.IsNullOrWhiteSpace(refused.RecommendedAction));
+        Assert.False(string.IsNullOrWhiteSpace(refused.Message));
         Assert.Empty(node.Service.GetInterfaces());
         Assert.DoesNotContain("carp1", s.Exec(s.Node(1).Namespace, "ip", "-o", "link").StandardOutput, StringComparison.Ordinal);
         Assert.Empty(s.InterfacesWith(s.Node(1).Namespace, "192.0.2.1"));

@@ -5,7 +5,7 @@ using System.Net.NetworkInformation;
 using System.Text;
 using Carp.Engine.Core;
 using Carp.Engine.Hosting;
-using Carp.Engine.Linux;
+using Carp.Linux;
 
 namespace Carp.Network.Tests.Scenarios;
 
@@ -312,7 +312,7 @@ internal sealed class EngineNode : IDisposable
     public static EngineNode Start(Scenario scenario, string label, string ns, CarpSysctls? sysctls)
     {
         var events = new Recorder<CarpEvent>(label);
-        var service = NetworkNamespace.Run(ns, () => CarpServices.CreateLocal(new CarpServiceOptions
+        var service = NetworkNamespace.Run(ns, () => LinuxCarpServices.CreateLocal(new CarpServiceOptions
         {
             Sysctls = sysctls ?? CarpSysctls.Default,
             Log = (level, line) => scenario.Log(label, $"[{level}] {line}"),

@@ -7,7 +7,7 @@ using Carp.Engine.Protocol;
 namespace Carp.Network.Tests.Scenarios;
 
 /// <summary>
-/// Interop with Debian's ucarp (spec §2.4, §11): one VIP per ucarp process, same vhid and pass.
+/// Interop with Debian's ucarp (docs/protocol.md#hmac-interop, docs/protocol.md#ucarp): one VIP per ucarp process, same vhid and pass.
 /// ucarp reads packets in ~1 s batches, so its reactions get generous deadlines; ours keep the
 /// master-down bound.
 /// </summary>

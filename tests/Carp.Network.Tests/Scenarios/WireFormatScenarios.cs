@@ -14,7 +14,7 @@ namespace Carp.Network.Tests.Scenarios;
 /// Every advert our engines put on the wire — IPv4 and IPv6, with and without a pass, several
 /// addresses, a truncated long pass, real and virtual MAC, a demote byte, bow-outs — is captured by
 /// tcpdump in the bridge namespace, decoded by tshark as CARP with a good checksum, and its HMAC is
-/// checked against an implementation of spec §2.2 written here from the spec alone.
+/// checked against an implementation of docs/protocol.md#hmac-input written here from the protocol reference alone.
 /// </summary>
 public sealed class WireFormatScenarios
 {
@@ -40,7 +40,7 @@ public sealed class WireFormatScenarios
         Groups = v.OpenBsd ? ["g"] : [],
     };
 
-    /// <summary>Spec §2.2, from scratch: 0x02 0x01 vhid, IPv4 addresses ascending, IPv6 addresses bytewise ascending, counter.</summary>
+    /// <summary>docs/protocol.md#hmac-input, from scratch: 0x02 0x01 vhid, IPv4 addresses ascending, IPv6 addresses bytewise ascending, counter.</summary>
     private static byte[] IndependentHmac(Vhost v, ulong counter)
     {
         var ips = v.Addresses.Select(a => IPAddress.Parse(a.Split('/')[0])).ToArray();
@@ -72,7 +72,7 @@ public sealed class WireFormatScenarios
     [Fact]
     public void The_independent_HMAC_reproduces_the_spec_test_vectors()
     {
-        // Spec §2.5: TV1 was captured from ucarp, TV2 accepted by a live ucarp, TV3/TV4 derived from the kernels' algorithm.
+        // docs/protocol.md#test-vectors: TV1 was captured from ucarp, TV2 accepted by a live ucarp, TV3/TV4 derived from the kernels' algorithm.
         Assert.Equal("c712902a2f349128a4c6f685334a55b85642e6e4",
             Convert.ToHexStringLower(IndependentHmac(new("tv1", 7, "secret", ["10.99.0.100/24"]), 0x468e8c47f6d0f2b2)));
         Assert.Equal("243930fbbf98abeccc6b78dcfbc318fbc0c48176",
@@ -192,7 +192,7 @@ public sealed class WireFormatScenarios
             ulong counter = ParseCounter(row["carp.counter"]);
             string hmac = row["carp.hmac"].Replace(":", string.Empty, StringComparison.Ordinal).ToLowerInvariant();
             string mine = Convert.ToHexStringLower(IndependentHmac(v, counter));
-            Assert.True(hmac == mine, $"{where}: vhid {vhid} counter {counter:x16}: HMAC on the wire {hmac}, spec §2.2 gives {mine}");
+            Assert.True(hmac == mine, $"{where}: vhid {vhid} counter {counter:x16}: HMAC on the wire {hmac}, docs/protocol.md#hmac-input gives {mine}");
             checkedHmacs++;
 
             bool isV6 = row["ipv6.src"].Length > 0;

@@ -1,0 +1,197 @@
+using System.Text.Json.Serialization;
+using Carp.Engine.Core;
+using Carp.Engine.Hosting;
+
+namespace Carp.Control;
+
+// The JSON shapes of carpd's control protocol (docs/carpd-protocol.md). Property names are fixed by
+// the protocol: never rename one. Numbers that users type (vhid, advbase, advskew) are ints here so
+// that an out-of-range value gets a CARP error instead of a JSON error.
+
+/// <summary>One virtual host as getInterfaces/createInterface/setInterface return it. Carries no secret.</summary>
+internal sealed class InterfaceStatusDto
+{
+    public string Name { get; init; } = string.Empty;
+
+    public int Vhid { get; init; }
+
+    [JsonPropertyName("carpdev")]
+    public string CarpDev { get; init; } = string.Empty;
+
+    public CarpState State { get; init; }
+
+    public IReadOnlyList<string> Addresses { get; init; } = [];
+
+    [JsonPropertyName("advbase")]
+    public int AdvBase { get; init; }
+
+    [JsonPropertyName("advskew")]
+    public int AdvSkew { get; init; }
+
+    [JsonPropertyName("effectiveAdvskew")]
+    public int EffectiveAdvSkew { get; init; }
+
+    public int Demotion { get; init; }
+
+    [JsonPropertyName("macmode")]
+    public MacMode MacMode { get; init; }
+
+    public string Profile { get; init; } = string.Empty;
+
+    public bool HasPass { get; init; }
+
+    public string? MasterSeen { get; init; }
+
+    public DateTimeOffset? LastTransition { get; init; }
+
+    public TransitionReason? LastTransitionReason { get; init; }
+
+    public long Transitions { get; init; }
+
+    public CarpState? ForcedState { get; init; }
+
+    public IReadOnlyList<string> Groups { get; init; } = [];
+}
+
+/// <summary>createInterface params: a <see cref="VirtualHostConfig"/>; <c>pass</c> is base64 of the key bytes.</summary>
+internal sealed class InterfaceConfigDto
+{
+    public string? Name { get; init; }
+
+    public int? Vhid { get; init; }
+
+    [JsonPropertyName("carpdev")]
+    public string? CarpDev { get; init; }
+
+    public IReadOnlyList<string>? Addresses { get; init; }
+
+    [JsonPropertyName("advbase")]
+    public int? AdvBase { get; init; }
+
+    [JsonPropertyName("advskew")]
+    public int? AdvSkew { get; init; }
+
+    public string? Pass { get; init; }
+
+    [JsonPropertyName("macmode")]
+    public MacMode? MacMode { get; init; }
+
+    public string? Profile { get; init; }
+
+    public IReadOnlyList<string>? Groups { get; init; }
+
+    public string? Peer { get; init; }
+
+    public string? Peer6 { get; init; }
+}
+
+/// <summary>setInterface params: the interface's name and the <see cref="InterfaceChange"/>; absent = unchanged.</summary>
+internal sealed class InterfaceChangeDto
+{
+    public string? Name { get; init; }
+
+    public int? Vhid { get; init; }
+
+    [JsonPropertyName("advbase")]
+    public int? AdvBase { get; init; }
+
+    [JsonPropertyName("advskew")]
+    public int? AdvSkew { get; init; }
+
+    public string? Pass { get; init; }
+
+    public IReadOnlyList<string>? Addresses { get; init; }
+
+    [JsonPropertyName("carpdev")]
+    public string? CarpDev { get; init; }
+
+    [JsonPropertyName("macmode")]
+    public MacMode? MacMode { get; init; }
+
+    public string? Profile { get; init; }
+
+    public IReadOnlyList<string>? Groups { get; init; }
+
+    public CarpState? State { get; init; }
+
+    public int? DemoteAdjustment { get; init; }
+}
+
+/// <summary>removeInterface params.</summary>
+internal sealed class NameParamsDto
+{
+    public string? Name { get; init; }
+}
+
+/// <summary>setSysctl params: short or full name.</summary>
+internal sealed class SetSysctlParamsDto
+{
+    public string? Name { get; init; }
+
+    public long? Value { get; init; }
+}
+
+/// <summary>version result.</summary>
+internal sealed class VersionDto
+{
+    public string Server { get; init; } = "carpd";
+
+    public string Version { get; init; } = string.Empty;
+
+    public int Protocol { get; init; }
+}
+
+/// <summary>error.data of every error carpd returns.</summary>
+internal sealed class ErrorDataDto
+{
+    public string Code { get; init; } = nameof(CarpErrorCode.ServiceError);
+
+    public string? RecommendedAction { get; init; }
+}
+
+/// <summary>params of an <c>event</c> notification; <c>type</c> tells which.</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization)]
+[JsonDerivedType(typeof(StateChangedEventDto), "stateChanged")]
+[JsonDerivedType(typeof(DemotionChangedEventDto), "demotionChanged")]
+[JsonDerivedType(typeof(BadPacketEventDto), "badPacket")]
+internal abstract class EventDto
+{
+    public DateTimeOffset Timestamp { get; init; }
+
+    public string Interface { get; init; } = string.Empty;
+
+    public int Vhid { get; init; }
+}
+
+internal sealed class StateChangedEventDto : EventDto
+{
+    public CarpState OldState { get; init; }
+
+    public CarpState NewState { get; init; }
+
+    public TransitionReason Reason { get; init; }
+
+    public string? Peer { get; init; }
+}
+
+internal sealed class DemotionChangedEventDto : EventDto
+{
+    [JsonPropertyName("oldAdvskew")]
+    public int OldAdvSkew { get; init; }
+
+    [JsonPropertyName("newAdvskew")]
+    public int NewAdvSkew { get; init; }
+
+    public int OldDemotion { get; init; }
+
+    public int NewDemotion { get; init; }
+}
+
+internal sealed class BadPacketEventDto : EventDto
+{
+    public CarpStatistic Counter { get; init; }
+
+    public string Detail { get; init; } = string.Empty;
+
+    public string? Source { get; init; }
+}

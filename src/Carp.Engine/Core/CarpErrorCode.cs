@@ -1,0 +1,27 @@
+namespace Carp.Engine.Core;
+
+/// <summary>
+/// Stable reasons a request to a CARP service fails. Their names are the error ids users see
+/// (PowerShell ErrorRecord ids, carpd's JSON-RPC error data), so never rename one.
+/// </summary>
+public enum CarpErrorCode
+{
+    InvalidArgument,
+    InvalidVhid,
+    InvalidAdvBase,
+    InvalidAdvSkew,
+    InvalidAddress,
+    InvalidPass,
+    InvalidInterfaceName,
+    DuplicateVhid,
+    InterfaceExists,
+    InterfaceNotFound,
+    UnknownCarpDev,
+    UnknownSysctl,
+    ReadOnlySysctl,
+    InvalidSysctlValue,
+    NotPermitted,
+    LibpcapMissing,
+    ServiceUnreachable,
+    ServiceError,
+}

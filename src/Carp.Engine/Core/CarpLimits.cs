@@ -1,0 +1,35 @@
+namespace Carp.Engine.Core;
+
+/// <summary>
+/// The ranges of a virtual host's numbers (docs/protocol.md#parameter-ranges), in one place: the
+/// engine validates with them, and the front ends use them for their own checks and advice. Constants,
+/// so that attributes such as PowerShell's ValidateRange can name them.
+/// </summary>
+public static class CarpLimits
+{
+    public const int VhidMin = 1;
+    public const int VhidMax = 255;
+
+    /// <summary>advbase in seconds; 0 is not valid on the wire (it would make every interval zero).</summary>
+    public const int AdvBaseMin = 1;
+    public const int AdvBaseMax = 255;
+
+    /// <summary>advskew; 255 is reserved for bow-out adverts.</summary>
+    public const int AdvSkewMin = 0;
+    public const int AdvSkewMax = 254;
+
+    /// <summary>Interface names as Linux takes them (IFNAMSIZ − 1).</summary>
+    public const int InterfaceNameMaxLength = 15;
+
+    public static string VhidRange { get; } = $"{VhidMin} to {VhidMax}";
+
+    public static string AdvBaseRange { get; } = $"{AdvBaseMin} to {AdvBaseMax} seconds";
+
+    public static string AdvSkewRange { get; } = $"{AdvSkewMin} to {AdvSkewMax}";
+
+    public static bool IsValidVhid(int value) => value is >= VhidMin and <= VhidMax;
+
+    public static bool IsValidAdvBase(int value) => value is >= AdvBaseMin and <= AdvBaseMax;
+
+    public static bool IsValidAdvSkew(int value) => value is >= AdvSkewMin and <= AdvSkewMax;
+}

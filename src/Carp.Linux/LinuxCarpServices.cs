@@ -1,0 +1,29 @@
+using Carp.Engine.Core;
+using Carp.Engine.Hosting;
+
+namespace Carp.Linux;
+
+/// <summary>Creates CARP engines on the real Linux wire.</summary>
+public static class LinuxCarpServices
+{
+    /// <summary>
+    /// An engine in this process on the real wire (SharpPcap + netlink), its loop on the Linux platform
+    /// (eventfd, SCHED_FIFO). Throws <see cref="CarpException"/> with <see cref="CarpErrorCode.NotPermitted"/>
+    /// without CAP_NET_RAW and CAP_NET_ADMIN, and <see cref="CarpErrorCode.LibpcapMissing"/> without libpcap0.8.
+    /// </summary>
+    public static ICarpService CreateLocal(CarpServiceOptions? options = null)
+    {
+        if (!LinuxCapabilities.CanRunCarp())
+        {
+            throw new CarpException(CarpErrorCode.NotPermitted, "CARP needs CAP_NET_RAW and CAP_NET_ADMIN to capture, send and move addresses.");
+        }
+
+        if (!PacketDevice.IsLibpcapAvailable)
+        {
+            throw new CarpException(CarpErrorCode.LibpcapMissing, "libpcap (libpcap.so.0.8) is not installed.");
+        }
+
+        options ??= new CarpServiceOptions();
+        return new CarpService(new LinuxWire(options.Log), options with { Platform = LinuxEnginePlatform.Instance });
+    }
+}

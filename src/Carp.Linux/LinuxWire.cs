@@ -1,0 +1,257 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using Carp.Engine.Core;
+using Carp.Engine.Hosting;
+using Carp.Engine.Protocol;
+
+namespace Carp.Linux;
+
+/// <summary>
+/// The real wire: one pcap capture per carpdev (immediate mode, shared by its vhids), virtual
+/// addresses through netlink, and in Virtual MAC mode a macvlan <c>carpN</c> carrying
+/// 00:00:5e:00:01:vhid. Belongs to the network namespace of the thread that creates it.
+/// </summary>
+public sealed class LinuxWire : ICarpWire
+{
+    private readonly NetlinkRouteSocket _netlink = new();
+    private readonly LinkStateMonitor _monitor = new();
+    private readonly HashSet<IPAddress> _virtualAddresses = [];
+    private readonly Action<CarpLogLevel, string>? _log;
+
+    public LinuxWire(Action<CarpLogLevel, string>? log = null)
+    {
+        _ = WarmedUp.Value;
+        _log = log;
+        _monitor.LinkChanged += (_, e) => LinkChanged?.Invoke(e.Name, e.IsUp);
+        _monitor.Start();
+    }
+
+    public event Action<string, bool>? LinkChanged;
+
+    /// <summary>
+    /// The send path of a takeover (pcap inject, netlink address add) compiled and its P/Invoke stubs
+    /// bound before the first takeover needs them; compiled code is per process, so once.
+    /// </summary>
+    private static readonly Lazy<bool> WarmedUp = new(() =>
+    {
+        JitWarmer.Prepare(typeof(LinuxWire), typeof(PacketDevice), typeof(NetlinkRouteSocket), typeof(LibC), typeof(EventFdWakeSignal));
+        PacketDevice.PrepareSendPath();
+        return true;
+    });
+
+    public IWirePort OpenPort(string carpDev, Action<ReadOnlySpan<byte>> onFrame)
+    {
+        var link = _netlink.GetLink(carpDev) ?? throw new CarpException(CarpErrorCode.UnknownCarpDev,
+            $"There is no interface named '{carpDev}' on this host to be a carpdev.");
+        PacketDevice? device = null;
+        try
+        {
+            device = new PacketDevice(carpDev, onFrame);
+            // A dead capture hears no master: treat it as a lost link (INIT), never as silence (takeover).
+            device.Faulted += (_, ex) =>
+            {
+                _log?.Invoke(CarpLogLevel.Error, $"capture on {carpDev} failed: {ex.Message}; its virtual hosts go to INIT");
+                LinkChanged?.Invoke(carpDev, false);
+            };
+            device.Start();
+        }
+        catch (LibpcapMissingException ex)
+        {
+            throw new CarpException(CarpErrorCode.LibpcapMissing, $"libpcap (libpcap.so.0.8) is not installed: {ex.Message}", ex);
+        }
+        catch (PacketDeviceException ex)
+        {
+            device?.Dispose();
+            throw new CarpException(CarpErrorCode.NotPermitted, $"Cannot capture on {carpDev} (capturing and sending need CAP_NET_RAW and CAP_NET_ADMIN): {ex.Message}", ex);
+        }
+        catch
+        {
+            device?.Dispose();
+            throw;
+        }
+
+        // Adverts leave from the carpdev's own address, never from a virtual one (docs/protocol.md#packet-encapsulation).
+        LinkAddress[] addresses;
+        try
+        {
+            addresses = _netlink.GetAddresses(link.Index).Where(a => !_virtualAddresses.Contains(a.Address)).ToArray();
+        }
+        catch
+        {
+            device.Dispose();
+            throw;
+        }
+
+        var v4 = addresses.FirstOrDefault(a => a.Address.AddressFamily == AddressFamily.InterNetwork)?.Address;
+        var v6 = addresses.FirstOrDefault(a => a.Address.IsIPv6LinkLocal)?.Address
+            ?? addresses.FirstOrDefault(a => a.Address.AddressFamily == AddressFamily.InterNetworkV6)?.Address;
+        return new Port(device, link, v4, v6, this);
+    }
+
+    public void PrepareInterface(VirtualHostConfig config)
+    {
+        if (config.Peer is not null || config.Peer6 is not null)
+        {
+            // A unicast advert needs the peer's MAC (neighbour resolution), which this wire does not do yet.
+            throw new CarpException(CarpErrorCode.InvalidArgument, "Unicast peers (peer/peer6) are not supported on the Linux wire yet; without them a virtual host advertises by multicast to 224.0.0.18 / ff02::12.");
+        }
+
+        foreach (var address in config.Addresses)
+        {
+            _virtualAddresses.Add(address.Address);
+        }
+
+        LinuxSysctl.Ensure("net.ipv4.conf.all.arp_ignore", 1);
+        if (config.MacMode == MacMode.Real)
+        {
+            // Like ucarp: the addresses live on the carpdev itself while MASTER; a crashed run may have left them.
+            RemoveAll(config.CarpDev, config.Addresses);
+            return;
+        }
+
+        var mac = CarpMac.Virtual(config.Vhid);
+        var existing = _netlink.GetLink(config.Name);
+        if (existing is not null)
+        {
+            var lower = _netlink.GetLink(config.CarpDev);
+            if (existing.Kind != "macvlan" || !existing.MacAddress.Equals(mac) || existing.ParentIndex != lower?.Index)
+            {
+                throw new CarpException(CarpErrorCode.InterfaceExists,
+                    $"An interface named {config.Name} already exists on this host and is not a carp interface's macvlan: a carp interface needs a name of its own.");
+            }
+
+            // Left over from a crashed run: keep the link, drop every address until we are MASTER.
+            foreach (var stale in _netlink.GetAddresses(existing.Index))
+            {
+                _netlink.RemoveAddress(existing.Index, stale.Address, stale.PrefixLength);
+            }
+        }
+        else
+        {
+            _netlink.CreateMacvlan(config.Name, config.CarpDev, mac);
+        }
+
+        // No kernel-made link-local (every node's would be the same), and the VIP answers ARP only here.
+        TrySysctl($"net.ipv6.conf.{config.Name}.addr_gen_mode", 1);
+        TrySysctl($"net.ipv6.conf.{config.Name}.accept_dad", 0);
+        TrySysctl($"net.ipv4.conf.{config.Name}.arp_ignore", 1);
+        // Traffic from the VIP leaves through the carpdev (same prefix): its ARP requests must not
+        // announce the VIP with the carpdev's real MAC, or neighbours map the VIP to it.
+        TrySysctl($"net.ipv4.conf.{config.CarpDev}.arp_announce", 2);
+        try
+        {
+            _netlink.SetLinkUp(config.Name, true);
+        }
+        catch (NetlinkException ex)
+        {
+            // E.g. another interface already uses the virtual MAC: leave no half-made link behind.
+            _netlink.DeleteLink(config.Name);
+            throw new CarpException(CarpErrorCode.ServiceError, $"{config.Name} could not be brought up (is another interface on the carpdev using vhid {config.Vhid}'s virtual MAC?): {ex.Message}", ex);
+        }
+    }
+
+    public void ReleaseInterface(VirtualHostConfig config)
+    {
+        if (config.MacMode == MacMode.Virtual)
+        {
+            _netlink.DeleteLink(config.Name);
+        }
+        else
+        {
+            RemoveAll(config.CarpDev, config.Addresses);
+        }
+
+        foreach (var address in config.Addresses)
+        {
+            _virtualAddresses.Remove(address.Address);
+        }
+    }
+
+    public void SetAddresses(VirtualHostConfig config, IReadOnlyList<CarpAddress> addresses, bool present)
+    {
+        var linkName = config.MacMode == MacMode.Virtual ? config.Name : config.CarpDev;
+        try
+        {
+            var link = _netlink.GetLink(linkName) ?? throw new CarpException(CarpErrorCode.ServiceError,
+                $"{linkName} has disappeared: remove {config.Name} and create it again.");
+            foreach (var address in addresses)
+            {
+                if (present)
+                {
+                    _netlink.AddAddress(link.Index, address.Address, address.PrefixLength);
+                }
+                else
+                {
+                    _netlink.RemoveAddress(link.Index, address.Address, address.PrefixLength);
+                }
+            }
+        }
+        catch (NetlinkException ex)
+        {
+            throw new CarpException(CarpErrorCode.ServiceError, $"{linkName}: the virtual addresses could not be changed: {ex.Message}", ex);
+        }
+    }
+
+    private void RemoveAll(string linkName, IReadOnlyList<CarpAddress> addresses)
+    {
+        if (_netlink.GetLink(linkName) is { } link)
+        {
+            foreach (var address in addresses)
+            {
+                _netlink.RemoveAddress(link.Index, address.Address, address.PrefixLength);
+            }
+        }
+    }
+
+    private void TrySysctl(string key, int value)
+    {
+        try
+        {
+            LinuxSysctl.Ensure(key, value);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _log?.Invoke(CarpLogLevel.Warning, $"cannot set {key}={value}: {ex.Message}");
+        }
+    }
+
+    public void Dispose()
+    {
+        _monitor.Dispose();
+        _netlink.Dispose();
+    }
+
+    private sealed class Port(PacketDevice device, LinkInfo link, IPAddress? v4, IPAddress? v6, LinuxWire owner) : IWirePort
+    {
+        public string Name => link.Name;
+
+        public PhysicalAddress Mac => link.MacAddress;
+
+        public IPAddress? IPv4 => v4;
+
+        public IPAddress? IPv6 => v6;
+
+        public bool LinkUp => owner._netlink.GetLink(link.Index)?.IsUp ?? false;
+
+        public bool Send(ReadOnlySpan<byte> frame)
+        {
+            try
+            {
+                device.Send(frame);
+                return true;
+            }
+            catch (PacketDeviceException ex)
+            {
+                owner._log?.Invoke(CarpLogLevel.Debug, ex.Message);
+                return false;
+            }
+            catch (ObjectDisposedException)
+            {
+                return false;
+            }
+        }
+
+        public void Dispose() => device.Dispose();
+    }
+}

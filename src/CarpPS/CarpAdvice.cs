@@ -1,0 +1,31 @@
+using Carp.Engine.Core;
+
+namespace CarpPS;
+
+/// <summary>
+/// What a PowerShell user should do about a refusal, by its code. The engine only states the problem
+/// (it does not know it was asked by a cmdlet); these are the module's own words.
+/// </summary>
+internal static class CarpAdvice
+{
+    public static string For(CarpErrorCode code) => code switch
+    {
+        CarpErrorCode.InvalidVhid => "Pass -Vhid with a value from 1 to 255 that no other carp interface on the carpdev uses.",
+        CarpErrorCode.InvalidAdvBase => "Pass -AdvBase with a value from 1 to 255 (seconds).",
+        CarpErrorCode.InvalidAdvSkew => "Pass -AdvSkew with a value from 0 to 254.",
+        CarpErrorCode.InvalidAddress => "Pass each virtual address once to -Address, as 192.0.2.1/24 or 2001:db8::1/64.",
+        CarpErrorCode.InvalidPass => "Pass -Pass as a SecureString of 1 to 19 characters (Read-Host -AsSecureString).",
+        CarpErrorCode.InvalidInterfaceName => "Name the interface with 1 to 15 letters, digits, '.', '-' or '_', e.g. -Name carp1.",
+        CarpErrorCode.DuplicateVhid => "Choose another -Vhid, or change the interface that uses it with Set-CarpInterface.",
+        CarpErrorCode.InterfaceExists => "Choose another -Name, or change the existing interface with Set-CarpInterface.",
+        CarpErrorCode.InterfaceNotFound => "Run Get-CarpInterface to see the carp interfaces that exist.",
+        CarpErrorCode.UnknownCarpDev => "Pass to -CarpDev an interface of this host (Get-NetAdapter, or 'ip link'); with Connect-CarpService -Simulation, name it in -CarpDev there.",
+        CarpErrorCode.UnknownSysctl => "Run Get-CarpSysctl to see the CARP sysctls.",
+        CarpErrorCode.ReadOnlySysctl => "Fix what the read-only setting counts (carpdevs that are down, send errors) instead of setting it.",
+        CarpErrorCode.InvalidSysctlValue => "Run Get-CarpSysctl to see each setting's range, and pass a value inside it.",
+        CarpErrorCode.NotPermitted => "Run PowerShell as root (or grant CAP_NET_RAW and CAP_NET_ADMIN), connect to carpd with Connect-CarpService, or try CARP without root with Connect-CarpService -Simulation.",
+        CarpErrorCode.LibpcapMissing => "Install libpcap (apt-get install libpcap0.8), or connect to carpd with Connect-CarpService.",
+        CarpErrorCode.ServiceUnreachable => "Check that carpd is running (systemctl status carpd) and that you may open its socket (run as root), or use Connect-CarpService -Simulation.",
+        _ => "Check the arguments (Get-Help <command> -Full) and run the command again.",
+    };
+}

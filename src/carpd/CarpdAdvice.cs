@@ -1,0 +1,34 @@
+using Carp.Engine.Core;
+
+namespace Carpd;
+
+/// <summary>
+/// What carpd tells its administrator to do about a refusal, in the words of its configuration file
+/// and control socket (the engine states only the problem; see docs/ARCHITECTURE.md#errors).
+/// </summary>
+internal static class CarpdAdvice
+{
+    public static string For(CarpErrorCode code) => code switch
+    {
+        CarpErrorCode.InvalidVhid => "Give a vhid from 1 to 255 that no other carp interface on the carpdev uses.",
+        CarpErrorCode.InvalidAdvBase => "Give an advbase from 1 to 255 seconds.",
+        CarpErrorCode.InvalidAdvSkew => "Give an advskew from 0 to 254.",
+        CarpErrorCode.InvalidAddress => "Write each virtual address once, as 192.0.2.1/24 or 2001:db8::1/64.",
+        CarpErrorCode.InvalidPass => "Give a pass of 1 to 19 characters (the 'pass' keyword, or a passfile).",
+        CarpErrorCode.InvalidInterfaceName => "Name the interface with 1 to 15 letters, digits, '.', '-' or '_', e.g. carp1.",
+        CarpErrorCode.DuplicateVhid => "Give the interface a vhid that no other carp interface on that carpdev uses.",
+        CarpErrorCode.InterfaceExists => "Choose another name, or change the existing interface (the 'set' method) instead of creating it.",
+        CarpErrorCode.InterfaceNotFound => "List the carp interfaces with the 'list' method (or carpd --check-config for the file).",
+        CarpErrorCode.UnknownCarpDev => "Name an interface of this host as carpdev (see 'ip link').",
+        CarpErrorCode.UnknownSysctl or CarpErrorCode.ReadOnlySysctl or CarpErrorCode.InvalidSysctlValue =>
+            "Write net.inet.carp.<name>=<value> with a writable sysctl and a value in its range.",
+        CarpErrorCode.NotPermitted => "Run carpd as root, or with CAP_NET_ADMIN and CAP_NET_RAW (see packaging/carpd.service).",
+        CarpErrorCode.LibpcapMissing => "Install libpcap: apt-get install libpcap0.8.",
+        CarpErrorCode.ServiceUnreachable => "Check that carpd is running: systemctl status carpd.",
+        CarpErrorCode.InvalidArgument => "Check the request against docs/carpd-protocol.md.",
+        _ => "See carpd's log (journalctl -u carpd) for the cause.",
+    };
+
+    /// <summary>One log line: the problem and what to do.</summary>
+    public static string Describe(CarpException ex) => $"{ex.Message} {For(ex.Code)}";
+}

@@ -1,0 +1,67 @@
+using System.Net;
+using Carp.Engine.Core;
+using Carp.Engine.Hosting;
+using Carp.Engine.Protocol;
+
+namespace Carpd.Configuration;
+
+/// <summary>One statement (line) of a carpd configuration file, as written, before passfiles are read.</summary>
+internal abstract record ConfigurationStatement(int Line);
+
+/// <summary><c>net.inet.carp.NAME=VALUE</c>.</summary>
+internal sealed record SysctlStatement(int Line, SysctlDescriptor Descriptor, long Value) : ConfigurationStatement(Line);
+
+/// <summary><c>carp1 vhid 1 carpdev eth0 pass … 192.0.2.100/24</c>.</summary>
+internal sealed record InterfaceStatement(int Line, string Name) : ConfigurationStatement(Line)
+{
+    public byte? Vhid { get; set; }
+
+    public string? CarpDev { get; set; }
+
+    public List<CarpAddress> Addresses { get; } = [];
+
+    public byte? AdvBase { get; set; }
+
+    public byte? AdvSkew { get; set; }
+
+    /// <summary>From <c>pass</c> or <c>passhex</c>.</summary>
+    public CarpKey? InlineKey { get; set; }
+
+    /// <summary>From <c>passfile</c>, as written (relative paths are relative to the configuration file).</summary>
+    public string? PassFile { get; set; }
+
+    /// <summary>The inline pass was longer than 19 bytes and was cut as ifconfig cuts it.</summary>
+    public bool PassTruncated { get; set; }
+
+    public MacMode? MacMode { get; set; }
+
+    public CompatibilityProfile? Profile { get; set; }
+
+    public List<string> Groups { get; } = [];
+
+    public IPAddress? Peer { get; set; }
+
+    public IPAddress? Peer6 { get; set; }
+
+    /// <summary>The virtual host this line describes with <paramref name="key"/>; null while vhid or carpdev is missing.</summary>
+    public VirtualHostConfig? ToConfig(CarpKey key) => Vhid is null || CarpDev is null
+        ? null
+        : new VirtualHostConfig
+        {
+            Name = Name,
+            Vhid = Vhid.Value,
+            CarpDev = CarpDev,
+            Addresses = [.. Addresses],
+            AdvBase = AdvBase ?? 1,
+            AdvSkew = AdvSkew ?? 0,
+            Key = key,
+            MacMode = MacMode ?? Carp.Engine.Core.MacMode.Virtual,
+            Profile = Profile ?? CompatibilityProfile.FreeBsd,
+            Groups = [.. Groups],
+            Peer = Peer,
+            Peer6 = Peer6,
+        };
+
+    // A statement holds key material: never render it.
+    public override string ToString() => $"{Name} (line {Line})";
+}

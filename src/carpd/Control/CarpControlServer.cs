@@ -1,0 +1,228 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using Carp.Control;
+using Carp.Engine.Core;
+using Carp.Engine.Hosting;
+using Carp.Linux;
+using Carpd.Configuration;
+
+namespace Carpd.Control;
+
+/// <summary>
+/// Serves an <see cref="ICarpService"/> on a Unix domain socket with carpd's control protocol
+/// (JSON-RPC 2.0, one object per line; docs/carpd-protocol.md). The socket is created with mode
+/// 0600 in a directory created 0700 if missing, so only its owner (root) can connect. Every client
+/// runs on its own task; a malformed or oversized request gets an error reply and never stops the
+/// server. <see cref="Dispose"/> disconnects everyone and removes the socket file. The served
+/// service is not disposed.
+/// </summary>
+public sealed class CarpControlServer : IDisposable
+{
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly ICarpService _service;
+    private readonly CarpControlServerOptions _options;
+    private readonly Socket _listener;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentDictionary<ControlConnection, Task> _connections = new();
+    private readonly Task _acceptLoop;
+    private int _connectionNumber;
+    private int _disposed;
+
+    private CarpControlServer(ICarpService service, string socketPath, Socket listener, CarpControlServerOptions options)
+    {
+        _service = service;
+        SocketPath = socketPath;
+        _listener = listener;
+        _options = options;
+        _acceptLoop = Task.Run(AcceptLoopAsync);
+    }
+
+    /// <summary>The full path of the socket.</summary>
+    public string SocketPath { get; }
+
+    /// <summary>Clients connected now.</summary>
+    public int ConnectionCount => _connections.Count;
+
+    /// <summary>
+    /// Binds <paramref name="socketPath"/> and starts accepting clients. A stale socket file left by
+    /// a crashed carpd is removed; a live one (another carpd) or a file that is not a socket is
+    /// refused with a <see cref="CarpException"/>.
+    /// </summary>
+    public static CarpControlServer Start(ICarpService service, string socketPath = CarpdProtocol.DefaultSocketPath, CarpControlServerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentException.ThrowIfNullOrEmpty(socketPath);
+        options ??= new CarpControlServerOptions();
+        var path = Path.GetFullPath(socketPath);
+        var directory = Path.GetDirectoryName(path) ?? "/";
+        try
+        {
+            if (!Directory.Exists(directory))
+            {
+                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
+            RemoveStaleSocket(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CarpException(CarpErrorCode.NotPermitted, $"Cannot prepare the control socket {path}: {ex.Message}" + " " + "Run carpd as root, or choose a --socket path in a directory you own.", ex);
+        }
+
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            listener.Bind(new UnixDomainSocketEndPoint(path));
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            listener.Listen(32);
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            listener.Dispose();
+            throw new CarpException(CarpErrorCode.InvalidArgument, $"The socket path {path} is too long for a Unix socket." + " " + "Choose a path of at most 107 bytes.", ex);
+        }
+        catch (Exception ex) when (ex is SocketException or IOException or UnauthorizedAccessException)
+        {
+            listener.Dispose();
+            throw new CarpException(CarpErrorCode.NotPermitted, $"Cannot listen on {path}: {ex.Message}" + " " + "Run carpd as root, or choose a --socket path in a directory you own.", ex);
+        }
+
+        options.Log?.Invoke(CarpLogLevel.Info, $"control socket listening on {path}");
+        return new CarpControlServer(service, path, listener, options);
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _stop.Cancel();
+        _listener.Dispose();
+        foreach (var connection in _connections.Keys)
+        {
+            connection.Close();
+        }
+
+        try
+        {
+            Task.WaitAll([_acceptLoop, .. _connections.Values], StopTimeout);
+        }
+        catch (AggregateException)
+        {
+            // Connection tasks end by themselves; their failures were logged.
+        }
+
+        try
+        {
+            if (UnixFile.TryGetStatus(SocketPath) is { Kind: UnixFileKind.Socket })
+            {
+                File.Delete(SocketPath);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _options.Log?.Invoke(CarpLogLevel.Warning, $"could not remove {SocketPath}: {ex.Message}");
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        var token = _stop.Token;
+        while (!token.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await _listener.AcceptAsync(token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                break;
+            }
+            catch (SocketException ex)
+            {
+                if (token.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                // E.g. out of file descriptors: do not spin.
+                _options.Log?.Invoke(CarpLogLevel.Warning, $"accepting a control client failed: {ex.Message}");
+                try
+                {
+                    await Task.Delay(100, token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
+                continue;
+            }
+
+            if (_connections.Count >= _options.MaxConnections)
+            {
+                Refuse(client);
+                continue;
+            }
+
+            var connection = new ControlConnection(client, _service, _options, Interlocked.Increment(ref _connectionNumber));
+            var task = Task.Run(() => connection.RunAsync(token), CancellationToken.None);
+            _connections[connection] = task;
+            _ = task.ContinueWith(_ => _connections.TryRemove(connection, out var _), CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private void Refuse(Socket client)
+    {
+        _options.Log?.Invoke(CarpLogLevel.Warning, $"refused a control client: {_options.MaxConnections} are connected already");
+        try
+        {
+            client.Blocking = false;
+            client.Send(JsonRpc.Error(null, CarpdProtocol.ErrorCodes.InternalError, "carpd is serving too many clients.",
+                new ErrorDataDto { Code = nameof(CarpErrorCode.ServiceError), RecommendedAction = "Close other carpd clients and try again." }),
+                SocketFlags.None);
+        }
+        catch (SocketException)
+        {
+        }
+        finally
+        {
+            client.Dispose();
+        }
+    }
+
+    private static void RemoveStaleSocket(string path)
+    {
+        var status = UnixFile.TryGetStatus(path);
+        if (status is null)
+        {
+            return;
+        }
+
+        if (status.Value.Kind != UnixFileKind.Socket)
+        {
+            throw new CarpException(CarpErrorCode.InvalidArgument, $"{path} exists and is not a socket." + " " + "Remove it or choose another --socket path.");
+        }
+
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new UnixDomainSocketEndPoint(path));
+        }
+        catch (SocketException)
+        {
+            // Nobody listens: a crashed carpd left it behind.
+            File.Delete(path);
+            return;
+        }
+
+        throw new CarpException(CarpErrorCode.ServiceError, $"Another carpd is already listening on {path}." + " " + "Stop it first (systemctl stop carpd), or give this one another --socket path.");
+    }
+}
