@@ -1,4 +1,3 @@
-#Requires -Version 7.6
 <#
 .SYNOPSIS
     Builds, lays out, tests and packs CarpPS.
@@ -10,7 +9,7 @@
       Layout   lays the module out as installed: <Output>/CarpPS/<version>/ with CarpPS.dll,
                Carp.Engine.dll, Carp.Linux.dll, Carp.Control.dll, SharpPcap.dll, PacketDotNet.dll, CarpPS.psd1,
                CarpPS.format.ps1xml and en-US/
-      Test     runs ./build.sh test (every xunit suite, the network suites as root)
+      Test     runs ./build.sh test (every xunit suite, the network suites as root, Pester with pwsh)
       Package  lays out, then packs a PowerShell Gallery-shaped CarpPS.<version>.nupkg into <Output>
       Lab      runs ./build.sh lab
 
@@ -22,6 +21,8 @@
     ./build.ps1 -Task Layout
     Import-Module ./out/CarpPS/0.1.0/CarpPS.psd1
 #>
+#Requires -Version 7.6
+
 [CmdletBinding()]
 param(
     [ValidateSet('Clean', 'Build', 'Layout', 'Test', 'Package', 'Lab')]
@@ -132,9 +133,12 @@ function New-Nuspec([hashtable] $Manifest) {
         $element = $metadata.AppendChild($xml.CreateElement($key, $ns))
         $element.InnerText = $values[$key]
     }
-    $writer = [System.IO.StringWriter]::new()
+    # A StringWriter would declare utf-16; the nuspec is written as UTF-8, so say so.
+    $stream = [System.IO.MemoryStream]::new()
+    $writer = [System.Xml.XmlWriter]::Create($stream, [System.Xml.XmlWriterSettings]@{ Encoding = [System.Text.UTF8Encoding]::new($false); Indent = $true })
     $xml.Save($writer)
-    $writer.ToString()
+    $writer.Dispose()
+    [System.Text.Encoding]::UTF8.GetString($stream.ToArray())
 }
 
 function Add-ZipText([System.IO.Compression.ZipArchive] $Zip, [string] $Name, [string] $Text) {

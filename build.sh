@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CarpPS build entry point. Run as root on Debian with the .NET SDK:
 #   ./build.sh lab    the failover lab (namespaces, carpd, a real failover with a timeline)
-#   ./build.sh test   every test suite (engine, network namespaces, PowerShell module)
+#   ./build.sh test   every test suite (engine, carpd, network namespaces, PowerShell module, Pester with pwsh)
 #   ./build.sh build | layout | package | bench | sim
 # Both lab and test install what they need first (eng/install-deps.sh, NuGet restore).
 set -euo pipefail
@@ -10,6 +10,8 @@ root=$(pwd)
 task=${1:-build}
 shift || true
 config=${CONFIGURATION:-Release}
+tools=${CARP_TOOLS:-$root/.tools}
+export CARP_TOOLS=$tools
 artifacts=${CARP_ARTIFACTS:-$root/artifacts}
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
@@ -30,6 +32,24 @@ run_suite() {
   set -e
   local summary; summary=$(grep -E "^\s*$name\s+Total:" "$log" | tail -1 | sed 's/^ *//')
   echo "$name: ${summary:-no summary} (exit $rc)"
+  return $rc
+}
+
+# The Pester suite, with the pwsh and Pester that eng/install-deps.sh installed; prints the same summary line.
+run_pester() {
+  local log="$artifacts/test-logs/Pester.log"
+  local pester; pester=$(ls -d "$tools"/nuget/pester/*/tools/Pester.psd1 2>/dev/null | sort -V | tail -1)
+  set +e
+  if [ ! -x "$tools/pwsh" ] || [ -z "$pester" ]; then
+    echo "pwsh or Pester is missing from $tools: run eng/install-deps.sh" >"$log"; rc=1
+  else
+    NO_COLOR=1 "$tools/pwsh" -NoLogo -NoProfile -NonInteractive -File eng/run-pester.ps1 \
+      -PesterPath "$pester" -ResultPath "$artifacts/test-logs/Pester.xml" >"$log" 2>&1
+    rc=$?
+  fi
+  set -e
+  local summary; summary=$(grep -E "^\s*Pester\s+Total:" "$log" | tail -1 | sed 's/^ *//')
+  echo "Pester: ${summary:-no summary} (exit $rc)"
   return $rc
 }
 
@@ -62,6 +82,7 @@ case "$task" in
     # Independent suites run side by side; each one's log is kept under artifacts/test-logs.
     pids=(); names=(Carp.Engine.Tests Carpd.Tests Carp.Network.Tests CarpPS.Tests)
     for n in "${names[@]}"; do run_suite "$n" & pids+=($!); done
+    run_pester & pids+=($!); names+=(Pester)
     failed=0
     for p in "${pids[@]}"; do wait "$p" || failed=1; done
     passed=0; fails=0; skipped=0
@@ -71,7 +92,7 @@ case "$task" in
       t=$(sed -E 's/.*Total: ([0-9]+).*/\1/' <<<"$line"); e=$(sed -E 's/.*Errors: ([0-9]+).*/\1/' <<<"$line")
       f=$(sed -E 's/.*Failed: ([0-9]+).*/\1/' <<<"$line"); s=$(sed -E 's/.*Skipped: ([0-9]+).*/\1/' <<<"$line")
       passed=$((passed + t - f - s)); fails=$((fails + f + e)); skipped=$((skipped + s))
-      if [ "$f" != 0 ] || [ "$e" != 0 ]; then echo "---- failures in $n:"; grep -E "\[FAIL\]|Assert|Exception|at .*\.cs" "$artifacts/test-logs/$n.log" | head -60; fi
+      if [ "$f" != 0 ] || [ "$e" != 0 ]; then echo "---- failures in $n:"; grep -E "\[FAIL\]|\[-\]|Assert|Exception|at .*\.cs|\.ps1:[0-9]" "$artifacts/test-logs/$n.log" | head -60; fi
       if [ "${CI:-}" = "true" ] && [ "$s" != 0 ]; then echo "---- $n skipped $s tests under CI=true:"; grep -E "\[SKIP\]" -A2 "$artifacts/test-logs/$n.log" | head -20; failed=1; fi
     done
     echo "$passed passed, $fails failed, $skipped skipped"
