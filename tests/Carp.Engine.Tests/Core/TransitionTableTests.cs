@@ -3,12 +3,12 @@ using Carp.Engine.Core;
 namespace Carp.Engine.Tests.Core;
 
 /// <summary>
-/// docs/transition-table.md against the code: every <see cref="TransitionReason"/> has a scenario that reaches it
+/// The transition table of docs/ARCHITECTURE.md against the code: every <see cref="TransitionReason"/> has a scenario that reaches it
 /// (see <see cref="TransitionScenarios"/>) and exactly one table row, whose From and To cells say what the scenario saw.
 /// </summary>
 public sealed class TransitionTableTests
 {
-    private const string TablePath = "docs/transition-table.md";
+    private const string TablePath = "docs/ARCHITECTURE.md";
 
     /// <summary>Every enum member, so a new reason without a scenario and a row fails here.</summary>
     public static TheoryData<TransitionReason> Reasons()
