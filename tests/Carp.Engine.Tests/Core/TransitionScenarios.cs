@@ -5,7 +5,7 @@ using static Carp.Engine.Tests.Core.CoreHarness;
 namespace Carp.Engine.Tests.Core;
 
 /// <summary>
-/// One scenario per row of docs/transition-table.md: each drives a fresh node from the row's From state(s)
+/// One scenario per row of the transition table in docs/ARCHITECTURE.md: each drives a fresh node from the row's From state(s)
 /// with the row's event, asserts the reported change, the To state and the row's actions, and returns the
 /// (From, To) pairs it observed so the table can be checked against them.
 /// </summary>
@@ -25,7 +25,7 @@ internal static class TransitionScenarios
         TransitionReason.NoAddress => StopsAll(TransitionReason.NoAddress, h => h.Node.UpdateVirtualHost("carp1", Config() with { Addresses = [] })),
         TransitionReason.Reconfigured => Reconfigured(),
         TransitionReason.Removed => Removed(),
-        _ => throw new InvalidOperationException($"No scenario for TransitionReason.{reason}: add one here and a row to docs/transition-table.md."),
+        _ => throw new InvalidOperationException($"No scenario for TransitionReason.{reason}: add one here and a row to the transition table in docs/ARCHITECTURE.md."),
     };
 
     private static (CarpState, CarpState)[] Started()
