@@ -18,11 +18,20 @@ public sealed class LinuxWire : ICarpWire
     private readonly LinkStateMonitor _monitor = new();
     private readonly HashSet<IPAddress> _virtualAddresses = [];
     private readonly Action<CarpLogLevel, string>? _log;
+    private readonly AddressGuardian? _guardian;
 
     public LinuxWire(Action<CarpLogLevel, string>? log = null)
     {
         _ = WarmedUp.Value;
         _log = log;
+        try
+        {
+            _guardian = AddressGuardian.Start();
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            _log?.Invoke(CarpLogLevel.Error, $"no address guardian ({ex.Message}): if this process dies, its virtual addresses stay on the host");
+        }
         _monitor.LinkChanged += (_, e) => LinkChanged?.Invoke(e.Name, e.IsUp);
         _monitor.Start();
     }
@@ -122,6 +131,7 @@ public sealed class LinuxWire : ICarpWire
             }
 
             // Left over from a crashed run: keep the link, drop every address until we are MASTER.
+            _guardian?.OwnLink(config.Name);
             foreach (var stale in _netlink.GetAddresses(existing.Index))
             {
                 _netlink.RemoveAddress(existing.Index, stale.Address, stale.PrefixLength);
@@ -129,6 +139,7 @@ public sealed class LinuxWire : ICarpWire
         }
         else
         {
+            _guardian?.OwnLink(config.Name);
             _netlink.CreateMacvlan(config.Name, config.CarpDev, mac);
         }
 
@@ -147,6 +158,7 @@ public sealed class LinuxWire : ICarpWire
         {
             // E.g. another interface already uses the virtual MAC: leave no half-made link behind.
             _netlink.DeleteLink(config.Name);
+            _guardian?.DisownLink(config.Name);
             throw new CarpException(CarpErrorCode.ServiceError, $"{config.Name} could not be brought up (is another interface on the carpdev using vhid {config.Vhid}'s virtual MAC?): {ex.Message}", ex);
         }
     }
@@ -156,34 +168,40 @@ public sealed class LinuxWire : ICarpWire
         if (config.MacMode == MacMode.Virtual)
         {
             _netlink.DeleteLink(config.Name);
+            _guardian?.DisownLink(config.Name);
         }
         else
         {
             RemoveAll(config.CarpDev, config.Addresses);
         }
 
+        var linkName = AddressLink(config);
         foreach (var address in config.Addresses)
         {
             _virtualAddresses.Remove(address.Address);
+            _guardian?.DisownAddress(linkName, Cidr(address));
         }
     }
 
     public void SetAddresses(VirtualHostConfig config, IReadOnlyList<CarpAddress> addresses, bool present)
     {
-        var linkName = config.MacMode == MacMode.Virtual ? config.Name : config.CarpDev;
+        var linkName = AddressLink(config);
         try
         {
             var link = _netlink.GetLink(linkName) ?? throw new CarpException(CarpErrorCode.ServiceError,
                 $"{linkName} has disappeared: remove {config.Name} and create it again.");
             foreach (var address in addresses)
             {
+                // Recorded before it is added, forgotten after it is gone: a death in between leaks nothing.
                 if (present)
                 {
+                    _guardian?.OwnAddress(linkName, Cidr(address));
                     _netlink.AddAddress(link.Index, address.Address, address.PrefixLength);
                 }
                 else
                 {
                     _netlink.RemoveAddress(link.Index, address.Address, address.PrefixLength);
+                    _guardian?.DisownAddress(linkName, Cidr(address));
                 }
             }
         }
@@ -192,6 +210,11 @@ public sealed class LinuxWire : ICarpWire
             throw new CarpException(CarpErrorCode.ServiceError, $"{linkName}: the virtual addresses could not be changed: {ex.Message}", ex);
         }
     }
+
+    /// <summary>Where a virtual host's addresses live: its macvlan in Virtual mode, the carpdev in Real mode.</summary>
+    private static string AddressLink(VirtualHostConfig config) => config.MacMode == MacMode.Virtual ? config.Name : config.CarpDev;
+
+    private static string Cidr(CarpAddress address) => $"{address.Address}/{address.PrefixLength}";
 
     private void RemoveAll(string linkName, IReadOnlyList<CarpAddress> addresses)
     {
@@ -218,6 +241,8 @@ public sealed class LinuxWire : ICarpWire
 
     public void Dispose()
     {
+        // Everything was released before the wire is disposed; closing the guardian's pipe removes any leftover.
+        _guardian?.Dispose();
         _monitor.Dispose();
         _netlink.Dispose();
     }
