@@ -164,6 +164,7 @@ internal static class CarpSessionRegistry
             {
                 s_exitHooked = true;
                 AppDomain.CurrentDomain.ProcessExit += static (_, _) => StopLocal();
+                ProcessSignals.Hook(StopLocal);
             }
         }
     }
