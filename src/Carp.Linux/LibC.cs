@@ -63,6 +63,8 @@ internal static unsafe partial class LibC
     internal const int SCHED_FIFO = 1;
     internal const int SCHED_RESET_ON_FORK = 0x40000000;
     internal const int PR_SET_TIMERSLACK = 29;
+    internal const int PR_SET_DUMPABLE = 4;
+    internal const int PR_GET_DUMPABLE = 3;
 
     [StructLayout(LayoutKind.Sequential)]
     internal struct TimeVal

@@ -23,6 +23,8 @@ public static class LinuxCarpServices
             throw new CarpException(CarpErrorCode.LibpcapMissing, "libpcap (libpcap.so.0.8) is not installed.");
         }
 
+        // The engine will hold keys: keep them out of core dumps of this process (a pwsh session, carpd).
+        ProcessHardening.DisableCoreDumps();
         options ??= new CarpServiceOptions();
         return new CarpService(new LinuxWire(options.Log), options with { Platform = LinuxEnginePlatform.Instance });
     }

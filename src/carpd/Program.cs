@@ -1,4 +1,8 @@
+using Carp.Linux;
 using Carpd;
+
+// Before anything reads a pass: no core dump of carpd may carry one.
+ProcessHardening.DisableCoreDumps();
 
 var options = CarpdOptions.Parse(args, out var error);
 if (options is null)

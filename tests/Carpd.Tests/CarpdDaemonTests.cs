@@ -162,7 +162,7 @@ public sealed class CarpdDaemonTests : IDisposable
         return (process.ExitCode, output.Result, errors.Result);
     }
 
-    private static string FindCarpd()
+    internal static string FindCarpd()
     {
         if (Environment.GetEnvironmentVariable("CARPD_PATH") is { Length: > 0 } configured)
         {
