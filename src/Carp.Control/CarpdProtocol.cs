@@ -22,7 +22,7 @@ public static class CarpdProtocol
 
     public const string DefaultSocketPath = "/run/carpd/carpd.sock";
 
-    /// <summary>Raised when the wire format changes incompatibly; reported by <c>version</c>.</summary>
+    /// <summary>Raised when the protocol changes incompatibly; reported by <c>version</c>.</summary>
     public const int Version = 1;
 
     /// <summary>Largest request line the server reads (bytes, without the newline).</summary>

@@ -11,19 +11,15 @@ namespace Carp.Control;
 /// </summary>
 internal sealed class CarpdSubscription : IDisposable
 {
-    private readonly Socket _socket;
-    private readonly NetworkStream _stream;
-    private readonly LineReader _reader;
+    private readonly CarpdConnection _connection;
     private readonly Action<CarpEvent> _handler;
     private readonly Action<Exception?>? _closed;
     private readonly Action<CarpdSubscription> _onDispose;
     private int _disposed;
 
-    public CarpdSubscription(Socket socket, NetworkStream stream, LineReader reader, Action<CarpEvent> handler, Action<Exception?>? closed, Action<CarpdSubscription> onDispose)
+    public CarpdSubscription(CarpdConnection connection, Action<CarpEvent> handler, Action<Exception?>? closed, Action<CarpdSubscription> onDispose)
     {
-        _socket = socket;
-        _stream = stream;
-        _reader = reader;
+        _connection = connection;
         _handler = handler;
         _closed = closed;
         _onDispose = onDispose;
@@ -31,7 +27,7 @@ internal sealed class CarpdSubscription : IDisposable
 
     public void Start()
     {
-        _stream.ReadTimeout = Timeout.Infinite;
+        _connection.Stream.ReadTimeout = Timeout.Infinite;
         var thread = new Thread(ReadLoop) { IsBackground = true, Name = "carpd events" };
         thread.Start();
     }
@@ -46,15 +42,7 @@ internal sealed class CarpdSubscription : IDisposable
             return;
         }
 
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-        }
-
-        _stream.Dispose();
+        _connection.Dispose();
         _onDispose(this);
     }
 
@@ -65,7 +53,7 @@ internal sealed class CarpdSubscription : IDisposable
         {
             while (Volatile.Read(ref _disposed) == 0)
             {
-                var line = _reader.ReadLine();
+                var line = _connection.Reader.ReadLine();
                 if (line.Kind == LineKind.End)
                 {
                     break;
@@ -85,7 +73,7 @@ internal sealed class CarpdSubscription : IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             // carpd went away (stopped, restarted): tell the subscriber, once.
-            _stream.Dispose();
+            _connection.Dispose();
             _onDispose(this);
             try
             {
@@ -119,7 +107,7 @@ internal sealed class CarpdSubscription : IDisposable
                 return;
             }
 
-            carpEvent = WireMapper.FromDto(dto);
+            carpEvent = ControlMapper.FromDto(dto);
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or CarpException)
         {

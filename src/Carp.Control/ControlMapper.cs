@@ -6,14 +6,13 @@ using Carp.Engine.Protocol;
 namespace Carp.Control;
 
 /// <summary>
-/// Converts between the engine's types and the protocol's JSON shapes. Everything read from the wire
-/// is checked here and refused with the <see cref="CarpException"/> a local engine would throw.
-/// A key only travels from client to server (<see cref="ToDto(VirtualHostConfig)"/>, <see cref="ToDto(InterfaceChange, string)"/>).
+/// Converts between the engine's types and the control protocol's DTOs. Everything read from the
+/// socket is checked here and refused with the <see cref="CarpException"/> a local engine would throw,
+/// stating the problem only (carpd adds its advice per code). A key only travels from client to
+/// server, as a <see cref="PassDto"/> (<see cref="ToDto(VirtualHostConfig)"/>, <see cref="ToDto(InterfaceChange, string)"/>).
 /// </summary>
-internal static class WireMapper
+internal static class ControlMapper
 {
-    private const string AddressAction = "Write addresses as 192.0.2.1/24 or 2001:db8::1/64.";
-
     // ---- server → client ----
 
     public static InterfaceStatusDto ToDto(VirtualHostStatus status) => new()
@@ -147,7 +146,7 @@ internal static class WireMapper
         Addresses = [.. config.Addresses.Select(a => a.ToString())],
         AdvBase = config.AdvBase,
         AdvSkew = config.AdvSkew,
-        Pass = config.Key.IsEmpty ? null : Convert.ToBase64String(config.Key.Bytes),
+        Pass = config.Key.IsEmpty ? null : new PassDto(config.Key),
         MacMode = config.MacMode,
         Profile = config.Profile.Name,
         Groups = [.. config.Groups],
@@ -157,14 +156,13 @@ internal static class WireMapper
 
     public static VirtualHostConfig FromDto(InterfaceConfigDto dto) => new()
     {
-        Name = Required(dto.Name, "name", CarpErrorCode.InvalidInterfaceName, "Name the interface, e.g. \"name\": \"carp1\"."),
-        Vhid = dto.Vhid is { } vhid ? CheckedByte(vhid, "vhid", CarpErrorCode.InvalidVhid, "Use a vhid from 1 to 255, unique on the carpdev.")
-            : throw new CarpException(CarpErrorCode.InvalidVhid, "vhid is required." + " " + "Give a vhid from 1 to 255, unique on the carpdev."),
-        CarpDev = Required(dto.CarpDev, "carpdev", CarpErrorCode.UnknownCarpDev, "Name the interface the virtual host runs on, e.g. \"carpdev\": \"eth0\"."),
+        Name = Required(dto.Name, "name", CarpErrorCode.InvalidInterfaceName),
+        Vhid = Vhid(dto.Vhid) ?? throw new CarpException(CarpErrorCode.InvalidVhid, $"vhid is required: a vhid is {CarpLimits.VhidRange}, unique on the carpdev."),
+        CarpDev = Required(dto.CarpDev, "carpdev", CarpErrorCode.UnknownCarpDev),
         Addresses = ParseAddresses(dto.Addresses ?? []),
-        AdvBase = dto.AdvBase is { } advBase ? CheckedByte(advBase, "advbase", CarpErrorCode.InvalidAdvBase, "Use an advbase from 1 to 255 seconds.") : (byte)1,
-        AdvSkew = dto.AdvSkew is { } advSkew ? CheckedByte(advSkew, "advskew", CarpErrorCode.InvalidAdvSkew, "Use an advskew from 0 to 254.") : (byte)0,
-        Key = DecodeKey(dto.Pass),
+        AdvBase = AdvBase(dto.AdvBase) ?? 1,
+        AdvSkew = AdvSkew(dto.AdvSkew) ?? 0,
+        Key = dto.Pass?.ToKey() ?? CarpKey.Empty,
         MacMode = CheckedMacMode(dto.MacMode) ?? MacMode.Virtual,
         Profile = dto.Profile is null ? CompatibilityProfile.FreeBsd : FindProfile(dto.Profile),
         Groups = [.. dto.Groups ?? []],
@@ -178,7 +176,7 @@ internal static class WireMapper
         Vhid = change.Vhid,
         AdvBase = change.AdvBase,
         AdvSkew = change.AdvSkew,
-        Pass = change.Key is null ? null : Convert.ToBase64String(change.Key.Bytes),
+        Pass = change.Key is null ? null : new PassDto(change.Key),
         Addresses = change.Addresses?.Select(a => a.ToString()).ToList(),
         CarpDev = change.CarpDev,
         MacMode = change.MacMode,
@@ -189,67 +187,50 @@ internal static class WireMapper
     };
 
     public static (string Name, InterfaceChange Change) FromDto(InterfaceChangeDto dto) =>
-        (Required(dto.Name, "name", CarpErrorCode.InvalidInterfaceName, "Name the interface to change, e.g. \"name\": \"carp1\"."),
+        (Required(dto.Name, "name", CarpErrorCode.InvalidInterfaceName),
          new InterfaceChange
          {
-             Vhid = dto.Vhid is { } vhid ? CheckedByte(vhid, "vhid", CarpErrorCode.InvalidVhid, "Use a vhid from 1 to 255, unique on the carpdev.") : null,
-             AdvBase = dto.AdvBase is { } advBase ? CheckedByte(advBase, "advbase", CarpErrorCode.InvalidAdvBase, "Use an advbase from 1 to 255 seconds.") : null,
-             AdvSkew = dto.AdvSkew is { } advSkew ? CheckedByte(advSkew, "advskew", CarpErrorCode.InvalidAdvSkew, "Use an advskew from 0 to 254.") : null,
-             Key = dto.Pass is null ? null : DecodeKey(dto.Pass),
+             Vhid = Vhid(dto.Vhid),
+             AdvBase = AdvBase(dto.AdvBase),
+             AdvSkew = AdvSkew(dto.AdvSkew),
+             Key = dto.Pass?.ToKey(),
              Addresses = dto.Addresses is null ? null : ParseAddresses(dto.Addresses),
              CarpDev = dto.CarpDev,
              MacMode = CheckedMacMode(dto.MacMode),
              Profile = dto.Profile is null ? null : FindProfile(dto.Profile).Name,
              Groups = dto.Groups?.ToList(),
              State = dto.State is null or CarpState.Master or CarpState.Backup ? dto.State
-                 : throw new CarpException(CarpErrorCode.InvalidArgument, $"state {dto.State} cannot be forced." + " " + "Force \"Master\" or \"Backup\"."),
+                 : throw new CarpException(CarpErrorCode.InvalidArgument, $"state {dto.State} cannot be forced: only Master or Backup can."),
              DemoteAdjustment = dto.DemoteAdjustment,
          });
 
+    // The numbers are ints in the DTOs so that a value outside a byte is a CARP refusal, not a JSON error;
+    // the engine then checks the exact ranges (CarpLimits).
+    private static byte? Vhid(int? value) => CheckedByte(value, CarpErrorCode.InvalidVhid, "vhid", CarpLimits.VhidRange);
+
+    private static byte? AdvBase(int? value) => CheckedByte(value, CarpErrorCode.InvalidAdvBase, "advbase", CarpLimits.AdvBaseRange);
+
+    private static byte? AdvSkew(int? value) => CheckedByte(value, CarpErrorCode.InvalidAdvSkew, "advskew", CarpLimits.AdvSkewRange);
+
+    private static byte? CheckedByte(int? value, CarpErrorCode code, string field, string range) => value switch
+    {
+        null => null,
+        >= 0 and <= 255 => (byte)value.Value,
+        _ => throw new CarpException(code, $"{field} {value} is out of range: {field} is {range}."),
+    };
+
     // The JSON enum converter also accepts numbers; only named values may reach the engine and the file.
     private static MacMode? CheckedMacMode(MacMode? mode) => mode is null || Enum.IsDefined(mode.Value) ? mode
-        : throw new CarpException(CarpErrorCode.InvalidArgument, $"macmode {(int)mode.Value} is not a MAC mode." + " " + "Use \"Virtual\" or \"Real\".");
-
-    /// <summary>base64 of the key bytes; an empty string means "no pass". The pass is never put in an error.</summary>
-    public static CarpKey DecodeKey(string? base64)
-    {
-        if (string.IsNullOrEmpty(base64))
-        {
-            return CarpKey.Empty;
-        }
-
-        var buffer = new byte[(base64.Length * 3 / 4) + 3];
-        try
-        {
-            if (!Convert.TryFromBase64String(base64, buffer, out var length))
-            {
-                throw new CarpException(CarpErrorCode.InvalidPass, "pass is not valid base64." + " " + "Send base64 of the key bytes in \"pass\".");
-            }
-
-            if (length > CarpKey.MaxRawKeyBytes)
-            {
-                throw new CarpException(CarpErrorCode.InvalidPass, $"pass is longer than {CarpKey.MaxRawKeyBytes} bytes." + " " + $"A CARP key has at most {CarpKey.MaxRawKeyBytes} bytes (passphrases at most {CarpKey.MaxPassphraseBytes}).");
-            }
-
-            return CarpKey.FromRawKey(buffer.AsSpan(0, length));
-        }
-        finally
-        {
-            Array.Clear(buffer);
-        }
-    }
+        : throw new CarpException(CarpErrorCode.InvalidArgument, $"macmode {(int)mode.Value} is not a MAC mode: the modes are Virtual and Real.");
 
     private static List<CarpAddress> ParseAddresses(IReadOnlyList<string> texts)
     {
         var addresses = new List<CarpAddress>(texts.Count);
         foreach (var text in texts)
         {
-            if (!CarpAddress.TryParse(text, out var address, out var error))
-            {
-                throw new CarpException(CarpErrorCode.InvalidAddress, error + " " + AddressAction);
-            }
-
-            addresses.Add(address);
+            addresses.Add(CarpAddress.TryParse(text, out var address, out var error)
+                ? address
+                : throw new CarpException(CarpErrorCode.InvalidAddress, error));
         }
 
         return addresses;
@@ -264,19 +245,16 @@ internal static class WireMapper
 
         return IPAddress.TryParse(text, out var address) && !text.Contains('/', StringComparison.Ordinal)
             ? address
-            : throw new CarpException(CarpErrorCode.InvalidAddress, $"{field} '{text}' is not an IP address" +
-                (field == "peer" ? " (an IPv4 address, e.g. 192.0.2.2)." : " (an IPv6 address, e.g. 2001:db8::2)."));
+            : throw new CarpException(CarpErrorCode.InvalidAddress, field == "peer"
+                ? $"peer '{text}' is not an IPv4 address such as 192.0.2.2."
+                : $"peer6 '{text}' is not an IPv6 address such as 2001:db8::2.");
     }
 
     private static CompatibilityProfile FindProfile(string name) =>
-        CompatibilityProfile.Find(name) ?? throw new CarpException(CarpErrorCode.InvalidArgument,
-            $"There is no profile '{name}'." + " " + "Use FreeBSD, OpenBSD, Classic or ucarp.");
+        CompatibilityProfile.Find(name) ?? throw CarpRefusals.UnknownProfile(name);
 
-    private static string Required(string? value, string field, CarpErrorCode code, string action) =>
-        string.IsNullOrEmpty(value) ? throw new CarpException(code, $"{field} is required. {action}") : value;
-
-    private static byte CheckedByte(int value, string field, CarpErrorCode code, string action) =>
-        value is >= 0 and <= 255 ? (byte)value : throw new CarpException(code, $"{field} {value} is out of range. {action}");
+    private static string Required(string? value, string field, CarpErrorCode code) =>
+        string.IsNullOrEmpty(value) ? throw new CarpException(code, $"{field} is required.") : value;
 
     private static byte ToByte(int value) => (byte)Math.Clamp(value, 0, 255);
 

@@ -53,7 +53,7 @@ internal sealed class InterfaceStatusDto
     public IReadOnlyList<string> Groups { get; init; } = [];
 }
 
-/// <summary>createInterface params: a <see cref="VirtualHostConfig"/>; <c>pass</c> is base64 of the key bytes.</summary>
+/// <summary>createInterface params: a <see cref="VirtualHostConfig"/>; <c>pass</c> is base64 of the key bytes (<see cref="PassDto"/>).</summary>
 internal sealed class InterfaceConfigDto
 {
     public string? Name { get; init; }
@@ -71,7 +71,7 @@ internal sealed class InterfaceConfigDto
     [JsonPropertyName("advskew")]
     public int? AdvSkew { get; init; }
 
-    public string? Pass { get; init; }
+    public PassDto? Pass { get; init; }
 
     [JsonPropertyName("macmode")]
     public MacMode? MacMode { get; init; }
@@ -98,7 +98,7 @@ internal sealed class InterfaceChangeDto
     [JsonPropertyName("advskew")]
     public int? AdvSkew { get; init; }
 
-    public string? Pass { get; init; }
+    public PassDto? Pass { get; init; }
 
     public IReadOnlyList<string>? Addresses { get; init; }
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json.Serialization.Metadata;
 using System.Text.Json;
@@ -7,7 +6,7 @@ using Carp.Engine.Hosting;
 
 namespace Carp.Control;
 
-/// <summary>Writes JSON-RPC 2.0 envelopes as single '\n'-terminated UTF-8 lines.</summary>
+/// <summary>Writes JSON-RPC 2.0 envelopes as single '\n'-terminated UTF-8 lines; the caller zeroes a line that carries a pass.</summary>
 internal static class JsonRpc
 {
     // Not embedded in HTML: keep quotes and non-ASCII text readable instead of \u-escaping them.
@@ -69,7 +68,8 @@ internal static class JsonRpc
 
     private static byte[] Line(Action<Utf8JsonWriter> writeMembers)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
+        // A request may carry a pass: build it in a buffer that zeroes what it lets go of.
+        using var buffer = new SecretBufferWriter(1024);
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();

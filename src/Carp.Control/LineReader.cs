@@ -1,5 +1,6 @@
-using Carp.Engine.Core;
-using Carp.Engine.Hosting;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+
 namespace Carp.Control;
 
 /// <summary>What <see cref="LineReader"/> found.</summary>
@@ -18,7 +19,7 @@ internal readonly record struct LineResult(LineKind Kind, ReadOnlyMemory<byte> L
 /// <summary>
 /// Splits a byte stream into '\n'-terminated lines with a hard size limit: an oversized line is
 /// discarded (reported once) without ever being held in memory, and reading goes on after it.
-/// Not thread-safe: one reader per stream.
+/// Bytes it moves or lets go of are zeroed. Not thread-safe: one reader per stream.
 /// </summary>
 internal sealed class LineReader
 {
@@ -95,6 +96,7 @@ internal sealed class LineReader
         {
             // No newline within the limit: forget what we have and skip to the next newline.
             _discarding = true;
+            Array.Clear(_buffer, 0, _end);
             _start = _end = 0;
         }
 
@@ -124,18 +126,25 @@ internal sealed class LineReader
         return false;
     }
 
+    /// <summary>Zeroes a line once it is handled: a request may carry a pass.</summary>
+    public static void Wipe(ReadOnlyMemory<byte> line) => CryptographicOperations.ZeroMemory(MemoryMarshal.AsMemory(line).Span);
+
     private void Prepare()
     {
         if (_start > 0)
         {
             Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+            Array.Clear(_buffer, _end - _start, _start);
             _end -= _start;
             _start = 0;
         }
 
         if (_end == _buffer.Length)
         {
-            Array.Resize(ref _buffer, Math.Min(_buffer.Length * 2, _maxLineBytes + 1));
+            var grown = new byte[Math.Min(_buffer.Length * 2, _maxLineBytes + 1)];
+            _buffer.CopyTo(grown, 0);
+            Array.Clear(_buffer);
+            _buffer = grown;
         }
     }
 

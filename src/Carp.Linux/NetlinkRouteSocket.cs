@@ -1,7 +1,5 @@
-using System.Net;
-using System.Net.NetworkInformation;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Carp.Engine.Core;
 using static Carp.Linux.NetlinkConstants;
 
 namespace Carp.Linux;
@@ -10,12 +8,13 @@ namespace Carp.Linux;
 internal delegate void NetlinkReplyHandler(NetlinkMessage message);
 
 /// <summary>
-/// rtnetlink requests over a raw NETLINK_ROUTE socket: addresses, link lookup, macvlan links.
+/// rtnetlink requests over a raw NETLINK_ROUTE socket: link queries and changes (NetlinkRouteSocket.Links.cs),
+/// addresses (NetlinkRouteSocket.Addresses.cs) and macvlan creation (NetlinkRouteSocket.Macvlan.cs); this file holds the transport.
 /// The socket works in the network namespace of the thread that created it (see
 /// <see cref="NetworkNamespace"/>). Every request asks for an ACK; kernel errors become
 /// <see cref="NetlinkException"/> with the errno name. Thread-safe (requests are serialised).
 /// </summary>
-public sealed class NetlinkRouteSocket : IDisposable
+public sealed partial class NetlinkRouteSocket : IDisposable
 {
     private const int ErrnoENOENT = 2;
     private const int ErrnoEEXIST = 17;
@@ -37,185 +36,6 @@ public sealed class NetlinkRouteSocket : IDisposable
         _channel = new NetlinkChannel(replyTimeout ?? TimeSpan.FromSeconds(5));
     }
 
-    /// <summary>
-    /// Adds <paramref name="address"/>/<paramref name="prefixLength"/> to the interface. IPv6
-    /// addresses get IFA_F_NODAD so they are usable at once. Idempotent.
-    /// </summary>
-    /// <returns>true if added, false if it was already there (EEXIST).</returns>
-    public bool AddAddress(int ifIndex, IPAddress address, int prefixLength)
-    {
-        Span<byte> buffer = stackalloc byte[128];
-        var w = BuildAddressRequest(buffer, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifIndex, address, prefixLength, out uint seq);
-        int errno = Execute(w.Finish(), seq, null, out string? kernelMessage);
-        return errno switch
-        {
-            0 => true,
-            ErrnoEEXIST => false,
-            _ => throw new NetlinkException($"RTM_NEWADDR {address}/{prefixLength} on ifindex {ifIndex}", errno, kernelMessage),
-        };
-    }
-
-    /// <summary>Removes the address. Idempotent.</summary>
-    /// <returns>true if removed, false if it was not there (EADDRNOTAVAIL/ENOENT).</returns>
-    public bool RemoveAddress(int ifIndex, IPAddress address, int prefixLength)
-    {
-        Span<byte> buffer = stackalloc byte[128];
-        var w = BuildAddressRequest(buffer, RTM_DELADDR, 0, ifIndex, address, prefixLength, out uint seq);
-        int errno = Execute(w.Finish(), seq, null, out string? kernelMessage);
-        return errno switch
-        {
-            0 => true,
-            ErrnoEADDRNOTAVAIL or ErrnoENOENT => false,
-            _ => throw new NetlinkException($"RTM_DELADDR {address}/{prefixLength} on ifindex {ifIndex}", errno, kernelMessage),
-        };
-    }
-
-    /// <summary>Addresses of one interface (or of all interfaces when <paramref name="ifIndex"/> is 0).</summary>
-    public IReadOnlyList<LinkAddress> GetAddresses(int ifIndex)
-    {
-        var result = new List<LinkAddress>();
-        Dump(
-            "RTM_GETADDR",
-            result,
-            (buffer, seq) =>
-            {
-                var w = new NetlinkMessageWriter(buffer, RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, seq);
-                w.WriteIfAddrMsg(AF_UNSPEC, 0, 0, 0, 0);
-                return w.Finish().Length;
-            },
-            m =>
-            {
-                if (m.Type == RTM_NEWADDR && TryParseAddress(m.Payload, out LinkAddress? a) && (ifIndex == 0 || a.InterfaceIndex == ifIndex))
-                {
-                    result.Add(a);
-                }
-            });
-        return result;
-    }
-
-    /// <summary>Interface index of <paramref name="name"/> in this socket's namespace.</summary>
-    /// <exception cref="NetlinkException">ENODEV when there is no such interface.</exception>
-    public int GetLinkIndex(string name) =>
-        GetLink(name)?.Index ?? throw new NetlinkException($"RTM_GETLINK {name}", ErrnoENODEV);
-
-    /// <summary>The interface called <paramref name="name"/>, or null when there is none.</summary>
-    public LinkInfo? GetLink(string name)
-    {
-        ValidateName(name);
-        return QueryLink(name, 0);
-    }
-
-    /// <summary>The interface with index <paramref name="ifIndex"/>, or null when there is none.</summary>
-    public LinkInfo? GetLink(int ifIndex)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ifIndex);
-        return QueryLink(null, ifIndex);
-    }
-
-    /// <summary>All interfaces of this socket's namespace.</summary>
-    public IReadOnlyList<LinkInfo> GetLinks()
-    {
-        var result = new List<LinkInfo>();
-        Dump(
-            "RTM_GETLINK",
-            result,
-            (buffer, seq) =>
-            {
-                var w = new NetlinkMessageWriter(buffer, RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, seq);
-                w.WriteIfInfoMsg(AF_UNSPEC, 0, 0, 0);
-                return w.Finish().Length;
-            },
-            m =>
-            {
-                if (m.Type == RTM_NEWLINK && TryParseLink(m.Payload, out LinkInfo? link))
-                {
-                    result.Add(link);
-                }
-            });
-        return result;
-    }
-
-    /// <summary>
-    /// Creates a macvlan link <paramref name="name"/> on <paramref name="lowerDevice"/> with the given
-    /// MAC (e.g. the CARP virtual MAC 00:00:5e:00:01:vhid). The link is left down.
-    /// </summary>
-    /// <param name="mode">"private" (default), "vepa", "bridge", "passthru" or "source".</param>
-    /// <exception cref="NetlinkException">EEXIST when the name is taken, ENODEV when the lower device is missing.</exception>
-    public void CreateMacvlan(string name, string lowerDevice, PhysicalAddress mac, string mode = "private")
-    {
-        ValidateName(name);
-        ArgumentNullException.ThrowIfNull(mac);
-        uint macvlanMode = mode switch
-        {
-            "private" => 1,
-            "vepa" => 2,
-            "bridge" => 4,
-            "passthru" => 8,
-            "source" => 16,
-            _ => throw new ArgumentException($"Unknown macvlan mode '{mode}'.", nameof(mode)),
-        };
-        int lowerIndex = GetLinkIndex(lowerDevice);
-        byte[] macBytes = mac.GetAddressBytes();
-        if (macBytes.Length != 6)
-        {
-            throw new ArgumentException("A macvlan needs a 6-byte Ethernet address.", nameof(mac));
-        }
-
-        Span<byte> buffer = stackalloc byte[256];
-        uint seq = NextSequence();
-        var w = new NetlinkMessageWriter(buffer, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, seq);
-        w.WriteIfInfoMsg(AF_UNSPEC, 0, 0, 0);
-        w.AddAttribute(IFLA_IFNAME, name);
-        w.AddAttribute(IFLA_LINK, (uint)lowerIndex);
-        w.AddAttribute(IFLA_ADDRESS, macBytes);
-        int linkInfo = w.BeginNested(IFLA_LINKINFO);
-        w.AddAttribute(IFLA_INFO_KIND, "macvlan");
-        int infoData = w.BeginNested(IFLA_INFO_DATA);
-        w.AddAttribute(IFLA_MACVLAN_MODE, macvlanMode);
-        w.EndAttribute(infoData);
-        w.EndAttribute(linkInfo);
-        int errno = Execute(w.Finish(), seq, null, out string? kernelMessage);
-        if (errno != 0)
-        {
-            throw new NetlinkException($"RTM_NEWLINK macvlan {name} on {lowerDevice}", errno, kernelMessage);
-        }
-    }
-
-    /// <summary>Deletes the link <paramref name="name"/>.</summary>
-    /// <returns>true if deleted, false if there was no such link (ENODEV).</returns>
-    public bool DeleteLink(string name)
-    {
-        ValidateName(name);
-        Span<byte> buffer = stackalloc byte[64];
-        uint seq = NextSequence();
-        var w = new NetlinkMessageWriter(buffer, RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, seq);
-        w.WriteIfInfoMsg(AF_UNSPEC, 0, 0, 0);
-        w.AddAttribute(IFLA_IFNAME, name);
-        int errno = Execute(w.Finish(), seq, null, out string? kernelMessage);
-        return errno switch
-        {
-            0 => true,
-            ErrnoENODEV => false,
-            _ => throw new NetlinkException($"RTM_DELLINK {name}", errno, kernelMessage),
-        };
-    }
-
-    /// <summary>Sets or clears IFF_UP on the link (like "ip link set NAME up|down").</summary>
-    public void SetLinkUp(string name, bool up)
-    {
-        ValidateName(name);
-        Span<byte> buffer = stackalloc byte[64];
-        uint seq = NextSequence();
-        var w = new NetlinkMessageWriter(buffer, RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK, seq);
-        w.WriteIfInfoMsg(AF_UNSPEC, 0, up ? (uint)LinkFlags.Up : 0u, (uint)LinkFlags.Up);
-        w.AddAttribute(IFLA_IFNAME, name);
-        int errno = Execute(w.Finish(), seq, null, out string? kernelMessage);
-        if (errno != 0)
-        {
-            throw new NetlinkException($"RTM_SETLINK {name} {(up ? "up" : "down")}", errno, kernelMessage);
-        }
-    }
-
     public void Dispose()
     {
         lock (_gate)
@@ -230,176 +50,13 @@ public sealed class NetlinkRouteSocket : IDisposable
         }
     }
 
-    internal static bool TryParseLink(ReadOnlySpan<byte> payload, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out LinkInfo? link)
-    {
-        link = null;
-        if (payload.Length < IfInfoMsgLength)
-        {
-            return false;
-        }
-
-        int index = MemoryMarshal.Read<int>(payload[4..]);
-        uint flags = MemoryMarshal.Read<uint>(payload[8..]);
-        string name = string.Empty;
-        PhysicalAddress mac = PhysicalAddress.None;
-        int mtu = 0, parent = 0, master = 0;
-        string? kind = null;
-        var attrs = new NetlinkAttributeReader(payload[IfInfoMsgLength..]);
-        while (attrs.TryRead(out ushort type, out ReadOnlySpan<byte> value))
-        {
-            switch (type)
-            {
-                case IFLA_IFNAME:
-                    name = NetlinkAttributeReader.ReadString(value);
-                    break;
-                case IFLA_ADDRESS:
-                    mac = new PhysicalAddress(value.ToArray());
-                    break;
-                case IFLA_MTU:
-                    mtu = (int)NetlinkAttributeReader.ReadUInt32(value);
-                    break;
-                case IFLA_LINK:
-                    parent = (int)NetlinkAttributeReader.ReadUInt32(value);
-                    break;
-                case IFLA_MASTER:
-                    master = (int)NetlinkAttributeReader.ReadUInt32(value);
-                    break;
-                case IFLA_LINKINFO:
-                    var info = new NetlinkAttributeReader(value);
-                    while (info.TryRead(out ushort infoType, out ReadOnlySpan<byte> infoValue))
-                    {
-                        if (infoType == IFLA_INFO_KIND)
-                        {
-                            kind = NetlinkAttributeReader.ReadString(infoValue);
-                        }
-                    }
-
-                    break;
-                default:
-                    break;
-            }
-        }
-
-        link = new LinkInfo(index, name, mac, (LinkFlags)flags, mtu, kind, parent, master);
-        return true;
-    }
-
-    private static bool TryParseAddress(ReadOnlySpan<byte> payload, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out LinkAddress? address)
-    {
-        address = null;
-        if (payload.Length < IfAddrMsgLength)
-        {
-            return false;
-        }
-
-        byte family = payload[0];
-        byte prefix = payload[1];
-        uint flags = payload[2];
-        int index = MemoryMarshal.Read<int>(payload[4..]);
-        ReadOnlySpan<byte> local = default, addr = default;
-        var attrs = new NetlinkAttributeReader(payload[IfAddrMsgLength..]);
-        while (attrs.TryRead(out ushort type, out ReadOnlySpan<byte> value))
-        {
-            switch (type)
-            {
-                case IFA_LOCAL:
-                    local = value;
-                    break;
-                case IFA_ADDRESS:
-                    addr = value;
-                    break;
-                case IFA_FLAGS:
-                    flags = NetlinkAttributeReader.ReadUInt32(value);
-                    break;
-                default:
-                    break;
-            }
-        }
-
-        // IPv4: IFA_LOCAL is our address (IFA_ADDRESS is the peer on point-to-point links).
-        ReadOnlySpan<byte> raw = family == AF_INET && !local.IsEmpty ? local : addr;
-        int expected = family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
-        if (expected == 0 || raw.Length != expected)
-        {
-            return false;
-        }
-
-        var ip = new IPAddress(raw);
-        if (ip.IsIPv6LinkLocal)
-        {
-            ip.ScopeId = index;
-        }
-
-        address = new LinkAddress(ip, prefix, index, flags);
-        return true;
-    }
-
     private static void ValidateName(string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        if (name.Length > 15)
+        if (name.Length > CarpLimits.InterfaceNameMaxLength)
         {
-            throw new ArgumentException($"Interface name '{name}' is longer than 15 characters.", nameof(name));
+            throw new ArgumentException($"Interface name '{name}' is longer than {CarpLimits.InterfaceNameMaxLength} characters.", nameof(name));
         }
-    }
-
-    private NetlinkMessageWriter BuildAddressRequest(
-        Span<byte> buffer, ushort type, ushort extraFlags, int ifIndex, IPAddress address, int prefixLength, out uint seq)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ifIndex);
-        ArgumentNullException.ThrowIfNull(address);
-        bool v4 = address.AddressFamily == AddressFamily.InterNetwork;
-        if (!v4 && address.AddressFamily != AddressFamily.InterNetworkV6)
-        {
-            throw new ArgumentException("Only IPv4 and IPv6 addresses are supported.", nameof(address));
-        }
-
-        int max = v4 ? 32 : 128;
-        ArgumentOutOfRangeException.ThrowIfNegative(prefixLength);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(prefixLength, max);
-
-        Span<byte> raw = stackalloc byte[16];
-        _ = address.TryWriteBytes(raw, out int length);
-        raw = raw[..length];
-
-        seq = NextSequence();
-        var w = new NetlinkMessageWriter(buffer, type, (ushort)(NLM_F_REQUEST | NLM_F_ACK | extraFlags), seq);
-        byte scope = v4 && raw[0] == 127 ? (byte)254 /* RT_SCOPE_HOST */ : (byte)0 /* RT_SCOPE_UNIVERSE */;
-        w.WriteIfAddrMsg(v4 ? AF_INET : AF_INET6, (byte)prefixLength, v4 ? (byte)0 : IFA_F_NODAD, scope, ifIndex);
-        if (v4)
-        {
-            w.AddAttribute(IFA_LOCAL, raw);
-        }
-
-        w.AddAttribute(IFA_ADDRESS, raw);
-        return w;
-    }
-
-    private LinkInfo? QueryLink(string? name, int ifIndex)
-    {
-        Span<byte> buffer = stackalloc byte[64];
-        uint seq = NextSequence();
-        var w = new NetlinkMessageWriter(buffer, RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, seq);
-        w.WriteIfInfoMsg(AF_UNSPEC, ifIndex, 0, 0);
-        if (name is not null)
-        {
-            w.AddAttribute(IFLA_IFNAME, name);
-        }
-
-        LinkInfo? found = null;
-        int errno = Execute(w.Finish(), seq, m =>
-        {
-            if (m.Type == RTM_NEWLINK && TryParseLink(m.Payload, out LinkInfo? link))
-            {
-                found = link;
-            }
-        }, out string? kernelMessage);
-        return errno switch
-        {
-            0 => found,
-            ErrnoENODEV => null,
-            _ => throw new NetlinkException($"RTM_GETLINK {name ?? ifIndex.ToString(System.Globalization.CultureInfo.InvariantCulture)}", errno, kernelMessage),
-        };
     }
 
     private delegate int DumpRequestBuilder(Span<byte> buffer, uint sequence);

@@ -1,4 +1,5 @@
 using Carp.Engine.Core;
+using Carp.Engine.Protocol;
 
 namespace Carpd;
 
@@ -10,15 +11,16 @@ internal static class CarpdAdvice
 {
     public static string For(CarpErrorCode code) => code switch
     {
-        CarpErrorCode.InvalidVhid => "Give a vhid from 1 to 255 that no other carp interface on the carpdev uses.",
-        CarpErrorCode.InvalidAdvBase => "Give an advbase from 1 to 255 seconds.",
-        CarpErrorCode.InvalidAdvSkew => "Give an advskew from 0 to 254.",
+        CarpErrorCode.InvalidVhid => $"Give a vhid from {CarpLimits.VhidRange} that no other carp interface on the carpdev uses.",
+        CarpErrorCode.InvalidAdvBase => $"Give an advbase from {CarpLimits.AdvBaseRange}.",
+        CarpErrorCode.InvalidAdvSkew => $"Give an advskew from {CarpLimits.AdvSkewRange}.",
         CarpErrorCode.InvalidAddress => "Write each virtual address once, as 192.0.2.1/24 or 2001:db8::1/64.",
-        CarpErrorCode.InvalidPass => "Give a pass of 1 to 19 characters (the 'pass' keyword, or a passfile).",
-        CarpErrorCode.InvalidInterfaceName => "Name the interface with 1 to 15 letters, digits, '.', '-' or '_', e.g. carp1.",
+        CarpErrorCode.InvalidPass =>
+            $"Give a pass of 1 to {CarpKey.MaxPassphraseBytes} bytes (pass or passfile in the file, base64 of the key bytes on the socket), or passhex of at most {CarpKey.MaxRawKeyBytes} bytes.",
+        CarpErrorCode.InvalidInterfaceName => $"Name the interface with 1 to {CarpLimits.InterfaceNameMaxLength} letters, digits, '.', '-' or '_', e.g. carp1.",
         CarpErrorCode.DuplicateVhid => "Give the interface a vhid that no other carp interface on that carpdev uses.",
-        CarpErrorCode.InterfaceExists => "Choose another name, or change the existing interface (the 'set' method) instead of creating it.",
-        CarpErrorCode.InterfaceNotFound => "List the carp interfaces with the 'list' method (or carpd --check-config for the file).",
+        CarpErrorCode.InterfaceExists => "Choose another name, or change the existing interface (setInterface) instead of creating it.",
+        CarpErrorCode.InterfaceNotFound => "List the carp interfaces with getInterfaces (or carpd --check-config FILE for the configuration file).",
         CarpErrorCode.UnknownCarpDev => "Name an interface of this host as carpdev (see 'ip link').",
         CarpErrorCode.UnknownSysctl or CarpErrorCode.ReadOnlySysctl or CarpErrorCode.InvalidSysctlValue =>
             "Write net.inet.carp.<name>=<value> with a writable sysctl and a value in its range.",

@@ -100,8 +100,8 @@ public sealed class PersistenceSafetyTests : IDisposable
         var badMode = new InterfaceConfigDto { Name = "carp1", Vhid = 1, CarpDev = "eth0", MacMode = (MacMode)7 };
         var badState = new InterfaceChangeDto { Name = "carp1", State = CarpState.Init };
 
-        Assert.Equal(CarpErrorCode.InvalidArgument, Assert.Throws<CarpException>(() => WireMapper.FromDto(badMode)).Code);
-        Assert.Equal(CarpErrorCode.InvalidArgument, Assert.Throws<CarpException>(() => WireMapper.FromDto(badState)).Code);
+        Assert.Equal(CarpErrorCode.InvalidArgument, Assert.Throws<CarpException>(() => ControlMapper.FromDto(badMode)).Code);
+        Assert.Equal(CarpErrorCode.InvalidArgument, Assert.Throws<CarpException>(() => ControlMapper.FromDto(badState)).Code);
     }
 
     [Fact]

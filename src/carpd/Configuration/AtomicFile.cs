@@ -1,4 +1,3 @@
-using System.Text;
 using Carp.Engine.Core;
 using Carp.Engine.Hosting;
 using Carp.Linux;
@@ -14,11 +13,6 @@ internal static class AtomicFile
 {
     public const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
-    private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
-
-    public static void WriteAllText(string path, string contents, UnixFileMode mode = OwnerOnly) =>
-        WriteAllBytes(path, Utf8NoBom.GetBytes(contents), mode);
-
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> contents, UnixFileMode mode = OwnerOnly)
     {
         var target = ResolveFinalPath(path);
@@ -32,6 +26,7 @@ internal static class AtomicFile
                 Access = FileAccess.Write,
                 Share = FileShare.None,
                 UnixCreateMode = mode,
+                BufferSize = 0, // unbuffered: no copy of the contents (which may hold passes) in a FileStream buffer
             };
             using (var stream = new FileStream(temporary, options))
             {

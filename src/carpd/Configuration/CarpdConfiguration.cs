@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
+using Carp.Control;
 using Carp.Engine.Core;
 using Carp.Engine.Hosting;
 
@@ -48,18 +50,43 @@ public sealed record CarpdConfiguration
     /// <summary>
     /// The configuration as file text. With <paramref name="previousText"/> (the file as it is now),
     /// comments, blank lines, order and unchanged lines are kept. The text contains the passes that are
-    /// not in passfiles: write it only to a private file (see <see cref="Save"/>), never to a log.
+    /// not in passfiles: it is for tests and tools, never for a log; carpd itself saves bytes (<see cref="Save"/>).
     /// </summary>
     public string Format(string? previousText = null) => CarpdConfigurationFormatter.Format(this, previousText);
 
     /// <summary>
     /// Writes the configuration to <paramref name="path"/> atomically (temporary file with mode 0600 in
-    /// the same directory, fsync, rename), keeping the comments of the file it replaces.
+    /// the same directory, fsync, rename), keeping the comments of the file it replaces. The passes go
+    /// from their keys into a byte buffer that is zeroed afterwards, as is the old file's content.
     /// </summary>
     public void Save(string path)
     {
-        var previous = TryReadText(path);
-        AtomicFile.WriteAllText(path, Format(previous));
+        var previous = TryReadBytes(path);
+        try
+        {
+            Save(path, previous);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(previous);
+        }
+    }
+
+    /// <summary>Saves with <paramref name="previous"/> as the file's current bytes; returns the SHA-256 of what was written.</summary>
+    internal byte[] Save(string path, ReadOnlySpan<byte> previous)
+    {
+        using var text = new SecretBufferWriter(4096);
+        CarpdConfigurationFormatter.Format(this, previous, text);
+        AtomicFile.WriteAllBytes(path, text.WrittenSpan);
+        return SHA256.HashData(text.WrittenSpan);
+    }
+
+    /// <summary>Refuses (with <see cref="CarpdConfigurationException"/>) a configuration whose saved form would not parse again.</summary>
+    internal void CheckReadsBack(string fileName, string? baseDirectory)
+    {
+        using var text = new SecretBufferWriter(4096);
+        CarpdConfigurationFormatter.Format(this, [], text);
+        CarpdConfigurationParser.Parse(text.WrittenSpan, fileName, baseDirectory);
     }
 
     public VirtualHostConfig? Find(string name) => Interfaces.FirstOrDefault(i => string.Equals(i.Name, name, StringComparison.Ordinal));
@@ -97,8 +124,7 @@ public sealed record CarpdConfiguration
     public CarpdConfiguration WithChange(string name, InterfaceChange change)
     {
         ArgumentNullException.ThrowIfNull(change);
-        var current = Find(name) ?? throw new CarpException(CarpErrorCode.InterfaceNotFound,
-            $"{name} is not in the configuration." + " " + "Create the interface first.");
+        var current = Find(name) ?? throw CarpRefusals.NoSuchInterface(name);
         var updated = change.ApplyTo(current);
         var keyChanged = change.Key is not null && !change.Key.Equals(current.Key);
         return this with
@@ -164,12 +190,13 @@ public sealed record CarpdConfiguration
         return sysctls.Count == 0 ? names : $"{names}; {string.Join(' ', sysctls)}";
     }
 
-    internal static string? TryReadText(string path)
+    /// <summary>The file's bytes, or null when it is missing, unreadable or too large. The caller zeroes them: they may hold a pass.</summary>
+    internal static byte[]? TryReadBytes(string path)
     {
         try
         {
             var info = new FileInfo(path);
-            return info.Exists && info.Length <= CarpdConfigurationParser.MaxFileBytes ? File.ReadAllText(path) : null;
+            return info.Exists && info.Length <= CarpdConfigurationParser.MaxFileBytes ? File.ReadAllBytes(path) : null;
         }
         catch (IOException)
         {

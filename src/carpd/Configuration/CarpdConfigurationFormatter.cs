@@ -1,14 +1,19 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
+using System.Text.Unicode;
+using Carp.Control;
 using Carp.Engine.Core;
 using Carp.Engine.Hosting;
+using Carp.Engine.Protocol;
 
 namespace Carpd.Configuration;
 
 /// <summary>
-/// Writes a configuration in the language <see cref="CarpdConfigurationParser"/> reads. Given the
-/// previous text of the file it keeps comments, blank lines, order and every line whose meaning did
-/// not change, rewrites changed lines, drops removed interfaces and appends new statements.
+/// Writes a configuration in the language <see cref="CarpdConfigurationParser"/> reads, as UTF-8 into a
+/// <see cref="SecretBufferWriter"/>: a pass goes from its key's bytes into the output, never through a
+/// string. Given the previous bytes of the file it keeps comments, blank lines, order and every line
+/// whose meaning did not change, rewrites changed lines, drops removed interfaces and appends new statements.
 /// </summary>
 internal static class CarpdConfigurationFormatter
 {
@@ -17,43 +22,72 @@ internal static class CarpdConfigurationFormatter
         "# (carpN vhid N carpdev IF [pass WORD|passhex HEX|passfile PATH] [advbase N] [advskew N] ... ADDRESS/PREFIX ...).\n" +
         "# carpd rewrites this file when interfaces or sysctls are changed at run time; comments are kept.\n";
 
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private static ReadOnlySpan<byte> ByteOrderMark => [0xEF, 0xBB, 0xBF];
 
+    /// <summary>One output line: a line kept from the previous file, or one written into the scratch buffer.</summary>
+    private readonly record struct Piece(bool Kept, int Start, int Length);
+
+    /// <summary>The configuration as file text; <paramref name="previousText"/> as in <see cref="Format(CarpdConfiguration, ReadOnlySpan{byte}, SecretBufferWriter)"/>.</summary>
     public static string Format(CarpdConfiguration configuration, string? previousText)
     {
-        if (string.IsNullOrWhiteSpace(previousText))
+        using var previous = new SecretBufferWriter(Encoding.UTF8.GetMaxByteCount(previousText?.Length ?? 0));
+        previous.WriteUtf8(previousText);
+        using var output = new SecretBufferWriter(4096);
+        Format(configuration, previous.WrittenSpan, output);
+        return Encoding.UTF8.GetString(output.WrittenSpan);
+    }
+
+    /// <summary>Writes the configuration; <paramref name="previous"/> is the file as it is now (empty: a fresh file with a header).</summary>
+    public static void Format(CarpdConfiguration configuration, ReadOnlySpan<byte> previous, SecretBufferWriter output)
+    {
+        if (previous.StartsWith(ByteOrderMark))
         {
-            return FormatFresh(configuration);
+            previous = previous[ByteOrderMark.Length..];
         }
 
-        var output = new List<string>();
+        if (IsBlank(previous))
+        {
+            FormatFresh(configuration, output);
+            return;
+        }
+
+        using var written = new SecretBufferWriter(previous.Length + 1024);
+        using var canonical = new SecretBufferWriter();
+        using var before = new SecretBufferWriter();
+        var pieces = new List<Piece>();
         var writtenSysctls = new HashSet<string>(StringComparer.Ordinal);
         var writtenInterfaces = new HashSet<string>(StringComparer.Ordinal);
         var lastSysctl = -1;
         var firstInterface = -1;
-        var lines = previousText.Split('\n');
-        var count = lines[^1].Length == 0 ? lines.Length - 1 : lines.Length;
+        var ranges = new List<Range>();
+        foreach (var range in previous.Split((byte)'\n'))
+        {
+            ranges.Add(range);
+        }
+
+        var count = previous[ranges[^1]].IsEmpty ? ranges.Count - 1 : ranges.Count;
         for (var i = 0; i < count; i++)
         {
-            var line = lines[i].TrimEnd('\r');
+            var (start, length) = ranges[i].GetOffsetAndLength(previous.Length);
+            var line = previous.Slice(start, length).TrimEnd((byte)'\r');
+            var kept = new Piece(true, start, line.Length);
             ConfigurationStatement? statement;
             try
             {
-                statement = CarpdConfigurationParser.ParseStatement(line, i + 1, string.Empty);
+                statement = ConfigurationStatementParser.Parse(line, i + 1, string.Empty);
             }
             catch (CarpdConfigurationException)
             {
                 // Not ours to repair: keep what the administrator wrote.
-                output.Add(line);
+                pieces.Add(kept);
                 continue;
             }
 
-            var comment = CarpdConfigurationParser.SplitComment(line).Comment;
-            var suffix = comment.Length > 0 ? " " + comment : string.Empty;
+            var comment = new ConfigurationLine(line).Comment;
             switch (statement)
             {
                 case null:
-                    output.Add(line);
+                    pieces.Add(kept);
                     break;
 
                 case SysctlStatement sysctl:
@@ -64,8 +98,8 @@ internal static class CarpdConfigurationFormatter
                     }
 
                     var value = SysctlCatalog.Get(configuration.Sysctls, descriptor);
-                    output.Add(value == sysctl.Value ? line : FormatSysctl(descriptor, value) + suffix);
-                    lastSysctl = output.Count - 1;
+                    pieces.Add(value == sysctl.Value ? kept : Rewrite(written, w => w.WriteUtf8(FormatSysctl(descriptor, value)), comment));
+                    lastSysctl = pieces.Count - 1;
                     break;
 
                 case InterfaceStatement old:
@@ -75,13 +109,20 @@ internal static class CarpdConfigurationFormatter
                         break;
                     }
 
-                    var canonical = FormatInterface(current, configuration.PassFileOf(old.Name));
-                    var oldConfig = old.ToConfig(old.InlineKey ?? Carp.Engine.Protocol.CarpKey.Empty);
-                    var unchanged = oldConfig is not null && FormatInterface(oldConfig, old.PassFile) == canonical;
-                    output.Add(unchanged ? line : canonical + suffix);
+                    canonical.Clear();
+                    before.Clear();
+                    FormatInterface(current, configuration.PassFileOf(old.Name), canonical);
+                    var oldConfig = old.ToConfig(old.InlineKey ?? CarpKey.Empty);
+                    if (oldConfig is not null)
+                    {
+                        FormatInterface(oldConfig, old.PassFile, before);
+                    }
+
+                    var unchanged = oldConfig is not null && before.WrittenSpan.SequenceEqual(canonical.WrittenSpan);
+                    pieces.Add(unchanged ? kept : Rewrite(written, w => w.Write(canonical.WrittenSpan), comment));
                     if (firstInterface < 0)
                     {
-                        firstInterface = output.Count - 1;
+                        firstInterface = pieces.Count - 1;
                     }
 
                     break;
@@ -90,22 +131,34 @@ internal static class CarpdConfigurationFormatter
 
         var newSysctls = ChangedSysctls(configuration.Sysctls)
             .Where(s => !writtenSysctls.Contains(s.Descriptor.Name))
-            .Select(s => FormatSysctl(s.Descriptor, s.Value))
+            .Select(s => Rewrite(written, w => w.WriteUtf8(FormatSysctl(s.Descriptor, s.Value)), default))
             .ToList();
         if (newSysctls.Count > 0)
         {
-            var at = lastSysctl >= 0 ? lastSysctl + 1 : firstInterface >= 0 ? firstInterface : output.Count;
-            output.InsertRange(at, newSysctls);
+            var at = lastSysctl >= 0 ? lastSysctl + 1 : firstInterface >= 0 ? firstInterface : pieces.Count;
+            pieces.InsertRange(at, newSysctls);
         }
 
-        output.AddRange(configuration.Interfaces
-            .Where(c => !writtenInterfaces.Contains(c.Name))
-            .Select(c => FormatInterface(c, configuration.PassFileOf(c.Name))));
-        return string.Join('\n', output) + "\n";
+        foreach (var config in configuration.Interfaces.Where(c => !writtenInterfaces.Contains(c.Name)))
+        {
+            pieces.Add(Rewrite(written, w => FormatInterface(config, configuration.PassFileOf(config.Name), w), default));
+        }
+
+        for (var i = 0; i < pieces.Count; i++)
+        {
+            var piece = pieces[i];
+            output.Write((piece.Kept ? previous : written.WrittenSpan).Slice(piece.Start, piece.Length));
+            if (i < pieces.Count - 1)
+            {
+                output.Write((byte)'\n');
+            }
+        }
+
+        output.Write((byte)'\n');
     }
 
     /// <summary>One interface line: name, vhid, carpdev, the pass, non-default settings, then the addresses.</summary>
-    public static string FormatInterface(VirtualHostConfig config, string? passFile)
+    public static void FormatInterface(VirtualHostConfig config, string? passFile, SecretBufferWriter output)
     {
         var text = new StringBuilder();
         text.Append(config.Name).Append(" vhid ").Append(config.Vhid.ToString(CultureInfo.InvariantCulture))
@@ -114,17 +167,12 @@ internal static class CarpdConfigurationFormatter
         {
             text.Append(" passfile ").Append(passFile);
         }
-        else if (!config.Key.IsEmpty)
+
+        output.WriteUtf8(text.ToString());
+        text.Clear();
+        if (passFile is null && !config.Key.IsEmpty)
         {
-            var bytes = config.Key.Bytes;
-            if (TryGetWord(bytes, out var word))
-            {
-                text.Append(" pass ").Append(word);
-            }
-            else
-            {
-                text.Append(" passhex ").Append(Convert.ToHexStringLower(bytes));
-            }
+            config.Key.WithBytes(output, WritePass);
         }
 
         if (config.AdvBase != 1)
@@ -167,7 +215,7 @@ internal static class CarpdConfigurationFormatter
             text.Append(' ').Append(address.ToString());
         }
 
-        return text.ToString();
+        output.WriteUtf8(text.ToString());
     }
 
     public static string FormatSysctl(SysctlDescriptor descriptor, long value) =>
@@ -189,59 +237,102 @@ internal static class CarpdConfigurationFormatter
         _ => profile.Name,
     };
 
-    private static string FormatFresh(CarpdConfiguration configuration)
+    private static void FormatFresh(CarpdConfiguration configuration, SecretBufferWriter output)
     {
-        var text = new StringBuilder(Header);
+        output.WriteUtf8(Header);
         var sysctls = ChangedSysctls(configuration.Sysctls).ToList();
         if (sysctls.Count > 0)
         {
-            text.Append('\n');
+            output.Write((byte)'\n');
             foreach (var (descriptor, value) in sysctls)
             {
-                text.Append(FormatSysctl(descriptor, value)).Append('\n');
+                output.WriteUtf8(FormatSysctl(descriptor, value));
+                output.Write((byte)'\n');
             }
         }
 
         if (configuration.Interfaces.Count > 0)
         {
-            text.Append('\n');
+            output.Write((byte)'\n');
             foreach (var config in configuration.Interfaces)
             {
-                text.Append(FormatInterface(config, configuration.PassFileOf(config.Name))).Append('\n');
+                FormatInterface(config, configuration.PassFileOf(config.Name), output);
+                output.Write((byte)'\n');
             }
         }
+    }
 
-        return text.ToString();
+    /// <summary>Writes a line (and the kept comment, after a space) into <paramref name="written"/>; returns where it is.</summary>
+    private static Piece Rewrite(SecretBufferWriter written, Action<SecretBufferWriter> write, ReadOnlySpan<byte> comment)
+    {
+        var start = written.WrittenCount;
+        write(written);
+        if (!comment.IsEmpty)
+        {
+            written.Write((byte)' ');
+            written.Write(comment);
+        }
+
+        return new Piece(false, start, written.WrittenCount - start);
     }
 
     /// <summary>
-    /// A key that reads back unchanged as <c>pass WORD</c>: UTF-8 text of at most 19 bytes without
+    /// <c>pass WORD</c> for a key that reads back unchanged as one: UTF-8 text of at most 19 bytes without
     /// white space or control characters, not starting a comment. Anything else is written as passhex.
     /// </summary>
-    private static bool TryGetWord(ReadOnlySpan<byte> key, out string word)
+    private static void WritePass(ReadOnlySpan<byte> key, SecretBufferWriter output)
     {
-        word = string.Empty;
-        if (key.Length is 0 or > Carp.Engine.Protocol.CarpKey.MaxPassphraseBytes)
+        if (IsWord(key))
+        {
+            output.Write(" pass "u8);
+            output.Write(key);
+            return;
+        }
+
+        output.Write(" passhex "u8);
+        var hex = output.GetSpan(key.Length * 2);
+        for (var i = 0; i < key.Length; i++)
+        {
+            hex[2 * i] = (byte)"0123456789abcdef"[key[i] >> 4];
+            hex[(2 * i) + 1] = (byte)"0123456789abcdef"[key[i] & 0xF];
+        }
+
+        output.Advance(key.Length * 2);
+    }
+
+    private static bool IsWord(ReadOnlySpan<byte> key)
+    {
+        if (key.Length is 0 or > CarpKey.MaxPassphraseBytes || key[0] == '#' || !Utf8.IsValid(key))
         {
             return false;
         }
 
-        string text;
-        try
+        while (!key.IsEmpty)
         {
-            text = StrictUtf8.GetString(key);
-        }
-        catch (DecoderFallbackException)
-        {
-            return false;
+            Rune.DecodeFromUtf8(key, out var rune, out var length);
+            if (Rune.IsWhiteSpace(rune) || Rune.IsControl(rune))
+            {
+                return false;
+            }
+
+            key = key[length..];
         }
 
-        if (text[0] == '#' || text.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        return true;
+    }
+
+    private static bool IsBlank(ReadOnlySpan<byte> text)
+    {
+        while (!text.IsEmpty)
         {
-            return false;
+            if (Rune.DecodeFromUtf8(text, out var rune, out var length) != OperationStatus.Done || !Rune.IsWhiteSpace(rune))
+            {
+                return false;
+            }
+
+            text = text[length..];
         }
 
-        word = text;
         return true;
     }
 }

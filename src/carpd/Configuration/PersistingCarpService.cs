@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Carp.Engine.Core;
 using Carp.Engine.Hosting;
 
@@ -17,7 +18,7 @@ public sealed class PersistingCarpService : ICarpService
     private readonly Action<CarpLogLevel, string>? _log;
     private readonly Lock _gate = new();
     private CarpdConfiguration _configuration;
-    private string? _lastText;
+    private byte[]? _lastSavedHash;
 
     /// <param name="inner">The engine.</param>
     /// <param name="configuration">What <paramref name="path"/> contains now (as <see cref="CarpdConfiguration.Load"/> read it).</param>
@@ -32,7 +33,7 @@ public sealed class PersistingCarpService : ICarpService
         _configuration = configuration;
         _path = Path.GetFullPath(path);
         _log = log;
-        _lastText = CarpdConfiguration.TryReadText(_path);
+        _lastSavedHash = HashOf(CarpdConfiguration.TryReadBytes(_path));
         RemoveLeftoverTemporaryFiles();
     }
 
@@ -61,7 +62,7 @@ public sealed class PersistingCarpService : ICarpService
             if (_configuration.Interfaces.FirstOrDefault(i => i.Name != config.Name && i.CarpDev == config.CarpDev && i.Vhid == config.Vhid) is { } clash)
             {
                 throw new CarpException(CarpErrorCode.DuplicateVhid,
-                    $"vhid {config.Vhid} on {config.CarpDev} belongs to {clash.Name} in {_path}." + " " + $"Use another vhid, or remove {clash.Name} first.");
+                    $"vhid {config.Vhid} on {config.CarpDev} belongs to {clash.Name} in {_path}, which is configured but not running.");
             }
 
             var updated = Loadable(_configuration.WithInterface(config));
@@ -135,13 +136,12 @@ public sealed class PersistingCarpService : ICarpService
     {
         try
         {
-            CarpdConfiguration.Parse(updated.Format(), Path.GetFileName(_path), Path.GetDirectoryName(_path));
+            updated.CheckReadsBack(Path.GetFileName(_path), Path.GetDirectoryName(_path));
             return updated;
         }
         catch (CarpdConfigurationException ex)
         {
-            throw new CarpException(ex.Code, $"carpd could not read this back from its configuration file: {ex.Problem} " +
-                (ex.RecommendedAction ?? "Choose another name or value."), ex);
+            throw new CarpException(ex.Code, $"carpd could not read this back from its configuration file: {ex.Problem}", ex);
         }
     }
 
@@ -168,6 +168,18 @@ public sealed class PersistingCarpService : ICarpService
         }
     }
 
+    private static byte[]? HashOf(byte[]? bytes)
+    {
+        if (bytes is null)
+        {
+            return null;
+        }
+
+        var hash = SHA256.HashData(bytes);
+        CryptographicOperations.ZeroMemory(bytes);
+        return hash;
+    }
+
     private static bool IsPersistent(InterfaceChange change) =>
         change.Vhid is not null || change.AdvBase is not null || change.AdvSkew is not null || change.Key is not null ||
         change.Addresses is not null || change.CarpDev is not null || change.MacMode is not null || change.Profile is not null ||
@@ -180,17 +192,23 @@ public sealed class PersistingCarpService : ICarpService
         _configuration = updated;
         try
         {
-            var onDisk = CarpdConfiguration.TryReadText(_path);
-            if (onDisk is not null && _lastText is not null && !string.Equals(onDisk, _lastText, StringComparison.Ordinal))
+            // Only a hash of the last save is kept: the file's text holds passes.
+            var onDisk = CarpdConfiguration.TryReadBytes(_path);
+            try
             {
-                AtomicFile.WriteAllText(_path + ".bak", onDisk);
-                _log?.Invoke(CarpLogLevel.Warning,
-                    $"{_path} was edited while carpd was running; the edited copy is kept as {_path}.bak. Edit the file only while carpd is stopped.");
-            }
+                if (onDisk is not null && _lastSavedHash is not null && !SHA256.HashData(onDisk).AsSpan().SequenceEqual(_lastSavedHash))
+                {
+                    AtomicFile.WriteAllBytes(_path + ".bak", onDisk);
+                    _log?.Invoke(CarpLogLevel.Warning,
+                        $"{_path} was edited while carpd was running; the edited copy is kept as {_path}.bak. Edit the file only while carpd is stopped.");
+                }
 
-            var text = updated.Format(onDisk);
-            AtomicFile.WriteAllText(_path, text);
-            _lastText = text;
+                _lastSavedHash = updated.Save(_path, onDisk);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(onDisk);
+            }
             _log?.Invoke(CarpLogLevel.Debug, $"{what}; saved to {_path}.");
         }
         catch (Exception ex)

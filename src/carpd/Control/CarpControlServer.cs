@@ -67,7 +67,7 @@ public sealed class CarpControlServer : IDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new CarpException(CarpErrorCode.NotPermitted, $"Cannot prepare the control socket {path}: {ex.Message}" + " " + "Run carpd as root, or choose a --socket path in a directory you own.", ex);
+            throw Unavailable($"Cannot prepare the control socket {path}", ex);
         }
 
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -80,12 +80,12 @@ public sealed class CarpControlServer : IDisposable
         catch (ArgumentOutOfRangeException ex)
         {
             listener.Dispose();
-            throw new CarpException(CarpErrorCode.InvalidArgument, $"The socket path {path} is too long for a Unix socket." + " " + "Choose a path of at most 107 bytes.", ex);
+            throw new CarpException(CarpErrorCode.InvalidArgument, $"The socket path {path} is too long: a Unix socket path has at most 107 bytes.", ex);
         }
         catch (Exception ex) when (ex is SocketException or IOException or UnauthorizedAccessException)
         {
             listener.Dispose();
-            throw new CarpException(CarpErrorCode.NotPermitted, $"Cannot listen on {path}: {ex.Message}" + " " + "Run carpd as root, or choose a --socket path in a directory you own.", ex);
+            throw Unavailable($"Cannot listen on {path}", ex);
         }
 
         options.Log?.Invoke(CarpLogLevel.Info, $"control socket listening on {path}");
@@ -198,6 +198,9 @@ public sealed class CarpControlServer : IDisposable
         }
     }
 
+    private static CarpException Unavailable(string problem, Exception ex) =>
+        new(CarpErrorCode.NotPermitted, $"{problem} ({ex.Message}): carpd needs root, or a --socket path in a directory it owns.", ex);
+
     private static void RemoveStaleSocket(string path)
     {
         var status = UnixFile.TryGetStatus(path);
@@ -208,7 +211,7 @@ public sealed class CarpControlServer : IDisposable
 
         if (status.Value.Kind != UnixFileKind.Socket)
         {
-            throw new CarpException(CarpErrorCode.InvalidArgument, $"{path} exists and is not a socket." + " " + "Remove it or choose another --socket path.");
+            throw new CarpException(CarpErrorCode.InvalidArgument, $"{path} exists and is not a socket, so carpd leaves it alone: --socket must name a socket or a free path.");
         }
 
         using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -223,6 +226,6 @@ public sealed class CarpControlServer : IDisposable
             return;
         }
 
-        throw new CarpException(CarpErrorCode.ServiceError, $"Another carpd is already listening on {path}." + " " + "Stop it first (systemctl stop carpd), or give this one another --socket path.");
+        throw new CarpException(CarpErrorCode.ServiceError, $"Another carpd is already listening on {path}: stop it (systemctl stop carpd) or give this one another --socket path.");
     }
 }

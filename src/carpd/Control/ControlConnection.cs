@@ -70,6 +70,7 @@ internal sealed class ControlConnection : IDisposable
                 }
 
                 var (reply, afterReply) = Handle(line.Line);
+                LineReader.Wipe(line.Line); // a request may carry a pass
                 if (reply is not null)
                 {
                     await SendAsync(reply, token);
@@ -196,7 +197,7 @@ internal sealed class ControlConnection : IDisposable
             {
                 Log(CarpLogLevel.Error, $"{method} failed: {ex.GetType().Name}: {ex.Message}");
                 reply = JsonRpc.Error(id, CarpdProtocol.ErrorCodes.InternalError, $"carpd failed while handling {method}: {ex.Message}",
-                    Data(CarpErrorCode.ServiceError, "See carpd's log (journalctl -u carpd)."));
+                    Data(CarpErrorCode.ServiceError, CarpdAdvice.For(CarpErrorCode.ServiceError)));
             }
 
             // A notification (no id) is carried out but never answered.
@@ -210,23 +211,23 @@ internal sealed class ControlConnection : IDisposable
         switch (method)
         {
             case CarpdProtocol.Methods.GetInterfaces:
-                IReadOnlyList<InterfaceStatusDto> list = [.. _service.GetInterfaces().Select(WireMapper.ToDto)];
+                IReadOnlyList<InterfaceStatusDto> list = [.. _service.GetInterfaces().Select(ControlMapper.ToDto)];
                 return (JsonRpc.Value(list, context.IReadOnlyListInterfaceStatusDto), null);
 
             case CarpdProtocol.Methods.CreateInterface:
             {
-                var config = WireMapper.FromDto(Params(method, parameters, context.InterfaceConfigDto));
+                var config = ControlMapper.FromDto(Params(method, parameters, context.InterfaceConfigDto));
                 var status = _service.CreateInterface(config);
                 Log(CarpLogLevel.Info, $"created {config.Name} (vhid {config.Vhid} on {config.CarpDev})");
-                return (JsonRpc.Value(WireMapper.ToDto(status), context.InterfaceStatusDto), null);
+                return (JsonRpc.Value(ControlMapper.ToDto(status), context.InterfaceStatusDto), null);
             }
 
             case CarpdProtocol.Methods.SetInterface:
             {
-                var (name, change) = WireMapper.FromDto(Params(method, parameters, context.InterfaceChangeDto));
+                var (name, change) = ControlMapper.FromDto(Params(method, parameters, context.InterfaceChangeDto));
                 var status = _service.SetInterface(name, change);
                 Log(CarpLogLevel.Info, $"changed {name}");
-                return (JsonRpc.Value(WireMapper.ToDto(status), context.InterfaceStatusDto), null);
+                return (JsonRpc.Value(ControlMapper.ToDto(status), context.InterfaceStatusDto), null);
             }
 
             case CarpdProtocol.Methods.RemoveInterface:
@@ -234,7 +235,7 @@ internal sealed class ControlConnection : IDisposable
                 var name = Params(method, parameters, context.NameParamsDto).Name;
                 if (string.IsNullOrEmpty(name))
                 {
-                    throw new CarpException(CarpErrorCode.InvalidInterfaceName, "name is required." + " " + "Name the interface to remove, e.g. \"name\": \"carp1\".");
+                    throw new CarpException(CarpErrorCode.InvalidInterfaceName, "removeInterface needs the \"name\" of the interface.");
                 }
 
                 _service.RemoveInterface(name);
@@ -243,23 +244,23 @@ internal sealed class ControlConnection : IDisposable
             }
 
             case CarpdProtocol.Methods.GetSysctls:
-                return (JsonRpc.Value(WireMapper.ToDto(_service.GetSysctls()), context.DictionaryStringInt64), null);
+                return (JsonRpc.Value(ControlMapper.ToDto(_service.GetSysctls()), context.DictionaryStringInt64), null);
 
             case CarpdProtocol.Methods.SetSysctl:
             {
                 var request = Params(method, parameters, context.SetSysctlParamsDto);
                 if (string.IsNullOrEmpty(request.Name) || request.Value is null)
                 {
-                    throw new CarpException(CarpErrorCode.InvalidArgument, "setSysctl needs \"name\" and \"value\"." + " " + "Send e.g. {\"name\": \"preempt\", \"value\": 1}.");
+                    throw new CarpException(CarpErrorCode.InvalidArgument, "setSysctl needs a \"name\" and an integer \"value\", e.g. {\"name\": \"preempt\", \"value\": 1}.");
                 }
 
                 var sysctls = _service.SetSysctl(request.Name, request.Value.Value);
                 Log(CarpLogLevel.Info, $"set sysctl {request.Name}={request.Value}");
-                return (JsonRpc.Value(WireMapper.ToDto(sysctls), context.DictionaryStringInt64), null);
+                return (JsonRpc.Value(ControlMapper.ToDto(sysctls), context.DictionaryStringInt64), null);
             }
 
             case CarpdProtocol.Methods.GetStatistics:
-                return (JsonRpc.Value(WireMapper.ToDto(_service.GetStatistics()), context.DictionaryStringInt64), null);
+                return (JsonRpc.Value(ControlMapper.ToDto(_service.GetStatistics()), context.DictionaryStringInt64), null);
 
             case CarpdProtocol.Methods.ResetStatistics:
                 _service.ResetStatistics();
@@ -314,7 +315,7 @@ internal sealed class ControlConnection : IDisposable
         {
             await foreach (var carpEvent in events.ReadAllAsync(_closed.Token))
             {
-                var dto = WireMapper.ToDto(carpEvent);
+                var dto = ControlMapper.ToDto(carpEvent);
                 if (dto is not null)
                 {
                     await SendAsync(JsonRpc.Notification(CarpdProtocol.Methods.Event, JsonRpc.Value(dto, CarpdJsonContext.Default.EventDto)), _closed.Token);
