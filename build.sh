@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CarpPS build entry point. Run as root on Debian with the .NET SDK:
 #   ./build.sh lab    the failover lab (namespaces, carpd, a real failover with a timeline)
-#   ./build.sh test   every test suite (engine, carpd, network namespaces, PowerShell module, Pester with pwsh)
+#   ./build.sh test   every test suite (engine, architecture, carpd, network namespaces, PowerShell module, Pester with pwsh)
 #   ./build.sh build | layout | package | bench | sim
 # Both lab and test install what they need first (eng/install-deps.sh, NuGet restore).
 set -euo pipefail
@@ -80,7 +80,7 @@ case "$task" in
     export CARPPS_MODULE_DIR
     mkdir -p "$artifacts/test-logs"
     # Independent suites run side by side; each one's log is kept under artifacts/test-logs.
-    pids=(); names=(Carp.Engine.Tests Carpd.Tests Carp.Network.Tests CarpPS.Tests)
+    pids=(); names=(Carp.Engine.Tests Carp.Architecture.Tests Carpd.Tests Carp.Network.Tests CarpPS.Tests)
     for n in "${names[@]}"; do run_suite "$n" & pids+=($!); done
     run_pester & pids+=($!); names+=(Pester)
     failed=0

@@ -1,21 +1,29 @@
 using Carp.Engine.Core;
+using Carp.Engine.Protocol;
 
 namespace CarpPS;
 
 /// <summary>
 /// What a PowerShell user should do about a refusal, by its code. The engine only states the problem
-/// (it does not know it was asked by a cmdlet); these are the module's own words.
+/// (it does not know it was asked by a cmdlet); these are the module's own words, written once: the
+/// cmdlets' own checks use them too. The ranges come from <see cref="CarpLimits"/>.
 /// </summary>
 internal static class CarpAdvice
 {
+    /// <summary>The advice for a code that has none more specific (InvalidArgument, ServiceError).</summary>
+    public const string Generic = "Check the arguments (Get-Help <command> -Full) and run the command again.";
+
+    /// <summary>What an interface name may be, as the engine checks it.</summary>
+    public static string InterfaceNameRule { get; } = $"1 to {CarpLimits.InterfaceNameMaxLength} letters, digits, '.', '-' or '_'";
+
     public static string For(CarpErrorCode code) => code switch
     {
-        CarpErrorCode.InvalidVhid => "Pass -Vhid with a value from 1 to 255 that no other carp interface on the carpdev uses.",
-        CarpErrorCode.InvalidAdvBase => "Pass -AdvBase with a value from 1 to 255 (seconds).",
-        CarpErrorCode.InvalidAdvSkew => "Pass -AdvSkew with a value from 0 to 254.",
+        CarpErrorCode.InvalidVhid => $"Pass -Vhid with a value from {CarpLimits.VhidRange} that no other carp interface on the carpdev uses.",
+        CarpErrorCode.InvalidAdvBase => $"Pass -AdvBase with a value from {CarpLimits.AdvBaseRange}.",
+        CarpErrorCode.InvalidAdvSkew => $"Pass -AdvSkew with a value from {CarpLimits.AdvSkewRange}.",
         CarpErrorCode.InvalidAddress => "Pass each virtual address once to -Address, as 192.0.2.1/24 or 2001:db8::1/64.",
-        CarpErrorCode.InvalidPass => "Pass -Pass as a SecureString of 1 to 19 characters (Read-Host -AsSecureString).",
-        CarpErrorCode.InvalidInterfaceName => "Name the interface with 1 to 15 letters, digits, '.', '-' or '_', e.g. -Name carp1.",
+        CarpErrorCode.InvalidPass => $"Pass -Pass as a SecureString of 1 to {CarpKey.MaxPassphraseBytes} characters (Read-Host -AsSecureString).",
+        CarpErrorCode.InvalidInterfaceName => $"Name the interface with {InterfaceNameRule}, e.g. -Name carp1.",
         CarpErrorCode.DuplicateVhid => "Choose another -Vhid, or change the interface that uses it with Set-CarpInterface.",
         CarpErrorCode.InterfaceExists => "Choose another -Name, or change the existing interface with Set-CarpInterface.",
         CarpErrorCode.InterfaceNotFound => "Run Get-CarpInterface to see the carp interfaces that exist.",
@@ -26,6 +34,6 @@ internal static class CarpAdvice
         CarpErrorCode.NotPermitted => "Run PowerShell as root (or grant CAP_NET_RAW and CAP_NET_ADMIN), connect to carpd with Connect-CarpService, or try CARP without root with Connect-CarpService -Simulation.",
         CarpErrorCode.LibpcapMissing => "Install libpcap (apt-get install libpcap0.8), or connect to carpd with Connect-CarpService.",
         CarpErrorCode.ServiceUnreachable => "Check that carpd is running (systemctl status carpd) and that you may open its socket (run as root), or use Connect-CarpService -Simulation.",
-        _ => "Check the arguments (Get-Help <command> -Full) and run the command again.",
+        _ => Generic,
     };
 }

@@ -46,7 +46,7 @@ internal static class CarpSessionRegistry
 
         lock (Gate)
         {
-            if (runspace is not null && ByRunspace.TryGetValue(runspace, out var sessions) && sessions.Current is { IsOpen: true } current)
+            if (Connected(runspace) is { } current)
             {
                 return current;
             }
@@ -73,14 +73,13 @@ internal static class CarpSessionRegistry
 
         lock (Gate)
         {
-            if (runspace is not null && ByRunspace.TryGetValue(runspace, out var sessions) && sessions.Current is { IsOpen: true } current)
-            {
-                return current;
-            }
-
-            return s_local;
+            return Connected(runspace) ?? s_local;
         }
     }
+
+    /// <summary>The open connection <paramref name="runspace"/> made current, if any (call under <see cref="Gate"/>).</summary>
+    private static CarpSession? Connected(Runspace? runspace) =>
+        runspace is not null && ByRunspace.TryGetValue(runspace, out var sessions) && sessions.Current is { IsOpen: true } current ? current : null;
 
     /// <summary>Opens a connection and makes it this runspace's current one. The previous current connection is closed unless it was handed out.</summary>
     public static CarpSession Connect(CarpSessionKind kind, string? path, IReadOnlyList<string> carpDevs)
@@ -355,8 +354,7 @@ internal static class CarpSessionRegistry
         catch (Exception e)
         {
             client.Dispose();
-            throw e as CarpException ?? CarpErrors.Refusal(CarpErrorCode.ServiceUnreachable, $"carpd at '{path}' did not answer: {e.Message}",
-                "Check that carpd is running (systemctl status carpd) and that you may open its socket (run as root).", e);
+            throw e as CarpException ?? new CarpException(CarpErrorCode.ServiceUnreachable, $"carpd at '{path}' did not answer: {e.Message}", e);
         }
     }
 

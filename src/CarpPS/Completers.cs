@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
+using Carp.Engine.Core;
 using Carp.Engine.Hosting;
 
 namespace CarpPS;
@@ -95,7 +96,7 @@ public sealed class CarpVhidCompleter : IArgumentCompleter
             .Where(s => carpDev is null || string.Equals(s.CarpDev, carpDev, StringComparison.Ordinal))
             .Select(s => (int)s.Vhid)
             .ToHashSet();
-        var free = Enumerable.Range(1, 255).Where(v => !used.Contains(v))
+        var free = Enumerable.Range(CarpLimits.VhidMin, CarpLimits.VhidMax - CarpLimits.VhidMin + 1).Where(v => !used.Contains(v))
             .Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return CompletionHelper.Complete(free.Select(v => (v, carpDev is null ? $"vhid {v} (free)" : $"vhid {v} (free on {carpDev})")), wordToComplete);
     }

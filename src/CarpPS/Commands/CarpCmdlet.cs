@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using Carp.Engine.Core;
 using Carp.Engine.Hosting;
+using Carp.Engine.Protocol;
 
 namespace CarpPS.Commands;
 
@@ -103,9 +104,7 @@ public abstract class CarpCmdlet : PSCmdlet
         return found;
     }
 
-    private void WriteNotFound(string name) =>
-        WriteCarpError(CarpErrorCode.InterfaceNotFound, $"There is no carp interface named '{name}'.",
-            "Run Get-CarpInterface to see the carp interfaces that exist.", name);
+    private void WriteNotFound(string name) => WriteError(CarpErrors.FromException(CarpRefusals.NoSuchInterface(name), name));
 
     /// <summary>
     /// The second confirmation of a change that forces a failover, emulating ConfirmImpact.High: asks
@@ -131,23 +130,26 @@ public abstract class CarpCmdlet : PSCmdlet
         return ShouldContinue(query + " Use -Force to skip this question.", "Confirm failover", ref yesToAll, ref noToAll);
     }
 
-    /// <summary>Local checks of the numbers ifconfig takes (null = not given), so their error ids do not depend on the engine.</summary>
+    /// <summary>
+    /// Local checks of the numbers ifconfig takes (null = not given), so their error ids do not depend on the engine
+    /// (an int outside a byte would otherwise wrap). The ranges are <see cref="CarpLimits"/>; the advice is <see cref="CarpAdvice"/>.
+    /// </summary>
     internal static CarpException? CheckTiming(int? vhid, int? advBase, int? advSkew)
     {
-        if (vhid is { } v && (v < 1 || v > 255))
+        if (vhid is { } v && !CarpLimits.IsValidVhid(v))
         {
-            return CarpErrors.Refusal(CarpErrorCode.InvalidVhid, $"vhid {v} is not valid.", "Use a vhid from 1 to 255 that is unique on the carpdev.");
+            return new CarpException(CarpErrorCode.InvalidVhid, $"vhid {v} is not valid.");
         }
 
-        if (advBase is { } b && (b < 1 || b > 255))
+        if (advBase is { } b && !CarpLimits.IsValidAdvBase(b))
         {
-            return CarpErrors.Refusal(CarpErrorCode.InvalidAdvBase, $"advbase {b} is not valid.", "Use an advbase from 1 to 255 seconds.");
+            return new CarpException(CarpErrorCode.InvalidAdvBase, $"advbase {b} is not valid.");
         }
 
-        if (advSkew is { } s && (s < 0 || s > 254))
+        if (advSkew is { } s && !CarpLimits.IsValidAdvSkew(s))
         {
-            return CarpErrors.Refusal(CarpErrorCode.InvalidAdvSkew,
-                s == 255 ? "advskew 255 is reserved for bow-out advertisements." : $"advskew {s} is not valid.", "Use an advskew from 0 to 254.");
+            return new CarpException(CarpErrorCode.InvalidAdvSkew,
+                s == CarpConstants.BowOut ? $"advskew {s} is reserved for bow-out advertisements." : $"advskew {s} is not valid.");
         }
 
         return null;
@@ -161,7 +163,7 @@ public abstract class CarpCmdlet : PSCmdlet
         {
             if (!CarpAddress.TryParse(item, out var address, out var error))
             {
-                return CarpErrors.Refusal(CarpErrorCode.InvalidAddress, error, "Write addresses as 192.0.2.1/24 or 2001:db8::1/64.");
+                return new CarpException(CarpErrorCode.InvalidAddress, error);
             }
 
             addresses.Add(address);

@@ -39,11 +39,11 @@ public sealed class ConnectCarpServiceCommand : PSCmdlet
         var target = simulation ? $"simulated LAN ({string.Join(", ", CarpDev)})" : $"carpd at {path}";
         if (simulation)
         {
-            var bad = CarpDev.FirstOrDefault(d => !Carp.Engine.Core.VirtualHostConfig.IsValidInterfaceName(d));
+            var bad = CarpDev.FirstOrDefault(d => !VirtualHostConfig.IsValidInterfaceName(d));
             if (bad is not null)
             {
                 ThrowTerminatingError(CarpErrors.Create(CarpErrorCode.UnknownCarpDev, $"'{bad}' is not a usable carpdev name.",
-                    "Use 1 to 15 letters, digits, '.', '-' or '_', e.g. sim0.", bad));
+                    $"Use {CarpAdvice.InterfaceNameRule}, e.g. sim0.", bad));
             }
         }
 

@@ -43,6 +43,7 @@ public sealed class NewCarpInterfaceCommand : CarpCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public MacMode MacMode { get; set; } = MacMode.Virtual;
 
+    // Attribute arguments must be constants: these are CompatibilityProfile.All's names (ManifestTests holds them equal).
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateSet("FreeBSD", "OpenBSD", "Classic", "ucarp", IgnoreCase = true)]
     public string Profile { get; set; } = CompatibilityProfile.FreeBsd.Name;

@@ -15,8 +15,11 @@ namespace CarpPS.Commands;
 [OutputType(typeof(CarpStatus))]
 public sealed class SetCarpInterfaceCommand : CarpCmdlet
 {
-    /// <summary>The error id of a -Demote outside -255..255.</summary>
+    /// <summary>The error id of a -Demote outside ±<see cref="MaxDemoteAdjustment"/>.</summary>
     internal const string InvalidDemoteErrorId = "InvalidDemote";
+
+    /// <summary>The largest -Demote step either way.</summary>
+    internal const int MaxDemoteAdjustment = 255;
 
     private InterfaceChange? _change;
     private string _description = string.Empty;
@@ -54,6 +57,7 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
     [Parameter]
     public MacMode? MacMode { get; set; }
 
+    // Attribute arguments must be constants: these are CompatibilityProfile.All's names (ManifestTests holds them equal).
     [Parameter]
     [ValidateSet("FreeBSD", "OpenBSD", "Classic", "ucarp", IgnoreCase = true)]
     public string? Profile { get; set; }
@@ -92,11 +96,11 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
             ThrowTerminatingError(CarpErrors.FromException(invalid, offending));
         }
 
-        if (Demote is { } demote && (demote < -255 || demote > 255))
+        if (Demote is { } demote and (< -MaxDemoteAdjustment or > MaxDemoteAdjustment))
         {
             ThrowTerminatingError(CarpErrors.Custom(
                 new ArgumentOutOfRangeException(nameof(Demote), demote, $"-Demote {demote} is out of range."),
-                InvalidDemoteErrorId, ErrorCategory.InvalidArgument, "Use a -Demote adjustment from -255 to 255.", demote));
+                InvalidDemoteErrorId, ErrorCategory.InvalidArgument, $"Use a -Demote adjustment from -{MaxDemoteAdjustment} to {MaxDemoteAdjustment}.", demote));
         }
 
         if (CarpDev is not null && !VirtualHostConfig.IsValidInterfaceName(CarpDev))
