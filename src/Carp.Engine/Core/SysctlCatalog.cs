@@ -1,5 +1,3 @@
-using Carp.Engine.Hosting;
-
 namespace Carp.Engine.Core;
 
 /// <summary>One <c>net.inet.carp.*</c> knob: its short and full names, range and meaning.</summary>

@@ -48,7 +48,7 @@ public sealed class CarpService : ICarpService, ICarpOutput
     {
         var mac = CarpMac.Virtual(1);
         Span<byte> header = stackalloc byte[CarpConstants.HeaderLength];
-        using (var hmac = new CarpHmac(CarpKey.Empty, 1, [CarpAddress.Parse("192.0.2.1/24")]))
+        using (var hmac = new CarpHmac(CarpKey.Empty, 1, [IPAddress.Parse("192.0.2.1")]))
         {
             Span<byte> digest = stackalloc byte[CarpConstants.HmacLength];
             hmac.Compute(1, digest);
@@ -178,17 +178,16 @@ public sealed class CarpService : ICarpService, ICarpOutput
             return false;
         }
 
-        var destination = v4 ? host.Config.Peer ?? CarpConstants.MulticastV4 : host.Config.Peer6 ?? CarpConstants.MulticastV6;
-        var mac = host.Config.MacMode == MacMode.Virtual ? CarpMac.Virtual(host.Vhid) : port.Mac;
+        // No neighbour resolution here: a unicast peer's Ethernet destination is unknown, so building its frame fails.
+        var addressing = AdvertAddressing.For(host.Config, family, port.Mac);
         try
         {
-            var frame = CarpFrameBuilder.Advertisement(mac, source, destination, _node.Sysctls.TrafficClass, carpHeader);
-            return port.Send(frame);
+            return port.Send(addressing.Frame(source, _node.Sysctls.TrafficClass, carpHeader));
         }
         catch (Exception ex)
         {
             // Never out of an output: the protocol step that called it must finish and re-arm its timers.
-            Log(CarpLogLevel.Warning, 1, $"{host.Name}: cannot send the advert to {destination}: {ex.Message}");
+            Log(CarpLogLevel.Warning, 1, $"{host.Name}: cannot send the advert to {addressing.Destination}: {ex.Message}");
             return false;
         }
     }
@@ -208,7 +207,7 @@ public sealed class CarpService : ICarpService, ICarpOutput
     void ICarpOutput.Announce(VirtualHost host)
     {
         var port = _ports[host.Device.Name];
-        var mac = host.Config.MacMode == MacMode.Virtual ? CarpMac.Virtual(host.Vhid) : port.Mac;
+        var mac = AdvertAddressing.SourceMacOf(host.Config, port.Mac);
         foreach (var address in host.Config.Addresses)
         {
             try
@@ -242,18 +241,18 @@ public sealed class CarpService : ICarpService, ICarpOutput
         });
     }
 
-    void ICarpOutput.DemotionChanged(VirtualHost host, byte oldAdvSkew, byte newAdvSkew, byte oldDemote, byte newDemote)
+    void ICarpOutput.DemotionChanged(VirtualHost host, byte oldAdvertisedAdvSkew, byte newAdvertisedAdvSkew, byte oldDemoteCount, byte newDemoteCount)
     {
-        Log(CarpLogLevel.Info, 1, $"{host.Name}: advertised advskew {oldAdvSkew} -> {newAdvSkew}, demote {oldDemote} -> {newDemote}");
+        Log(CarpLogLevel.Info, 1, $"{host.Name}: advertised advskew {oldAdvertisedAdvSkew} -> {newAdvertisedAdvSkew}, demote {oldDemoteCount} -> {newDemoteCount}");
         Publish(new CarpDemotionChangedEvent
         {
             Timestamp = _node.Time.GetUtcNow(),
             Interface = host.Name,
             Vhid = host.Vhid,
-            OldAdvSkew = oldAdvSkew,
-            NewAdvSkew = newAdvSkew,
-            OldDemotion = oldDemote,
-            NewDemotion = newDemote,
+            OldAdvSkew = oldAdvertisedAdvSkew,
+            NewAdvSkew = newAdvertisedAdvSkew,
+            OldDemotion = oldDemoteCount,
+            NewDemotion = newDemoteCount,
         });
     }
 
@@ -327,8 +326,8 @@ public sealed class CarpService : ICarpService, ICarpOutput
 
     private static VirtualHostStatus ToStatus(VirtualHost host) => VirtualHostStatus.Of(host.Config, host.State) with
     {
-        EffectiveAdvSkew = host.AdvertisedSkew,
-        Demotion = host.Demote,
+        AdvertisedAdvSkew = host.AdvertisedAdvSkew,
+        DemoteCount = host.DemoteCount,
         MasterSeen = host.MasterSeen,
         LastTransition = host.LastTransition,
         LastTransitionReason = host.LastTransitionReason,

@@ -97,7 +97,7 @@ internal static class Packets
         string pass = CoreHarness.Pass, byte? hmacVhid = null, params string[] addresses)
     {
         using var hmac = new CarpHmac(CarpKey.FromPassphrase(pass), hmacVhid ?? vhid,
-            (addresses.Length == 0 ? [CoreHarness.Vip] : addresses).Select(CarpAddress.Parse));
+            (addresses.Length == 0 ? [CoreHarness.Vip] : addresses).Select(a => CarpAddress.Parse(a).Address));
         var digest = new byte[CarpConstants.HmacLength];
         hmac.Compute(counter, digest);
         var header = new byte[CarpConstants.HeaderLength];
