@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using Carp.Engine.Core.Demotion;
 using Carp.Engine.Protocol;

@@ -69,7 +69,7 @@ public sealed record VirtualHostConfig
         if (!CarpLimits.IsValidAdvSkew(AdvSkew))
         {
             throw new CarpException(CarpErrorCode.InvalidAdvSkew,
-                $"advskew {AdvSkew} is not valid: advskew is {CarpLimits.AdvSkewRange} (255 is reserved for bow-out adverts).");
+                $"advskew {AdvSkew} is not valid: advskew is {CarpLimits.AdvSkewRange} ({CarpConstants.BowOut} is reserved for bow-out adverts).");
         }
 
         var seen = new HashSet<IPAddress>();

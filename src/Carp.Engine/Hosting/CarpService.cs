@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using Carp.Engine.Core;
 using Carp.Engine.Protocol;
@@ -29,38 +28,8 @@ public sealed class CarpService : ICarpService, ICarpOutput
         _events = new EventDispatcher(_log);
         _loop = new EngineLoop(options.Platform, options.TimeProvider, () => _node.NextDeadline, _node.RunDueTimers, _log);
         _wire.LinkChanged += OnLinkChanged;
-        _ = WarmedUp.Value;
+        JitWarmer.WarmTakeoverPathOnce();
         _loop.Start();
-    }
-
-    /// <summary>Compiled code is per process, so the warm-up runs once, whatever number of engines it hosts.</summary>
-    private static readonly Lazy<bool> WarmedUp = new(() =>
-    {
-        WarmUp();
-        return true;
-    });
-
-    /// <summary>
-    /// A BACKUP builds its first advert, ARP and NA frames at the moment it takes over; compiling that
-    /// code then (PacketDotNet's builders, the HMAC) would add milliseconds to the takeover.
-    /// </summary>
-    private static void WarmUp()
-    {
-        var mac = CarpMac.Virtual(1);
-        Span<byte> header = stackalloc byte[CarpConstants.HeaderLength];
-        using (var hmac = new CarpHmac(CarpKey.Empty, 1, [IPAddress.Parse("192.0.2.1")]))
-        {
-            Span<byte> digest = stackalloc byte[CarpConstants.HmacLength];
-            hmac.Compute(1, digest);
-            CarpHeaderCodec.Write(header, 1, 0, 0, 1, 1, digest);
-        }
-
-        _ = CarpFrameBuilder.Advertisement(mac, IPAddress.Parse("192.0.2.1"), CarpConstants.MulticastV4, 0x10, header);
-        _ = CarpFrameBuilder.Advertisement(mac, IPAddress.Parse("fe80::1"), CarpConstants.MulticastV6, 0x10, header);
-        _ = CarpFrameBuilder.GratuitousArp(mac, IPAddress.Parse("192.0.2.1"));
-        _ = CarpFrameBuilder.UnsolicitedNeighborAdvertisement(mac, IPAddress.Parse("2001:db8::1"), IPAddress.Parse("2001:db8::1"), router: false);
-        JitWarmer.Prepare(typeof(VirtualHost), typeof(CarpNode), typeof(CarpService), typeof(CarpHmac), typeof(CarpHeaderCodec),
-            typeof(EventDispatcher), typeof(EngineLoop));
     }
 
     public IReadOnlyList<VirtualHostStatus> GetInterfaces() =>

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Carp.Engine.Core;
-using Carp.Engine.Protocol;
 
 namespace Carp.Engine.Simulation;
 

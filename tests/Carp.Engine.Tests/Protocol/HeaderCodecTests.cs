@@ -1,6 +1,5 @@
 using System.Net;
 using System.Security.Cryptography;
-using Carp.Engine.Core;
 using Carp.Engine.Protocol;
 using FsCheck.Xunit;
 
