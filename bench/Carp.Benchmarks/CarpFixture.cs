@@ -52,7 +52,7 @@ internal static class CarpFixture
     /// <summary>A 36-byte header as the peer signs it: advbase 1, the given advskew, HMAC over vhid 1 and 192.0.2.254.</summary>
     public static byte[] PeerHeader(byte advSkew, ulong counter, bool corruptHmac = false)
     {
-        using var hmac = new CarpHmac(Key, Vhid, [VirtualAddress]);
+        using var hmac = new CarpHmac(Key, Vhid, [VirtualAddress.Address]);
         var mac = new byte[CarpConstants.HmacLength];
         hmac.Compute(counter, mac);
         if (corruptHmac)
@@ -62,7 +62,7 @@ internal static class CarpFixture
 
         // The checksum is computed over the (possibly corrupted) HMAC, so only the HMAC check can fail.
         var header = new byte[CarpConstants.HeaderLength];
-        CarpHeaderCodec.Write(header, Vhid, advSkew, demote: 0, advBase: 1, counter, mac);
+        CarpHeaderCodec.Write(header, Vhid, advSkew, demoteCount: 0, advBase: 1, counter, mac);
         return header;
     }
 

@@ -26,7 +26,7 @@ public class HmacBackendBenchmarks
     public void Setup()
     {
         _key = CarpFixture.Key.Bytes.ToArray();
-        _carpHmac = new CarpHmac(CarpFixture.Key, CarpFixture.Vhid, [CarpFixture.VirtualAddress]);
+        _carpHmac = new CarpHmac(CarpFixture.Key, CarpFixture.Vhid, [CarpFixture.VirtualAddress.Address]);
 
         // The message CarpHmac hashes for vhid 1 and 192.0.2.254: version, type, vhid, address, counter.
         _message = [CarpConstants.Version, CarpConstants.TypeAdvertisement, CarpFixture.Vhid, 192, 0, 2, 254, 0, 0, 0, 0, 0, 0, 0, 0];

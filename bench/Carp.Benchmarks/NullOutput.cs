@@ -26,7 +26,7 @@ internal sealed class NullOutput : ICarpOutput
 
     public void StateChanged(VirtualHost host, CarpState oldState, CarpState newState, TransitionReason reason) => StateChanges++;
 
-    public void DemotionChanged(VirtualHost host, byte oldAdvSkew, byte newAdvSkew, byte oldDemote, byte newDemote)
+    public void DemotionChanged(VirtualHost host, byte oldAdvertisedAdvSkew, byte newAdvertisedAdvSkew, byte oldDemoteCount, byte newDemoteCount)
     {
     }
 

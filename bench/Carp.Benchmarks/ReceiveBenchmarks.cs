@@ -58,7 +58,7 @@ public class ReceiveBenchmarks
         _badHmacFrame = CarpFixture.PeerFrame(CarpFixture.PeerHeader(advSkew: 0, CarpFixture.PeerCounter, corruptHmac: true));
         _badTtlFrame = (byte[])_frame.Clone();
         _badTtlFrame[carp.SourceOffset - 4] = 64; // IPv4 TTL sits 4 bytes before the source address
-        _peerHmac = new CarpHmac(CarpFixture.Key, CarpFixture.Vhid, [CarpFixture.VirtualAddress]);
+        _peerHmac = new CarpHmac(CarpFixture.Key, CarpFixture.Vhid, [CarpFixture.VirtualAddress.Address]);
 
         VerifyBenchmarkAdvertIsAccepted();
         VerifyDropPaths();

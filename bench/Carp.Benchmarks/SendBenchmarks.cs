@@ -29,7 +29,7 @@ public class SendBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _hmac = new CarpHmac(CarpFixture.Key, CarpFixture.Vhid, [CarpFixture.VirtualAddress]);
+        _hmac = new CarpHmac(CarpFixture.Key, CarpFixture.Vhid, [CarpFixture.VirtualAddress.Address]);
         SignAndEncode();
         CarpFixture.Require(CarpHeaderCodec.IsChecksumValid(_header), "the encoded header has a valid checksum");
         CarpFixture.Require(CarpHeaderCodec.TryRead(_header, out var advert) && _hmac.Verify(advert.Counter, CarpHeaderCodec.Hmac(_header)),
@@ -86,7 +86,7 @@ public class SendBenchmarks
     {
         var counter = ++_counter;
         _hmac.Compute(counter, _mac);
-        CarpHeaderCodec.Write(_header, CarpFixture.Vhid, advSkew: 0, demote: 0, advBase: 1, counter, _mac);
+        CarpHeaderCodec.Write(_header, CarpFixture.Vhid, advSkew: 0, demoteCount: 0, advBase: 1, counter, _mac);
     }
 
     /// <summary>A MASTER's advert timer fires: RunDueTimers → counter, sign, encode, ICarpOutput.SendAdvertisement (no-op), statistics, re-arm.</summary>
@@ -105,9 +105,9 @@ public class SendBenchmarks
         _adoptedNode.RunDueTimers();
     }
 
-    /// <summary>CarpNode.NextRandomCounter: the CSPRNG draw a MASTER makes per advert until it has heard a peer (docs/protocol.md#replay-counter).</summary>
+    /// <summary>RandomCounterSource.Next: the CSPRNG draw a MASTER makes per advert until it has heard a peer (docs/protocol.md#replay-counter).</summary>
     [Benchmark]
-    public ulong RandomCounter() => _node.NextRandomCounter();
+    public ulong RandomCounter() => _node.RandomCounters.Next();
 
     /// <summary>CarpFrameBuilder.Advertisement: Ethernet + IPv4 + CARP frame with PacketDotNet (allocates).</summary>
     [Benchmark]

@@ -54,8 +54,8 @@ public sealed class CarpStatus : CarpInterfaceInfo
     internal CarpStatus(VirtualHostStatus status)
         : base(status)
     {
-        EffectiveAdvSkew = status.EffectiveAdvSkew;
-        Demotion = status.Demotion;
+        EffectiveAdvSkew = status.AdvertisedAdvSkew;
+        Demotion = status.DemoteCount;
         MasterSeen = status.MasterSeen;
         LastTransition = status.LastTransition;
         LastTransitionReason = status.LastTransitionReason;

@@ -21,6 +21,9 @@ public static class CarpLimits
     /// <summary>Interface names as Linux takes them (IFNAMSIZ − 1).</summary>
     public const int InterfaceNameMaxLength = 15;
 
+    /// <summary>What an interface (or group) name may be, as messages say it.</summary>
+    public static string InterfaceNameRule { get; } = $"1 to {InterfaceNameMaxLength} letters, digits, '.', '-' or '_'";
+
     public static string VhidRange { get; } = $"{VhidMin} to {VhidMax}";
 
     public static string AdvBaseRange { get; } = $"{AdvBaseMin} to {AdvBaseMax} seconds";

@@ -6,6 +6,16 @@ public static class CarpRefusals
     public static CarpException NoSuchInterface(string name) =>
         new(CarpErrorCode.InterfaceNotFound, $"There is no carp interface named '{name}'.");
 
+    public static CarpException InterfaceExists(string name) =>
+        new(CarpErrorCode.InterfaceExists, $"{name} already exists.");
+
+    /// <param name="where">Optional words after the name, e.g. "on this in-memory LAN; its carpdevs are eth0".</param>
+    public static CarpException NoSuchCarpDev(string name, string? where = null) =>
+        new(CarpErrorCode.UnknownCarpDev, $"There is no carpdev named '{name}'{(where is null ? "" : " " + where)}.");
+
+    public static CarpException VhidInUse(byte vhid, string usedBy, string carpDev) =>
+        new(CarpErrorCode.DuplicateVhid, $"vhid {vhid} is already used by {usedBy} on {carpDev}.");
+
     public static CarpException UnknownProfile(string name) =>
         new(CarpErrorCode.InvalidArgument, $"There is no compatibility profile '{name}'; the profiles are {CompatibilityProfile.NameList}.");
 }

@@ -1,3 +1,5 @@
+using Carp.Engine.Protocol;
+
 namespace Carp.Engine.Core;
 
 /// <summary>
@@ -24,9 +26,9 @@ public sealed record CarpSysctls
     /// <summary>FreeBSD demotion added to every advskew (clamped 0..240); writing adds to it.</summary>
     public int Demotion { get; init; }
 
-    public int IfDownDemotionFactor { get; init; } = 240;
+    public int IfDownDemotionFactor { get; init; } = CarpConstants.MaxDemotedSkew;
 
-    public int SendErrDemotionFactor { get; init; } = 240;
+    public int SendErrDemotionFactor { get; init; } = CarpConstants.MaxDemotedSkew;
 
     /// <summary>DSCP of sent adverts; the default 4 gives TOS 0x10 as OpenBSD and ucarp send.</summary>
     public int Dscp { get; init; } = 4;

@@ -20,7 +20,8 @@ public interface ICarpOutput
 
     void StateChanged(VirtualHost host, CarpState oldState, CarpState newState, TransitionReason reason);
 
-    void DemotionChanged(VirtualHost host, byte oldAdvSkew, byte newAdvSkew, byte oldDemote, byte newDemote);
+    /// <summary>What <paramref name="host"/> advertises changed: its advertised advskew or its demote count (docs/glossary.md).</summary>
+    void DemotionChanged(VirtualHost host, byte oldAdvertisedAdvSkew, byte newAdvertisedAdvSkew, byte oldDemoteCount, byte newDemoteCount);
 
     /// <summary>A received packet failed a check; only called when the <c>log</c> sysctl is 2 or more.</summary>
     void BadPacket(CarpStatistic counter, string carpDev, byte vhid, string detail);

@@ -1,4 +1,4 @@
-using Carp.Engine.Hosting;
+using Carp.Engine.Protocol;
 
 namespace Carp.Engine.Core;
 
@@ -11,6 +11,8 @@ public sealed record SysctlDescriptor(string Name, long Minimum, long Maximum, l
 /// <summary>Names, ranges and read/write rules of the CARP sysctls; the only place that maps names to fields.</summary>
 public static class SysctlCatalog
 {
+    private const int MaxSkew = CarpConstants.MaxDemotedSkew;
+
     private static readonly CarpSysctls Defaults = CarpSysctls.Default;
 
     public static IReadOnlyList<SysctlDescriptor> All { get; } =
@@ -20,9 +22,10 @@ public static class SysctlCatalog
         new("log", 0, 7, Defaults.Log, false, "0 silent, 1 state changes, 2 and above also bad packets."),
         new("arpbalance", 0, 1, 0, false, "ARP load balancing across nodes (stored; not implemented yet)."),
         new("suppress_preempt", 0, int.MaxValue, 0, true, "Read-only: vhids suppressing preemption because a carpdev is down or sends fail."),
-        new("demotion", -240, 240, 0, false, "Added to every advskew (clamped 0..240). Writing adds the value (a step of -240..240), as on FreeBSD."),
-        new("ifdown_demotion_factor", 0, 240, Defaults.IfDownDemotionFactor, false, "Demotion added while a carpdev is down."),
-        new("senderr_demotion_factor", 0, 240, Defaults.SendErrDemotionFactor, false, "Demotion added after 3 consecutive send errors."),
+        new("demotion", -MaxSkew, MaxSkew, 0, false,
+            $"Added to every advskew (clamped 0..{MaxSkew}). Writing adds the value (a step of -{MaxSkew}..{MaxSkew}), as on FreeBSD."),
+        new("ifdown_demotion_factor", 0, MaxSkew, Defaults.IfDownDemotionFactor, false, "Demotion added while a carpdev is down."),
+        new("senderr_demotion_factor", 0, MaxSkew, Defaults.SendErrDemotionFactor, false, "Demotion added after 3 consecutive send errors."),
         new("dscp", 0, 63, Defaults.Dscp, false, "DSCP of sent advertisements (4 = TOS 0x10)."),
     ];
 

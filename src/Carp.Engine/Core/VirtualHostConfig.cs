@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text.RegularExpressions;
-using Carp.Engine.Hosting;
 using Carp.Engine.Protocol;
 
 namespace Carp.Engine.Core;
@@ -10,7 +8,7 @@ namespace Carp.Engine.Core;
 /// One carp interface as <c>ifconfig carp1 vhid 1 carpdev em0 pass … advskew 128 172.16.0.100/24</c>
 /// describes it. Immutable; a change produces a new config.
 /// </summary>
-public sealed partial record VirtualHostConfig
+public sealed record VirtualHostConfig
 {
     public required string Name { get; init; }
 
@@ -49,13 +47,13 @@ public sealed partial record VirtualHostConfig
         if (!IsValidInterfaceName(Name))
         {
             throw new CarpException(CarpErrorCode.InvalidInterfaceName,
-                $"'{Name}' is not a usable interface name: 1 to 15 letters, digits, '.', '-' or '_'.");
+                $"'{Name}' is not a usable interface name: {CarpLimits.InterfaceNameRule}.");
         }
 
         if (!IsValidInterfaceName(CarpDev))
         {
             throw new CarpException(CarpErrorCode.UnknownCarpDev,
-                $"'{CarpDev}' is not a usable carpdev name: 1 to 15 letters, digits, '.', '-' or '_'.");
+                $"'{CarpDev}' is not a usable carpdev name: {CarpLimits.InterfaceNameRule}.");
         }
 
         if (!CarpLimits.IsValidVhid(Vhid))
@@ -71,7 +69,7 @@ public sealed partial record VirtualHostConfig
         if (!CarpLimits.IsValidAdvSkew(AdvSkew))
         {
             throw new CarpException(CarpErrorCode.InvalidAdvSkew,
-                $"advskew {AdvSkew} is not valid: advskew is {CarpLimits.AdvSkewRange} (255 is reserved for bow-out adverts).");
+                $"advskew {AdvSkew} is not valid: advskew is {CarpLimits.AdvSkewRange} ({CarpConstants.BowOut} is reserved for bow-out adverts).");
         }
 
         var seen = new HashSet<IPAddress>();
@@ -85,7 +83,7 @@ public sealed partial record VirtualHostConfig
 
         if (Groups.Any(g => !IsValidInterfaceName(g)) || Groups.Distinct(StringComparer.Ordinal).Count() != Groups.Count)
         {
-            throw new CarpException(CarpErrorCode.InvalidArgument, "Interface groups must be distinct names of 1 to 15 letters, digits, '.', '-' or '_'.");
+            throw new CarpException(CarpErrorCode.InvalidArgument, $"Interface groups must be distinct names of {CarpLimits.InterfaceNameRule}.");
         }
 
         if (Peer is not null && Peer.AddressFamily != AddressFamily.InterNetwork)
@@ -99,8 +97,7 @@ public sealed partial record VirtualHostConfig
         }
     }
 
-    public static bool IsValidInterfaceName(string? name) => name is not null && InterfaceNamePattern().IsMatch(name);
-
-    [GeneratedRegex(@"^[A-Za-z0-9_.-]{1,15}\z")] // 15 = CarpLimits.InterfaceNameMaxLength
-    private static partial Regex InterfaceNamePattern();
+    /// <summary>1 to <see cref="CarpLimits.InterfaceNameMaxLength"/> ASCII letters, digits, '.', '-' or '_' (<see cref="CarpLimits.InterfaceNameRule"/>).</summary>
+    public static bool IsValidInterfaceName(string? name) =>
+        name is { Length: >= 1 and <= CarpLimits.InterfaceNameMaxLength } && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_');
 }

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using Carp.Engine.Core;
 using Carp.Engine.Protocol;
@@ -29,38 +28,8 @@ public sealed class CarpService : ICarpService, ICarpOutput
         _events = new EventDispatcher(_log);
         _loop = new EngineLoop(options.Platform, options.TimeProvider, () => _node.NextDeadline, _node.RunDueTimers, _log);
         _wire.LinkChanged += OnLinkChanged;
-        _ = WarmedUp.Value;
+        JitWarmer.WarmTakeoverPathOnce();
         _loop.Start();
-    }
-
-    /// <summary>Compiled code is per process, so the warm-up runs once, whatever number of engines it hosts.</summary>
-    private static readonly Lazy<bool> WarmedUp = new(() =>
-    {
-        WarmUp();
-        return true;
-    });
-
-    /// <summary>
-    /// A BACKUP builds its first advert, ARP and NA frames at the moment it takes over; compiling that
-    /// code then (PacketDotNet's builders, the HMAC) would add milliseconds to the takeover.
-    /// </summary>
-    private static void WarmUp()
-    {
-        var mac = CarpMac.Virtual(1);
-        Span<byte> header = stackalloc byte[CarpConstants.HeaderLength];
-        using (var hmac = new CarpHmac(CarpKey.Empty, 1, [CarpAddress.Parse("192.0.2.1/24")]))
-        {
-            Span<byte> digest = stackalloc byte[CarpConstants.HmacLength];
-            hmac.Compute(1, digest);
-            CarpHeaderCodec.Write(header, 1, 0, 0, 1, 1, digest);
-        }
-
-        _ = CarpFrameBuilder.Advertisement(mac, IPAddress.Parse("192.0.2.1"), CarpConstants.MulticastV4, 0x10, header);
-        _ = CarpFrameBuilder.Advertisement(mac, IPAddress.Parse("fe80::1"), CarpConstants.MulticastV6, 0x10, header);
-        _ = CarpFrameBuilder.GratuitousArp(mac, IPAddress.Parse("192.0.2.1"));
-        _ = CarpFrameBuilder.UnsolicitedNeighborAdvertisement(mac, IPAddress.Parse("2001:db8::1"), IPAddress.Parse("2001:db8::1"), router: false);
-        JitWarmer.Prepare(typeof(VirtualHost), typeof(CarpNode), typeof(CarpService), typeof(CarpHmac), typeof(CarpHeaderCodec),
-            typeof(EventDispatcher), typeof(EngineLoop));
     }
 
     public IReadOnlyList<VirtualHostStatus> GetInterfaces() =>
@@ -178,17 +147,16 @@ public sealed class CarpService : ICarpService, ICarpOutput
             return false;
         }
 
-        var destination = v4 ? host.Config.Peer ?? CarpConstants.MulticastV4 : host.Config.Peer6 ?? CarpConstants.MulticastV6;
-        var mac = host.Config.MacMode == MacMode.Virtual ? CarpMac.Virtual(host.Vhid) : port.Mac;
+        // No neighbour resolution here: a unicast peer's Ethernet destination is unknown, so building its frame fails.
+        var addressing = AdvertAddressing.For(host.Config, family, port.Mac);
         try
         {
-            var frame = CarpFrameBuilder.Advertisement(mac, source, destination, _node.Sysctls.TrafficClass, carpHeader);
-            return port.Send(frame);
+            return port.Send(addressing.Frame(source, _node.Sysctls.TrafficClass, carpHeader));
         }
         catch (Exception ex)
         {
             // Never out of an output: the protocol step that called it must finish and re-arm its timers.
-            Log(CarpLogLevel.Warning, 1, $"{host.Name}: cannot send the advert to {destination}: {ex.Message}");
+            Log(CarpLogLevel.Warning, 1, $"{host.Name}: cannot send the advert to {addressing.Destination}: {ex.Message}");
             return false;
         }
     }
@@ -208,7 +176,7 @@ public sealed class CarpService : ICarpService, ICarpOutput
     void ICarpOutput.Announce(VirtualHost host)
     {
         var port = _ports[host.Device.Name];
-        var mac = host.Config.MacMode == MacMode.Virtual ? CarpMac.Virtual(host.Vhid) : port.Mac;
+        var mac = AdvertAddressing.SourceMacOf(host.Config, port.Mac);
         foreach (var address in host.Config.Addresses)
         {
             try
@@ -242,18 +210,18 @@ public sealed class CarpService : ICarpService, ICarpOutput
         });
     }
 
-    void ICarpOutput.DemotionChanged(VirtualHost host, byte oldAdvSkew, byte newAdvSkew, byte oldDemote, byte newDemote)
+    void ICarpOutput.DemotionChanged(VirtualHost host, byte oldAdvertisedAdvSkew, byte newAdvertisedAdvSkew, byte oldDemoteCount, byte newDemoteCount)
     {
-        Log(CarpLogLevel.Info, 1, $"{host.Name}: advertised advskew {oldAdvSkew} -> {newAdvSkew}, demote {oldDemote} -> {newDemote}");
+        Log(CarpLogLevel.Info, 1, $"{host.Name}: advertised advskew {oldAdvertisedAdvSkew} -> {newAdvertisedAdvSkew}, demote {oldDemoteCount} -> {newDemoteCount}");
         Publish(new CarpDemotionChangedEvent
         {
             Timestamp = _node.Time.GetUtcNow(),
             Interface = host.Name,
             Vhid = host.Vhid,
-            OldAdvSkew = oldAdvSkew,
-            NewAdvSkew = newAdvSkew,
-            OldDemotion = oldDemote,
-            NewDemotion = newDemote,
+            OldAdvSkew = oldAdvertisedAdvSkew,
+            NewAdvSkew = newAdvertisedAdvSkew,
+            OldDemotion = oldDemoteCount,
+            NewDemotion = newDemoteCount,
         });
     }
 
@@ -327,8 +295,8 @@ public sealed class CarpService : ICarpService, ICarpOutput
 
     private static VirtualHostStatus ToStatus(VirtualHost host) => VirtualHostStatus.Of(host.Config, host.State) with
     {
-        EffectiveAdvSkew = host.AdvertisedSkew,
-        Demotion = host.Demote,
+        AdvertisedAdvSkew = host.AdvertisedAdvSkew,
+        DemoteCount = host.DemoteCount,
         MasterSeen = host.MasterSeen,
         LastTransition = host.LastTransition,
         LastTransitionReason = host.LastTransitionReason,

@@ -31,8 +31,7 @@ public sealed class InMemoryWire : ICarpWire
     {
         if (!_devices.Contains(carpDev))
         {
-            throw new CarpException(CarpErrorCode.UnknownCarpDev,
-                $"There is no carpdev named '{carpDev}' on this in-memory LAN; its carpdevs are {string.Join(", ", _devices)}.");
+            throw CarpRefusals.NoSuchCarpDev(carpDev, $"on this in-memory LAN; its carpdevs are {string.Join(", ", _devices)}");
         }
 
         var segment = Segments.GetOrAdd(carpDev, _ => new Segment());

@@ -13,10 +13,10 @@ public sealed record VirtualHostStatus
     public required IReadOnlyList<CarpAddress> Addresses { get; init; }
     public required byte AdvBase { get; init; }
     public required byte AdvSkew { get; init; }
-    /// <summary>The advskew actually advertised after demotion / suppression.</summary>
-    public required byte EffectiveAdvSkew { get; init; }
-    /// <summary>The demote count advertised (OpenBSD demote byte).</summary>
-    public required byte Demotion { get; init; }
+    /// <summary>The advskew actually advertised after demotion / suppression (JSON <c>effectiveAdvskew</c>, PowerShell <c>EffectiveAdvSkew</c>).</summary>
+    public required byte AdvertisedAdvSkew { get; init; }
+    /// <summary>The demote count advertised, OpenBSD's demote byte (JSON and PowerShell <c>Demotion</c>).</summary>
+    public required byte DemoteCount { get; init; }
     public required MacMode MacMode { get; init; }
     public required string Profile { get; init; }
     public required bool HasPass { get; init; }
@@ -38,8 +38,8 @@ public sealed record VirtualHostStatus
         Addresses = config.Addresses,
         AdvBase = config.AdvBase,
         AdvSkew = config.AdvSkew,
-        EffectiveAdvSkew = config.AdvSkew,
-        Demotion = 0,
+        AdvertisedAdvSkew = config.AdvSkew,
+        DemoteCount = 0,
         MacMode = config.MacMode,
         Profile = config.Profile.Name,
         HasPass = !config.Key.IsEmpty,

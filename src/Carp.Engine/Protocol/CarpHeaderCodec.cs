@@ -11,7 +11,7 @@ public static class CarpHeaderCodec
     /// Writes version 2 / type 1 / authlen 7, the given fields, the counter (big-endian) and
     /// <paramref name="hmac"/> (20 bytes) into <paramref name="destination"/> (≥ 36 bytes), then the checksum.
     /// </summary>
-    public static void Write(Span<byte> destination, byte vhid, byte advSkew, byte demote, byte advBase, ulong counter, ReadOnlySpan<byte> hmac)
+    public static void Write(Span<byte> destination, byte vhid, byte advSkew, byte demoteCount, byte advBase, ulong counter, ReadOnlySpan<byte> hmac)
     {
         if (destination.Length < CarpConstants.HeaderLength)
         {
@@ -28,7 +28,7 @@ public static class CarpHeaderCodec
         header[1] = vhid;
         header[2] = advSkew;
         header[3] = CarpConstants.AuthLen;
-        header[4] = demote;
+        header[4] = demoteCount;
         header[5] = advBase;
         header[ChecksumOffset] = 0;
         header[ChecksumOffset + 1] = 0;
@@ -52,7 +52,7 @@ public static class CarpHeaderCodec
             Vhid: source[1],
             AdvSkew: source[2],
             AuthLen: source[3],
-            Demote: source[4],
+            DemoteCount: source[4],
             AdvBase: source[5],
             Checksum: BinaryPrimitives.ReadUInt16BigEndian(source[ChecksumOffset..]),
             Counter: BinaryPrimitives.ReadUInt64BigEndian(source[CarpConstants.CounterOffset..]));

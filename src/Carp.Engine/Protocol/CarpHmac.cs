@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
+using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using Carp.Engine.Core;
 
 namespace Carp.Engine.Protocol;
 
@@ -26,12 +26,13 @@ public sealed class CarpHmac : IDisposable
     private bool _scopedMatchedLast;
     private readonly bool _sendScoped;
 
+    /// <param name="addresses">The virtual addresses of the vhid (prefix lengths play no part in the HMAC).</param>
     /// <param name="customLladdr">OpenBSD only: a custom, non-real, non-default lladdr that is hashed after the type byte.</param>
     /// <param name="sendScoped">
     /// Sign with link-local/scoped IPv6 addresses included (FreeBSD and NetBSD hash every address attached to the vhid);
     /// false signs without them (OpenBSD's HMAC_NOV6LL). Verification accepts both either way.
     /// </param>
-    public CarpHmac(CarpKey key, byte vhid, IEnumerable<CarpAddress> addresses, PhysicalAddress? customLladdr = null, bool sendScoped = false)
+    public CarpHmac(CarpKey key, byte vhid, IEnumerable<IPAddress> addresses, PhysicalAddress? customLladdr = null, bool sendScoped = false)
     {
         _sendScoped = sendScoped;
         ArgumentNullException.ThrowIfNull(key);
@@ -51,9 +52,8 @@ public sealed class CarpHmac : IDisposable
         var v6 = new SortedSet<byte[]>(ByteArrayComparer.Instance);
         var v6Scoped = new SortedSet<byte[]>(ByteArrayComparer.Instance);
         Span<byte> v4Bytes = stackalloc byte[4];
-        foreach (var carpAddress in addresses)
+        foreach (var address in addresses)
         {
-            var address = carpAddress.Address;
             if (address is null)
             {
                 continue;

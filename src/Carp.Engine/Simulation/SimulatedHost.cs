@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Carp.Engine.Core;
-using Carp.Engine.Protocol;
 
 namespace Carp.Engine.Simulation;
 
@@ -12,6 +11,8 @@ namespace Carp.Engine.Simulation;
 /// </summary>
 public sealed class SimulatedHost : ICarpOutput
 {
+    private static readonly PhysicalAddress Broadcast = PhysicalAddress.Parse("FF-FF-FF-FF-FF-FF");
+
     private readonly SimulatedLan _lan;
     private readonly Dictionary<string, SimulatedPort> _ports = new(StringComparer.Ordinal);
     private readonly HashSet<IPAddress> _present = [];
@@ -109,9 +110,8 @@ public sealed class SimulatedHost : ICarpOutput
             return false;
         }
 
-        var destination = family == AddressFamily.InterNetwork ? host.Config.Peer ?? CarpConstants.MulticastV4 : host.Config.Peer6 ?? CarpConstants.MulticastV6;
-        var mac = host.Config.MacMode == MacMode.Virtual ? CarpMac.Virtual(host.Vhid) : port.Mac;
-        var frame = CarpFrameBuilder.Advertisement(mac, source, destination, Node.Sysctls.TrafficClass, carpHeader, PhysicalAddress.Parse("FF-FF-FF-FF-FF-FF"));
+        // The simulated links are a flooding switch: a unicast peer's frame goes to the broadcast MAC.
+        var frame = AdvertAddressing.For(host.Config, family, port.Mac, Broadcast).Frame(source, Node.Sysctls.TrafficClass, carpHeader);
         _lan.RecordAdvert(this, host, family, carpHeader);
         port.Link.Transmit(port, frame);
         return true;
@@ -141,9 +141,9 @@ public sealed class SimulatedHost : ICarpOutput
     void ICarpOutput.StateChanged(VirtualHost host, CarpState oldState, CarpState newState, TransitionReason reason) =>
         _lan.Record(new SimulationEvent(_lan.Clock.Elapsed, Name, host.Name, host.Vhid, SimulationEventKind.StateChanged, oldState, newState, reason, null));
 
-    void ICarpOutput.DemotionChanged(VirtualHost host, byte oldAdvSkew, byte newAdvSkew, byte oldDemote, byte newDemote) =>
+    void ICarpOutput.DemotionChanged(VirtualHost host, byte oldAdvertisedAdvSkew, byte newAdvertisedAdvSkew, byte oldDemoteCount, byte newDemoteCount) =>
         _lan.Record(new SimulationEvent(_lan.Clock.Elapsed, Name, host.Name, host.Vhid, SimulationEventKind.DemotionChanged, host.State, host.State, null,
-            $"advskew {oldAdvSkew} -> {newAdvSkew}, demote {oldDemote} -> {newDemote}"));
+            $"advskew {oldAdvertisedAdvSkew} -> {newAdvertisedAdvSkew}, demote {oldDemoteCount} -> {newDemoteCount}"));
 
     void ICarpOutput.BadPacket(CarpStatistic counter, string carpDev, byte vhid, string detail) =>
         _lan.Record(new SimulationEvent(_lan.Clock.Elapsed, Name, carpDev, vhid, SimulationEventKind.BadPacket, CarpState.Init, CarpState.Init, null, $"{counter}: {detail}"));

@@ -97,7 +97,7 @@ public sealed class SimulatedLan
         if (RecordAdvertisements && CarpHeaderCodec.TryRead(header, out var advert))
         {
             _timeline.Add(new SimulationEvent(Clock.Elapsed, from.Name, host.Name, host.Vhid, SimulationEventKind.Advertisement, host.State, host.State, null,
-                $"{(family == AddressFamily.InterNetwork ? "IPv4" : "IPv6")} advbase {advert.AdvBase} advskew {advert.AdvSkew} demote {advert.Demote}"));
+                $"{(family == AddressFamily.InterNetwork ? "IPv4" : "IPv6")} advbase {advert.AdvBase} advskew {advert.AdvSkew} demote {advert.DemoteCount}"));
         }
     }
 

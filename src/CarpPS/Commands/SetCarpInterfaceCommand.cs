@@ -186,7 +186,7 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
         }
 
         if (current.State != CarpState.Backup ||
-            !(change.AdvSkew < current.AdvSkew || change.AdvBase < current.AdvBase || (change.DemoteAdjustment < 0 && current.Demotion > 0)))
+            !(change.AdvSkew < current.AdvSkew || change.AdvBase < current.AdvBase || (change.DemoteAdjustment < 0 && current.DemoteCount > 0)))
         {
             return false;
         }

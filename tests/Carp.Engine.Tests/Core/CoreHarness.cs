@@ -4,6 +4,7 @@ using System.Net.NetworkInformation;
 using Carp.Engine.Core;
 using Carp.Engine.Protocol;
 using Carp.Engine.Simulation;
+using static Carp.Engine.Tests.Core.CoreHarness;
 
 namespace Carp.Engine.Tests.Core;
 
@@ -97,7 +98,7 @@ internal static class Packets
         string pass = CoreHarness.Pass, byte? hmacVhid = null, params string[] addresses)
     {
         using var hmac = new CarpHmac(CarpKey.FromPassphrase(pass), hmacVhid ?? vhid,
-            (addresses.Length == 0 ? [CoreHarness.Vip] : addresses).Select(CarpAddress.Parse));
+            (addresses.Length == 0 ? [CoreHarness.Vip] : addresses).Select(a => CarpAddress.Parse(a).Address));
         var digest = new byte[CarpConstants.HmacLength];
         hmac.Compute(counter, digest);
         var header = new byte[CarpConstants.HeaderLength];
@@ -166,5 +167,58 @@ internal static class StatsAssert
         var actual = Enum.GetValues<CarpStatistic>().Select(s => $"{s}={snapshot[s]}");
         var wanted = Enum.GetValues<CarpStatistic>().Select(s => $"{s}={want[(int)s]}");
         Assert.Equal(wanted, actual);
+    }
+}
+
+/// <summary>Receive tests start from carp1 in BACKUP on <see cref="CoreHarness"/>'s eth0 and check what a packet did to it.</summary>
+public abstract class ReceiveTestBase : IDisposable
+{
+    private protected readonly CoreHarness _h = new();
+
+    public void Dispose() => _h.Dispose();
+
+    protected static CarpStatistic In(bool v6) => v6 ? CarpStatistic.IPackets6 : CarpStatistic.IPackets;
+
+    /// <summary>carp1 (vhid 1, advbase 1, advskew 0) in BACKUP since t=0, master-down due at exactly 3 s.</summary>
+    protected VirtualHost Backup(bool v6 = false, string? peer = null, CompatibilityProfile? profile = null)
+    {
+        var config = Config(profile: profile, addresses: v6 ? Vip6 : Vip);
+        if (peer is not null)
+        {
+            config = v6 ? config with { Peer6 = IPAddress.Parse(peer) } : config with { Peer = IPAddress.Parse(peer) };
+        }
+
+        var host = _h.Add(config);
+        Assert.Equal(CarpState.Backup, host.State);
+        Assert.Equal(Ts(3), _h.Node.NextDeadline);
+        _h.Output.Clear();
+        return host;
+    }
+
+    /// <summary>The packet changed nothing: no output, master-down still at 3 s, and it fires exactly then.</summary>
+    protected void AssertStateMachineUntouched(VirtualHost host)
+    {
+        Assert.Equal(0, _h.Output.TotalCalls);
+        Assert.Equal(CarpState.Backup, host.State);
+        Assert.Null(host.MasterSeen);
+        Assert.Equal(Ts(3), _h.Node.NextDeadline);
+
+        _h.AtTicks(Ts(3) - 1);
+        Assert.Equal(CarpState.Backup, host.State);
+        _h.At(3);
+        Assert.Equal(CarpState.Master, host.State);
+        Assert.Equal(TransitionReason.MasterDown, host.LastTransitionReason);
+    }
+
+    /// <summary>The packet was accepted: master-down re-armed a full 3 s after it arrived at 1 s.</summary>
+    protected void AssertAccepted(VirtualHost host, bool v6)
+    {
+        StatsAssert.Only(_h.Stats, (In(v6), 1));
+        Assert.Equal(CarpState.Backup, host.State);
+        Assert.Equal(Ts(4), _h.Node.NextDeadline);
+        _h.At(3);
+        Assert.Equal(CarpState.Backup, host.State);
+        _h.At(4);
+        Assert.Equal(CarpState.Master, host.State);
     }
 }

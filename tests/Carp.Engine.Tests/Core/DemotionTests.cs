@@ -21,13 +21,13 @@ public sealed class DemotionTests : IDisposable
 
         _h.RunUntil(4); // MASTER at 3 s: two failed adverts
         Assert.Equal(0, _h.Node.Sysctls.Demotion);
-        Assert.Equal(0, host.AdvertisedSkew);
+        Assert.Equal(0, host.AdvertisedAdvSkew);
         _h.Output.Clear();
 
         _h.RunUntil(5); // the third failure demotes; the change is advertised at once (and fails too)
 
         Assert.Equal(240, _h.Node.Sysctls.Demotion);
-        Assert.Equal(240, host.AdvertisedSkew);
+        Assert.Equal(240, host.AdvertisedAdvSkew);
         Assert.Equal([(byte)0, (byte)240], SkewsSentAt());
         Assert.Equal(new RecordingOutput.DemotionChange("carp1", 0, 240, 0, 0), Assert.Single(_h.Output.DemotionChanges));
         Assert.Equal(CarpState.Master, host.State);
@@ -41,7 +41,7 @@ public sealed class DemotionTests : IDisposable
         _h.RunUntil(8); // the third success removes the demotion, which is advertised at once
 
         Assert.Equal(0, _h.Node.Sysctls.Demotion);
-        Assert.Equal(0, host.AdvertisedSkew);
+        Assert.Equal(0, host.AdvertisedAdvSkew);
         Assert.Equal([(byte)240, (byte)0], SkewsSentAt());
         Assert.Equal(new RecordingOutput.DemotionChange("carp1", 240, 0, 0, 0), Assert.Single(_h.Output.DemotionChanges));
     }
@@ -58,7 +58,7 @@ public sealed class DemotionTests : IDisposable
         _h.RunUntil(7);              // fail, fail
 
         Assert.Equal(0, _h.Node.Sysctls.Demotion);
-        Assert.Equal(0, host.AdvertisedSkew);
+        Assert.Equal(0, host.AdvertisedAdvSkew);
         Assert.Empty(_h.Output.DemotionChanges);
         Assert.Equal(4, _h.Stats.ONoMem);
     }
@@ -77,8 +77,8 @@ public sealed class DemotionTests : IDisposable
 
         Assert.Equal(CarpState.Backup, carp2.State);
         Assert.Equal(100, _h.Node.Sysctls.Demotion);
-        Assert.Equal(110, carp1.AdvertisedSkew);
-        Assert.Equal(240, carp2.AdvertisedSkew); // 200 + 100 clamped to CARP_MAXSKEW
+        Assert.Equal(110, carp1.AdvertisedAdvSkew);
+        Assert.Equal(240, carp2.AdvertisedAdvSkew); // 200 + 100 clamped to CARP_MAXSKEW
         Assert.Equal((byte)110, _h.Output.Sent[^1].AdvSkew);
     }
 
@@ -96,14 +96,14 @@ public sealed class DemotionTests : IDisposable
 
         Assert.Equal(CarpState.Init, carp2.State);
         Assert.Equal(240, _h.Node.Sysctls.Demotion);
-        Assert.Equal(240, carp1.AdvertisedSkew);
+        Assert.Equal(240, carp1.AdvertisedAdvSkew);
         Assert.Equal([(byte)240], SkewsSentAt(s => s.Host == "carp1")); // announced at once
 
         _h.Node.SetLinkState("eth1", true);
 
         Assert.Equal(CarpState.Backup, carp2.State);
         Assert.Equal(0, _h.Node.Sysctls.Demotion);
-        Assert.Equal(20, carp1.AdvertisedSkew);
+        Assert.Equal(20, carp1.AdvertisedAdvSkew);
         Assert.True(eth1.LinkUp);
     }
 
@@ -119,13 +119,13 @@ public sealed class DemotionTests : IDisposable
 
         Assert.Equal(CarpState.Backup, carp2.State);
         Assert.Equal(0, _h.Node.Sysctls.Demotion);
-        Assert.Equal(100, carp1.AdvertisedSkew);
+        Assert.Equal(100, carp1.AdvertisedAdvSkew);
 
         _h.Node.SetLinkState("eth1", false);
         _h.Node.RemoveVirtualHost("carp2");
 
         Assert.Equal(0, _h.Node.Sysctls.Demotion);
-        Assert.Equal(100, carp1.AdvertisedSkew);
+        Assert.Equal(100, carp1.AdvertisedAdvSkew);
     }
 
     [Fact]
@@ -138,7 +138,7 @@ public sealed class DemotionTests : IDisposable
         _h.Node.RemoveVirtualHost("carp2");
 
         Assert.Equal(0, _h.Node.Sysctls.Demotion);
-        Assert.Equal(100, carp1.AdvertisedSkew);
+        Assert.Equal(100, carp1.AdvertisedAdvSkew);
     }
 
     [Fact]
@@ -152,13 +152,13 @@ public sealed class DemotionTests : IDisposable
         _h.Node.SetLinkState("eth1", false);
 
         Assert.Equal(1, _h.Node.Sysctls.SuppressPreempt);
-        Assert.Equal(240, carp1.AdvertisedSkew);
+        Assert.Equal(240, carp1.AdvertisedAdvSkew);
         Assert.Equal(0, _h.Node.Sysctls.Demotion);
 
         _h.Node.SetLinkState("eth1", true);
 
         Assert.Equal(0, _h.Node.Sysctls.SuppressPreempt);
-        Assert.Equal(20, carp1.AdvertisedSkew);
+        Assert.Equal(20, carp1.AdvertisedAdvSkew);
     }
 
     [Fact]
@@ -172,9 +172,9 @@ public sealed class DemotionTests : IDisposable
         _h.Node.SetLinkState("eth1", false);
 
         Assert.Equal(1, _h.Node.Sysctls.SuppressPreempt);
-        Assert.Equal(20, carp1.AdvertisedSkew);
+        Assert.Equal(20, carp1.AdvertisedAdvSkew);
         _h.Node.SetSysctl("preempt", 1);
-        Assert.Equal(240, carp1.AdvertisedSkew);
+        Assert.Equal(240, carp1.AdvertisedAdvSkew);
     }
 
     [Fact]
@@ -187,10 +187,10 @@ public sealed class DemotionTests : IDisposable
 
         _h.Node.AdjustDemote("carp1", 3);
 
-        Assert.Equal(3, host.Demote);
-        Assert.Equal(20, host.AdvertisedSkew);
+        Assert.Equal(3, host.DemoteCount);
+        Assert.Equal(20, host.AdvertisedAdvSkew);
         var sent = Assert.Single(_h.Output.Sent);
-        Assert.Equal((byte)3, sent.Demote);
+        Assert.Equal((byte)3, sent.DemoteCount);
         Assert.Equal((byte)20, sent.AdvSkew);
         Assert.Equal(0, _h.Node.Sysctls.Demotion);
     }

@@ -10,7 +10,7 @@ internal sealed class RecordingOutput : ICarpOutput
     {
         public byte AdvSkew => Header[2];
 
-        public byte Demote => Header[4];
+        public byte DemoteCount => Header[4];
 
         public byte AdvBase => Header[5];
     }
@@ -19,7 +19,7 @@ internal sealed class RecordingOutput : ICarpOutput
 
     public sealed record AddressChange(string Host, IReadOnlyList<CarpAddress> Addresses, bool Present);
 
-    public sealed record DemotionChange(string Host, byte OldAdvSkew, byte NewAdvSkew, byte OldDemote, byte NewDemote);
+    public sealed record DemotionChange(string Host, byte OldAdvertisedAdvSkew, byte NewAdvertisedAdvSkew, byte OldDemoteCount, byte NewDemoteCount);
 
     public sealed record BadPacketReport(CarpStatistic Counter, string CarpDev, byte Vhid, string Detail);
 
@@ -65,8 +65,8 @@ internal sealed class RecordingOutput : ICarpOutput
     public void StateChanged(VirtualHost host, CarpState oldState, CarpState newState, TransitionReason reason) =>
         StateChanges.Add(new StateChange(host.Name, oldState, newState, reason));
 
-    public void DemotionChanged(VirtualHost host, byte oldAdvSkew, byte newAdvSkew, byte oldDemote, byte newDemote) =>
-        DemotionChanges.Add(new DemotionChange(host.Name, oldAdvSkew, newAdvSkew, oldDemote, newDemote));
+    public void DemotionChanged(VirtualHost host, byte oldAdvertisedAdvSkew, byte newAdvertisedAdvSkew, byte oldDemoteCount, byte newDemoteCount) =>
+        DemotionChanges.Add(new DemotionChange(host.Name, oldAdvertisedAdvSkew, newAdvertisedAdvSkew, oldDemoteCount, newDemoteCount));
 
     public void BadPacket(CarpStatistic counter, string carpDev, byte vhid, string detail) =>
         BadPackets.Add(new BadPacketReport(counter, carpDev, vhid, detail));

@@ -163,7 +163,7 @@ public sealed class SysctlTests : IDisposable
     public void Demotion_is_added_to_advskew_and_clamped_to_0_240()
     {
         var host = _h.Add(Config(advSkew: 100));
-        Assert.Equal(100, host.AdvertisedSkew);
+        Assert.Equal(100, host.AdvertisedAdvSkew);
 
         (long Write, int Demotion, byte Skew)[] steps =
         [
@@ -180,12 +180,12 @@ public sealed class SysctlTests : IDisposable
         {
             _h.Node.SetSysctl("demotion", write);
             Assert.Equal(demotion, _h.Node.Sysctls.Demotion);
-            Assert.Equal(skew, host.AdvertisedSkew);
+            Assert.Equal(skew, host.AdvertisedAdvSkew);
         }
 
         Assert.Equal(
             [(100, 200), (200, 240), (240, 60), (60, 0), (0, 60), (60, 100)],
-            _h.Output.DemotionChanges.Select(c => ((int)c.OldAdvSkew, (int)c.NewAdvSkew)));
+            _h.Output.DemotionChanges.Select(c => ((int)c.OldAdvertisedAdvSkew, (int)c.NewAdvertisedAdvSkew)));
     }
 
     [Fact]
@@ -215,7 +215,7 @@ public sealed class SysctlTests : IDisposable
         var host = _h.Add(Config(advSkew: 0));
         _h.Node.SetSysctl("demotion", 200);
 
-        Assert.Equal(200, host.AdvertisedSkew);
+        Assert.Equal(200, host.AdvertisedAdvSkew);
         Assert.Equal(Ts(3), _h.Node.NextDeadline);
     }
 

@@ -116,7 +116,7 @@ internal static class TransitionScenarios
 
         var pair = Changed(h, Host(h), TransitionReason.RemoteDemoted, CarpState.Master);
         AssertTookOver(h, Host(h));
-        Assert.Equal((byte)0, h.Output.Sent[0].Demote);
+        Assert.Equal((byte)0, h.Output.Sent[0].DemoteCount);
         return [pair];
     }
 
@@ -271,7 +271,7 @@ internal static class TransitionScenarios
     private static void AssertTookOver(CoreHarness h, VirtualHost host)
     {
         var sent = Assert.Single(h.Output.Sent);
-        Assert.Equal((host.Config.AdvBase, host.AdvertisedSkew), (sent.AdvBase, sent.AdvSkew));
+        Assert.Equal((host.Config.AdvBase, host.AdvertisedAdvSkew), (sent.AdvBase, sent.AdvSkew));
         var added = Assert.Single(h.Output.AddressChanges);
         Assert.True(added.Present);
         Assert.Equal(host.Config.Addresses, added.Addresses);
@@ -284,7 +284,7 @@ internal static class TransitionScenarios
     private static void AssertBackupEntered(CoreHarness h, VirtualHost host, int advertsFirst)
     {
         Assert.Equal(advertsFirst, h.Output.Sent.Count);
-        Assert.All(h.Output.Sent, s => Assert.Equal(host.AdvertisedSkew, s.AdvSkew));
+        Assert.All(h.Output.Sent, s => Assert.Equal(host.AdvertisedAdvSkew, s.AdvSkew));
         var removed = Assert.Single(h.Output.AddressChanges);
         Assert.False(removed.Present);
         Assert.Equal(host.Config.Addresses, removed.Addresses);

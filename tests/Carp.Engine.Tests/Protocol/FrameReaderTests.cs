@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
-using Carp.Engine.Core;
 using Carp.Engine.Protocol;
 using FsCheck.Xunit;
 
@@ -40,9 +39,9 @@ public class FrameReaderTests
         Assert.True(CarpHeaderCodec.TryRead(payload, out var advert));
         Assert.Equal(new CarpAdvertisement(2, 1, 7, 0, 7, 0, 1, 0xa986, 0x468e8c47f6d0f2b2), advert);
 
-        using var hmac = new CarpHmac(CarpKey.FromPassphrase("secret"), 7, [CarpAddress.Parse("10.99.0.100")]);
+        using var hmac = new CarpHmac(CarpKey.FromPassphrase("secret"), 7, [IPAddress.Parse("10.99.0.100")]);
         Assert.True(hmac.Verify(advert.Counter, CarpHeaderCodec.Hmac(payload)));
-        using var wrong = new CarpHmac(CarpKey.FromPassphrase("Secret"), 7, [CarpAddress.Parse("10.99.0.100")]);
+        using var wrong = new CarpHmac(CarpKey.FromPassphrase("Secret"), 7, [IPAddress.Parse("10.99.0.100")]);
         Assert.False(wrong.Verify(advert.Counter, CarpHeaderCodec.Hmac(payload)));
     }
 

@@ -73,7 +73,7 @@ public class ProfileTests
         Assert.Equal(CarpState.Backup, hosts[0]["carp1"].State);
         Assert.Equal(CarpState.Master, hosts[1]["carp1"].State);
         Assert.Equal(TransitionReason.RemoteDemoted, hosts[1]["carp1"].LastTransitionReason);
-        Assert.Equal(1, hosts[0]["carp1"].Demote);
+        Assert.Equal(1, hosts[0]["carp1"].DemoteCount);
     }
 
     [Fact]
@@ -105,7 +105,7 @@ public class ProfileTests
         lan.RunUntil(() => twoMasters |= Masters(hosts) > 1, TimeSpan.FromSeconds(3));
 
         Assert.False(twoMasters);
-        Assert.Equal(0, hosts[0]["carp1"].AdvertisedSkew);
+        Assert.Equal(0, hosts[0]["carp1"].AdvertisedAdvSkew);
         Assert.Equal(CarpState.Master, hosts[0]["carp1"].State);
     }
 
@@ -140,7 +140,7 @@ public class ProfileTests
         Assert.Equal(CarpState.Backup, fw[0]["carp1"].State);
         Assert.Equal(CarpState.Master, fw[1]["carp1"].State);
         Assert.Equal(CarpState.Master, fw[1]["carp2"].State);
-        Assert.Equal(240, fw[0]["carp1"].AdvertisedSkew);
+        Assert.Equal(240, fw[0]["carp1"].AdvertisedAdvSkew);
         if (profile.Demotion == DemotionStyle.SuppressPreempt)
         {
             Assert.Equal(1, fw[0].Node.Sysctls.SuppressPreempt);
@@ -155,6 +155,6 @@ public class ProfileTests
 
         Assert.Equal(CarpState.Master, fw[0]["carp1"].State);
         Assert.Equal(CarpState.Master, fw[0]["carp2"].State);
-        Assert.Equal(0, fw[0]["carp1"].AdvertisedSkew);
+        Assert.Equal(0, fw[0]["carp1"].AdvertisedAdvSkew);
     }
 }

@@ -113,7 +113,7 @@ public sealed class FailoverScenarios
         Assert.True(Scenario.Eventually(() => a.Stats.IPackets >= heard + 3, TimeSpan.FromSeconds(6)), "A did not hear B after the link came back");
         Assert.Equal(CarpState.Backup, a.State());
         Assert.Equal(CarpState.Master, b.State());
-        Assert.Equal(0, a.Status().EffectiveAdvSkew); // the ifdown demotion was withdrawn
+        Assert.Equal(0, a.Status().AdvertisedAdvSkew); // the ifdown demotion was withdrawn
     }
 
     [Fact]

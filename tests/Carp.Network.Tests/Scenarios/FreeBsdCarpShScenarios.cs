@@ -99,7 +99,7 @@ public sealed class FreeBsdCarpShScenarios
         long changed = Clock.Now;
         var sysctls = one.Service.SetSysctl("demotion", -1);
         Assert.Equal(-1, sysctls.Demotion);
-        Assert.Equal(0, one.Status().EffectiveAdvSkew);
+        Assert.Equal(0, one.Status().AdvertisedAdvSkew);
 
         // FreeBSD waits 3 s: here, three adverts of "one" after the change (about 3 s).
         watch.WaitCount(3, TimeSpan.FromSeconds(3), changed);

@@ -69,7 +69,7 @@ public sealed class OpenBsdRegressScenarios
         var bMaster = b.Events.When(e => e is CarpStateChangedEvent { NewState: CarpState.Master }, t0);
         var status = a.Service.SetInterface("carp1", new InterfaceChange { DemoteAdjustment = 1 });
         long returned = Clock.Now;
-        Assert.Equal(1, status.Demotion);
+        Assert.Equal(1, status.DemoteCount);
 
         var deadline = TimeSpan.FromMilliseconds(SwapDeadlineMs + MarginMs);
         bool both = Task.WhenAll(aBackup, bMaster).Wait(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);

@@ -1,0 +1,35 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using Carp.Engine.Protocol;
+
+namespace Carp.Engine.Core;
+
+/// <summary>
+/// Where one virtual host's adverts of one address family go and with which link-layer addresses, decided once for
+/// every wire (the engine's and the simulator's): to the configured unicast peer of that family, else to the CARP
+/// group 224.0.0.18 / ff02::12 (docs/protocol.md#packet-encapsulation, docs/protocol.md#unicast-peers); from the
+/// virtual MAC, or from the carpdev's own MAC in <see cref="MacMode.Real"/> (docs/protocol.md#advert-source-mac);
+/// to the group's MAC, or to the caller's next hop for a unicast peer.
+/// </summary>
+public readonly record struct AdvertAddressing(PhysicalAddress SourceMac, IPAddress Destination, PhysicalAddress? DestinationMac)
+{
+    /// <param name="carpDevMac">The carpdev's own MAC.</param>
+    /// <param name="unicastNextHopMac">The Ethernet destination of a unicast peer when the wire knows it; null leaves it unknown.</param>
+    public static AdvertAddressing For(VirtualHostConfig config, AddressFamily family, PhysicalAddress carpDevMac, PhysicalAddress? unicastNextHopMac = null)
+    {
+        var destination = family == AddressFamily.InterNetwork
+            ? config.Peer ?? CarpConstants.MulticastV4
+            : config.Peer6 ?? CarpConstants.MulticastV6;
+        return new AdvertAddressing(SourceMacOf(config, carpDevMac), destination, CarpFrameBuilder.MulticastMac(destination) ?? unicastNextHopMac);
+    }
+
+    /// <summary>The MAC a virtual host sends adverts and announcements from (docs/protocol.md#virtual-mac).</summary>
+    public static PhysicalAddress SourceMacOf(VirtualHostConfig config, PhysicalAddress carpDevMac) =>
+        config.MacMode == MacMode.Virtual ? CarpMac.Virtual(config.Vhid) : carpDevMac;
+
+    /// <summary>The advert frame from <paramref name="source"/> (the carpdev's address of the family).</summary>
+    /// <exception cref="ArgumentException">A unicast peer whose Ethernet destination is unknown, or a source of the wrong family.</exception>
+    public byte[] Frame(IPAddress source, byte trafficClass, ReadOnlySpan<byte> carpHeader) =>
+        CarpFrameBuilder.Advertisement(SourceMac, source, Destination, trafficClass, carpHeader, DestinationMac);
+}

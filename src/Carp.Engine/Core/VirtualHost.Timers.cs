@@ -1,0 +1,75 @@
+using System.Net.Sockets;
+
+namespace Carp.Engine.Core;
+
+/// <summary>The advert timer of a MASTER and the per-family master-down timers of a BACKUP (docs/protocol.md#states-and-timers).</summary>
+public sealed partial class VirtualHost
+{
+    private const long Unarmed = long.MaxValue;
+
+    private long _advertDeadline = Unarmed;
+    private long _masterDownDeadline4 = Unarmed;
+    private long _masterDownDeadline6 = Unarmed;
+
+    /// <summary>The earliest armed timer, or null.</summary>
+    public long? NextDeadline
+    {
+        get
+        {
+            var next = Math.Min(_advertDeadline, Math.Min(_masterDownDeadline4, _masterDownDeadline6));
+            return next == Unarmed ? null : next;
+        }
+    }
+
+    /// <summary>The deadline of this host's entry in the node's timer queue, if it has one.</summary>
+    internal long? ScheduledAt { get; set; }
+
+    /// <summary>The advskew the timers run on: the configured one, or the advertised one where the demotion style says so.</summary>
+    private byte TimerAdvSkew => _demotion.TimersUseAdvertisedAdvSkew ? AdvertisedAdvSkew : Config.AdvSkew;
+
+    /// <summary>Timers at or before <paramref name="now"/> fire.</summary>
+    internal void OnTimer(long now)
+    {
+        if (_masterDownDeadline4 <= now || _masterDownDeadline6 <= now)
+        {
+            _masterDownDeadline4 = _masterDownDeadline6 = Unarmed;
+            if (State == CarpState.Backup)
+            {
+                EnterMaster(TransitionReason.MasterDown);
+            }
+        }
+
+        if (_advertDeadline <= now)
+        {
+            _advertDeadline = Unarmed;
+            if (State == CarpState.Master)
+            {
+                SendAdvertisements();
+                ArmAdvert();
+            }
+        }
+    }
+
+    private void ArmAdvert()
+    {
+        _advertDeadline = _node.Now + _node.ToTimestamp(CarpTiming.Interval(Config.AdvBase, TimerAdvSkew));
+        _node.Schedule(this, _advertDeadline);
+    }
+
+    /// <summary>Arms the master-down timer of one family, or of every family the vhost carries.</summary>
+    private void ArmMasterDown(AddressFamily family)
+    {
+        var deadline = _node.Now + _node.ToTimestamp(CarpTiming.MasterDown(Profile.MasterDown, Config.AdvBase, TimerAdvSkew));
+        if (family != AddressFamily.InterNetworkV6 && _hasIPv4)
+        {
+            _masterDownDeadline4 = deadline;
+        }
+
+        if (family != AddressFamily.InterNetwork && _hasIPv6)
+        {
+            _masterDownDeadline6 = deadline;
+        }
+
+        _node.Schedule(this, deadline);
+    }
+}

@@ -1,0 +1,71 @@
+using System.Net.Sockets;
+
+namespace Carp.Engine.Core;
+
+/// <summary>Entering INIT, BACKUP and MASTER (docs/protocol.md#states-and-timers, docs/protocol.md#transitions).</summary>
+public sealed partial class VirtualHost
+{
+    private bool IsUsable(out TransitionReason reason)
+    {
+        reason = !Device.LinkUp ? TransitionReason.CarpDevDown
+            : !_node.Sysctls.Allow ? TransitionReason.NotAllowed
+            : Config.Addresses.Count == 0 ? TransitionReason.NoAddress
+            : _removed ? TransitionReason.Removed
+            : TransitionReason.Started;
+        return reason == TransitionReason.Started;
+    }
+
+    /// <summary>Takes over: advertises, takes the addresses and announces them (docs/protocol.md#announce-on-master).</summary>
+    private void EnterMaster(TransitionReason reason)
+    {
+        var old = State;
+        State = CarpState.Master;
+        _masterDownDeadline4 = _masterDownDeadline6 = Unarmed;
+        _node.Statistics.Increment(CarpStatistic.Preempt);
+        SendAdvertisements();
+        _node.Output.SetAddresses(this, Config.Addresses, present: true);
+        _node.Output.Announce(this);
+        _delayedAnnounce = 2;
+        ArmAdvert();
+        Changed(old, reason);
+    }
+
+    private void EnterBackup(TransitionReason reason)
+    {
+        var old = State;
+        State = CarpState.Backup;
+        _advertDeadline = Unarmed;
+        _delayedAnnounce = -1;
+        if (old != CarpState.Backup)
+        {
+            _node.Output.SetAddresses(this, Config.Addresses, present: false);
+        }
+
+        ArmMasterDown(AddressFamily.Unspecified);
+        if (old != CarpState.Backup)
+        {
+            Changed(old, reason);
+        }
+    }
+
+    private void EnterInit(TransitionReason reason)
+    {
+        var old = State;
+        State = CarpState.Init;
+        _advertDeadline = _masterDownDeadline4 = _masterDownDeadline6 = Unarmed;
+        _delayedAnnounce = -1;
+        if (old != CarpState.Init)
+        {
+            _node.Output.SetAddresses(this, Config.Addresses, present: false);
+            Changed(old, reason);
+        }
+    }
+
+    private void Changed(CarpState old, TransitionReason reason)
+    {
+        Transitions++;
+        LastTransition = _node.Time.GetUtcNow();
+        LastTransitionReason = reason;
+        _node.Output.StateChanged(this, old, State, reason);
+    }
+}
