@@ -18,28 +18,30 @@ namespace Carp.Linux;
 /// disconnect or Ctrl-C reaches the whole process group) so that it is still there to clean up.
 /// It runs in the network namespace of the thread that creates it, like the wire that owns it.
 /// </remarks>
-public sealed class AddressGuardian : IDisposable
+public sealed unsafe class AddressGuardian : IDisposable
 {
     // Lines on stdin: link NAME | unlink NAME | addr DEV CIDR | unaddr DEV CIDR | stall SECONDS (0 = off) | beat.
     private const string Script = """
         trap '' INT HUP QUIT PIPE
         declare -A links=() addrs=()
         stall=0
+        # ip runs from the start and waits for commands: at the engine's death nothing needs to be forked.
+        coproc IPB { exec ip -force -batch - >/dev/null 2>&1; }
         # release addresses: after a stall the engine may come back; its links stay, their addresses go.
         # release all: the engine is gone; its links (and their addresses) go too.
         release() {
           local cmds="" key
           if [ "$1" = all ]; then for key in "${!links[@]}"; do cmds+="link del dev $key"$'\n'; done; links=(); fi
           for key in "${!addrs[@]}"; do cmds+="address del ${key#* } dev ${key%% *}"$'\n'; done
-          if [ -n "$cmds" ]; then printf '%s' "$cmds" | ip -force -batch - >/dev/null 2>&1; fi
+          if [ -n "$cmds" ]; then printf '%s' "$cmds" >&"${IPB[1]}"; fi
           addrs=()
         }
-        trap 'release all; exit 0' TERM
+        trap 'release all; exec {IPB[1]}>&-; wait "$IPB_PID"; exit 0' TERM
         echo ready
         while :; do
           if [ "$stall" != 0 ]; then IFS= read -r -t "$stall" line; rc=$?; else IFS= read -r line; rc=$?; fi
           if [ $rc -gt 128 ]; then release addresses; stall=0; echo revoked; continue; fi
-          if [ $rc -ne 0 ]; then release all; exit 0; fi
+          if [ $rc -ne 0 ]; then release all; exec {IPB[1]}>&-; wait "$IPB_PID"; exit 0; fi
           set -- $line
           case "$1" in
             link) links[$2]=1 ;;
@@ -92,9 +94,20 @@ public sealed class AddressGuardian : IDisposable
             throw new InvalidOperationException("carp-guardian did not start");
         }
 
+        RaisePriority(process.Id);
         var guardian = new AddressGuardian(process);
         guardian._reader.Start();
         return guardian;
+    }
+
+    /// <summary>
+    /// SCHED_FIFO 1 where allowed, inherited by the <c>ip</c> it runs: the guardian sleeps in read() until the engine
+    /// dies, and then its clean-up must not queue behind a busy host's other work (docs/ARCHITECTURE.md#address-guardian).
+    /// </summary>
+    private static void RaisePriority(int pid)
+    {
+        var param = new LibC.SchedParam { Priority = 1 };
+        _ = LibC.SchedSetScheduler(pid, LibC.SCHED_FIFO, &param);
     }
 
     /// <summary>Records a link (a macvlan) the engine is about to create; call before creating it.</summary>
