@@ -50,21 +50,33 @@ public sealed class CoreDumpTests : IDisposable
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add("ulimit -c unlimited; " + command);
         using var process = Process.Start(info)!;
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
-        var clock = Stopwatch.StartNew();
-        while (ready is not null && !ready() && !process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(20))
+        try
         {
-            Thread.Sleep(10);
-        }
+            process.BeginErrorReadLine();
+            process.BeginOutputReadLine();
+            var clock = Stopwatch.StartNew();
+            while (ready is not null && !ready() && !process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(20))
+            {
+                Thread.Sleep(10);
+            }
 
-        Assert.False(process.HasExited, "the process ended before it could be aborted");
-        using (var kill = Process.Start("kill", ["-XCPU", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            Assert.False(process.HasExited, "the process ended before it could be killed");
+            using (var kill = Process.Start("kill", ["-XCPU", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                kill.WaitForExit();
+            }
+
+            Assert.True(process.WaitForExit(TimeSpan.FromSeconds(20)), "the killed process did not end");
+        }
+        finally
         {
-            kill.WaitForExit();
+            // Whatever failed above, nothing this test started outlives it.
+            if (!process.HasExited)
+            {
+                process.Kill();
+                process.WaitForExit();
+            }
         }
-
-        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(20)), "the killed process did not end");
     }
 
     private static string[] CoreFiles(string directory) => Directory.GetFiles(directory, "core*");
