@@ -20,11 +20,12 @@ namespace Carp.Linux;
 /// </remarks>
 public sealed unsafe class AddressGuardian : IDisposable
 {
-    // Lines on stdin: link NAME | unlink NAME | addr DEV CIDR | unaddr DEV CIDR | stall SECONDS (0 = off) | beat.
+    // Lines on stdin: link NAME | unlink NAME | addr DEV CIDR | unaddr DEV CIDR | stall SECONDS GENERATION (0 = off) | beat.
+    // On stdout: ready, then "revoked GENERATION" each time a stall timeout fired.
     private const string Script = """
         trap '' INT HUP QUIT PIPE
         declare -A links=() addrs=()
-        stall=0
+        stall=0 gen=0
         # ip runs from the start and waits for commands: at the engine's death nothing needs to be forked.
         coproc IPB { exec ip -force -batch - >/dev/null 2>&1; }
         # release addresses: after a stall the engine may come back; its links stay, their addresses go.
@@ -40,7 +41,7 @@ public sealed unsafe class AddressGuardian : IDisposable
         echo ready
         while :; do
           if [ "$stall" != 0 ]; then IFS= read -r -t "$stall" line; rc=$?; else IFS= read -r line; rc=$?; fi
-          if [ $rc -gt 128 ]; then release addresses; stall=0; echo revoked; continue; fi
+          if [ $rc -gt 128 ]; then release addresses; stall=0; echo "revoked $gen"; continue; fi
           if [ $rc -ne 0 ]; then release all; exec {IPB[1]}>&-; wait "$IPB_PID"; exit 0; fi
           set -- $line
           case "$1" in
@@ -48,7 +49,7 @@ public sealed unsafe class AddressGuardian : IDisposable
             unlink) unset "links[$2]" ;;
             addr) addrs["$2 $3"]=1 ;;
             unaddr) unset "addrs[$2 $3]" ;;
-            stall) stall=$2 ;;
+            stall) stall=$2 gen=$3 ;;
           esac
         done
         """;
@@ -68,8 +69,8 @@ public sealed unsafe class AddressGuardian : IDisposable
         _reader = new Thread(ReadReports) { IsBackground = true, Name = "carp-guardian-reader" };
     }
 
-    /// <summary>Raised (on a background thread) when the guardian removed everything because the engine stalled.</summary>
-    public event Action? Revoked;
+    /// <summary>Raised (on a background thread) with the stall timeout's generation when the guardian removed the addresses because the engine stalled.</summary>
+    public event Action<int>? Revoked;
 
     /// <summary>The guardian's process id (for tests and logs).</summary>
     public int ProcessId => _process.Id;
@@ -122,9 +123,12 @@ public sealed unsafe class AddressGuardian : IDisposable
     /// <summary>Forgets an address the engine has removed.</summary>
     public void DisownAddress(string device, string cidr) => Send($"unaddr {device} {cidr}");
 
-    /// <summary>How long the engine may go without <see cref="Beat"/> before its addresses are taken away; zero turns it off.</summary>
-    public void SetStallTimeout(TimeSpan timeout) =>
-        Send(FormattableString.Invariant($"stall {Math.Max(0, timeout.TotalSeconds):0.###}"));
+    /// <summary>
+    /// How long the engine may go without <see cref="Beat"/> before its addresses are taken away (zero turns it off);
+    /// <paramref name="generation"/> comes back with the report if it fires.
+    /// </summary>
+    public void SetStallTimeout(TimeSpan timeout, int generation) =>
+        Send(FormattableString.Invariant($"stall {Math.Max(0, timeout.TotalSeconds):0.###} {generation}"));
 
     /// <summary>Tells the guardian the engine's loop is alive.</summary>
     public void Beat() => Send("beat");
@@ -155,9 +159,10 @@ public sealed unsafe class AddressGuardian : IDisposable
         {
             while (_process.StandardOutput.ReadLine() is { } line)
             {
-                if (line == "revoked")
+                if (line.StartsWith("revoked ", StringComparison.Ordinal) &&
+                    int.TryParse(line.AsSpan(8), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var generation))
                 {
-                    Revoked?.Invoke();
+                    Revoked?.Invoke(generation);
                 }
             }
         }

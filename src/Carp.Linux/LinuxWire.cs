@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
@@ -19,6 +20,7 @@ public sealed class LinuxWire : ICarpWire
     private readonly HashSet<IPAddress> _virtualAddresses = [];
     private readonly Action<CarpLogLevel, string>? _log;
     private readonly AddressGuardian? _guardian;
+    private readonly StallWatch _stall = new();
 
     public LinuxWire(Action<CarpLogLevel, string>? log = null)
     {
@@ -27,6 +29,7 @@ public sealed class LinuxWire : ICarpWire
         try
         {
             _guardian = AddressGuardian.Start();
+            _guardian.Revoked += _stall.Revoked;
         }
         catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
         {
@@ -181,6 +184,8 @@ public sealed class LinuxWire : ICarpWire
             _virtualAddresses.Remove(address.Address);
             _guardian?.DisownAddress(linkName, Cidr(address));
         }
+
+        UpdateStallTimeout(config, present: false);
     }
 
     public void SetAddresses(VirtualHostConfig config, IReadOnlyList<CarpAddress> addresses, bool present)
@@ -208,6 +213,42 @@ public sealed class LinuxWire : ICarpWire
         catch (NetlinkException ex)
         {
             throw new CarpException(CarpErrorCode.ServiceError, $"{linkName}: the virtual addresses could not be changed: {ex.Message}", ex);
+        }
+        finally
+        {
+            UpdateStallTimeout(config, present);
+        }
+    }
+
+    /// <inheritdoc />
+    public bool Heartbeat()
+    {
+        var (beat, revoked) = _stall.Turn(Stopwatch.GetTimestamp());
+        if (beat)
+        {
+            _guardian?.Beat();
+        }
+        else if (revoked)
+        {
+            // Whether or not its timer fired already, the guardian stands down too until a master holds addresses again.
+            _guardian?.SetStallTimeout(TimeSpan.Zero, _stall.Generation);
+        }
+
+        return revoked;
+    }
+
+    /// <summary>The guardian's stall timeout follows the fastest master: see <see cref="StallWatch"/>.</summary>
+    private void UpdateStallTimeout(VirtualHostConfig config, bool present)
+    {
+        if (_guardian is null)
+        {
+            return;
+        }
+
+        var interval = TimeSpan.FromSeconds(config.AdvBase + config.AdvSkew / 256.0);
+        if (_stall.Hold(config.Name, present ? interval : null, Stopwatch.GetTimestamp()) is { } timeout)
+        {
+            _guardian.SetStallTimeout(timeout, _stall.Generation);
         }
     }
 

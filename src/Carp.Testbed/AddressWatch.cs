@@ -53,14 +53,19 @@ public sealed partial class AddressWatch : IDisposable
     }
 
     /// <summary>When the kernel reported <paramref name="address"/> deleted, at or after <paramref name="since"/>; null if not within <paramref name="timeout"/>.</summary>
-    public DateTime? WaitDeleted(string address, DateTime since, TimeSpan timeout)
+    public DateTime? WaitDeleted(string address, DateTime since, TimeSpan timeout) => Wait(address, deleted: true, since, timeout);
+
+    /// <summary>When the kernel reported <paramref name="address"/> added, at or after <paramref name="since"/>; null if not within <paramref name="timeout"/>.</summary>
+    public DateTime? WaitAdded(string address, DateTime since, TimeSpan timeout) => Wait(address, deleted: false, since, timeout);
+
+    private DateTime? Wait(string address, bool deleted, DateTime since, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
         lock (_gate)
         {
             while (true)
             {
-                var found = _events.FirstOrDefault(e => e.At >= since && e.Line.Contains("Deleted", StringComparison.Ordinal) &&
+                var found = _events.FirstOrDefault(e => e.At >= since && e.Line.Contains("Deleted", StringComparison.Ordinal) == deleted &&
                                                         e.Line.Contains($" {address}/", StringComparison.Ordinal));
                 if (found.Line is not null)
                 {

@@ -174,6 +174,17 @@ public sealed partial class CarpNode : IDisposable
 
     public VirtualHost? Find(string name) => _hosts.GetValueOrDefault(name);
 
+    /// <summary>The wire took every virtual address away (the engine was stalled): every MASTER resumes as BACKUP.</summary>
+    public void AddressesRevoked()
+    {
+        foreach (var host in _hosts.Values)
+        {
+            host.Revoke();
+        }
+
+        AdvertiseDemotionChanges();
+    }
+
     /// <summary>Forces MASTER or BACKUP once (FreeBSD <c>state master|backup</c>).</summary>
     public void Force(string name, CarpState state)
     {

@@ -27,4 +27,9 @@ public enum TransitionReason
     Reconfigured,
     /// <summary>The virtual host is being removed (after its bow-out advert).</summary>
     Removed,
+    /// <summary>
+    /// The engine stopped for longer than its address guardian allows (SIGSTOP, a wedged loop thread): the guardian
+    /// took the addresses away, so a MASTER resumes as BACKUP and the election decides (docs/ARCHITECTURE.md#address-guardian).
+    /// </summary>
+    AddressesRevoked,
 }

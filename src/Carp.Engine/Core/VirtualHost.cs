@@ -104,6 +104,19 @@ public sealed partial class VirtualHost : IDisposable
     }
 
     /// <summary>
+    /// Its addresses were taken away while the engine could not run: a MASTER steps down without an advert, since a
+    /// backup may have taken over meanwhile; the next adverts decide who is master (docs/ARCHITECTURE.md#address-guardian).
+    /// </summary>
+    internal void Revoke()
+    {
+        if (State == CarpState.Master)
+        {
+            _advertDeadline = Unarmed;
+            EnterBackup(TransitionReason.AddressesRevoked);
+        }
+    }
+
+    /// <summary>
     /// Reads what its demotion owner says it advertises (docs/protocol.md#preemption); a change is reported, and a
     /// MASTER advertises it at once when <paramref name="announceChange"/>.
     /// </summary>

@@ -26,7 +26,7 @@ public sealed class CarpService : ICarpService, ICarpOutput
         _log = options.Log;
         _node = new CarpNode(this, options.TimeProvider, options.Sysctls);
         _events = new EventDispatcher(_log);
-        _loop = new EngineLoop(options.Platform, options.TimeProvider, () => _node.NextDeadline, _node.RunDueTimers, _log);
+        _loop = new EngineLoop(options.Platform, options.TimeProvider, () => _node.NextDeadline, _node.RunDueTimers, _log, _wire.Heartbeat, OnStalled);
         _wire.LinkChanged += OnLinkChanged;
         JitWarmer.WarmTakeoverPathOnce();
         _loop.Start();
@@ -302,6 +302,13 @@ public sealed class CarpService : ICarpService, ICarpOutput
         LastTransitionReason = host.LastTransitionReason,
         Transitions = host.Transitions,
     };
+
+    /// <summary>On the loop thread, before anything else of that turn: the wire took the addresses while the engine stood still.</summary>
+    private void OnStalled()
+    {
+        Log(CarpLogLevel.Warning, 0, "the engine stood still longer than its address guardian allows: the virtual addresses were taken away; masters step down");
+        _node.AddressesRevoked();
+    }
 
     private void Log(CarpLogLevel level, int threshold, string message)
     {

@@ -19,12 +19,17 @@ internal sealed class EngineLoop : IDisposable
     private readonly TimeProvider _time;
     private readonly Func<long?> _nextDeadline;
     private readonly Action _runTimers;
+    private readonly Func<bool> _heartbeat;
+    private readonly Action _onStalled;
     private readonly Action<CarpLogLevel, string>? _log;
     private readonly Lock _gate = new();
     private volatile bool _stopping;
 
-    public EngineLoop(IEnginePlatform platform, TimeProvider time, Func<long?> nextDeadline, Action runTimers, Action<CarpLogLevel, string>? log)
+    public EngineLoop(IEnginePlatform platform, TimeProvider time, Func<long?> nextDeadline, Action runTimers, Action<CarpLogLevel, string>? log,
+        Func<bool>? heartbeat = null, Action? onStalled = null)
     {
+        _heartbeat = heartbeat ?? (static () => false);
+        _onStalled = onStalled ?? (static () => { });
         _platform = platform;
         _signal = platform.CreateWakeSignal();
         _time = time;
@@ -97,6 +102,12 @@ internal sealed class EngineLoop : IDisposable
         {
             try
             {
+                // First: if the wire took the addresses while this thread stood still, no timer may act as MASTER before the step-down.
+                if (_heartbeat())
+                {
+                    _onStalled();
+                }
+
                 Drain();
                 _runTimers();
                 WaitForWorkOrDeadline();

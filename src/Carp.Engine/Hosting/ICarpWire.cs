@@ -23,4 +23,11 @@ public interface ICarpWire : IDisposable
 
     /// <summary>Raised with (carpdev, isUp) when a carpdev's link changes.</summary>
     event Action<string, bool>? LinkChanged;
+
+    /// <summary>
+    /// Called by the engine's loop thread on every turn: proof that the engine runs. True when the engine was silent
+    /// for so long that the wire took the virtual addresses away (the Linux wire's address guardian does so before a
+    /// peer's master-down timer can fire); the engine then steps its masters down.
+    /// </summary>
+    bool Heartbeat() => false;
 }

@@ -25,6 +25,7 @@ internal static class TransitionScenarios
         TransitionReason.NoAddress => StopsAll(TransitionReason.NoAddress, h => h.Node.UpdateVirtualHost("carp1", Config() with { Addresses = [] })),
         TransitionReason.Reconfigured => Reconfigured(),
         TransitionReason.Removed => Removed(),
+        TransitionReason.AddressesRevoked => AddressesRevoked(),
         _ => throw new InvalidOperationException($"No scenario for TransitionReason.{reason}: add one here and a row to the transition table in docs/ARCHITECTURE.md."),
     };
 
@@ -156,6 +157,20 @@ internal static class TransitionScenarios
         down.Node.Force("carp1", CarpState.Backup); // already BACKUP: no event
         Assert.Empty(down.Output.StateChanges);
         return [toMaster, toBackup];
+    }
+
+    private static (CarpState, CarpState)[] AddressesRevoked()
+    {
+        using var master = Harness(CarpState.Master);
+        master.Node.AddressesRevoked();
+        var stepDown = Changed(master, Host(master), TransitionReason.AddressesRevoked, CarpState.Backup);
+        AssertBackupEntered(master, Host(master), advertsFirst: 0);
+
+        // A BACKUP holds no address: nothing to step down from.
+        using var backup = Harness(CarpState.Backup);
+        backup.Node.AddressesRevoked();
+        Assert.Empty(backup.Output.StateChanges);
+        return [stepDown];
     }
 
     /// <summary>The rows whose event takes a MASTER and a BACKUP to INIT without a bow-out.</summary>

@@ -124,17 +124,9 @@ public sealed class TransitionTableTests
             ? state
             : throw new FormatException($"'{s.Trim()}' is not a CARP state.")).ToArray();
 
-    /// <summary>The directory holding CarpPS.slnx, found upwards from the test binaries.</summary>
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "CarpPS.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException($"No CarpPS.slnx above {AppContext.BaseDirectory}.");
-    }
+    /// <summary>The repository these tests were built from (wherever the build output went).</summary>
+    private static string RepoRoot() => typeof(TransitionTableTests).Assembly
+        .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+        .Cast<System.Reflection.AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "RepositoryRoot").Value!;
 }

@@ -84,6 +84,42 @@ public sealed class CarpdCrashScenarios
         Assert.Equal(CarpState.Backup, b.Status().State);
     }
 
+    [Fact]
+    public void Sigstop_master_loses_its_vip_before_the_backup_takes_it_and_one_master_follows_sigcont()
+    {
+        using var s = new Scenario();
+        var n1 = s.Node(1);
+        var n2 = s.Node(2);
+        var a = CarpdProcess.Start(s, "carpd1", n1.Namespace, CarpdProcess.WriteConfig(s, "n1.conf", 0));
+        var b = CarpdProcess.Start(s, "carpd2", n2.Namespace, CarpdProcess.WriteConfig(s, "n2.conf", 100));
+        a.WaitState(CarpState.Master, TimeSpan.FromSeconds(10));
+        b.WaitState(CarpState.Backup, TimeSpan.FromSeconds(3));
+        using var on1 = AddressWatch.Start(s.Net, n1.Namespace);
+        using var on2 = AddressWatch.Start(s.Net, n2.Namespace);
+
+        var stoppedAt = DateTime.Now;
+        a.Signal("STOP");
+        // The guardian acts at twice the advert interval (2 s); the backup's master-down is 3 × 1 + 100/256 s after the last advert.
+        var gone = on1.WaitDeleted(Vip, stoppedAt, TimeSpan.FromSeconds(5));
+        var taken = on2.WaitAdded(Vip, stoppedAt, TimeSpan.FromSeconds(6));
+        Assert.True(gone is not null, "the stopped carpd kept its VIP");
+        Assert.True(taken is not null, "the backup did not take the VIP over");
+        s.Measure($"carpd SIGSTOP: VIP gone from the stopped master {(gone.Value - stoppedAt).TotalMilliseconds:0} ms after the stop, " +
+                  $"{(taken.Value - gone.Value).TotalMilliseconds:0} ms before the backup took it (never both)");
+        Assert.True(gone < taken, "both hosts held the VIP at once");
+        Assert.Empty(s.InterfacesWith(n1.Namespace, Vip));
+
+        var continuedAt = Clock.Now;
+        a.Signal("CONT");
+        // preempt=1: the better master (advskew 0) takes the vhid back; within 2 advert intervals there is one master.
+        a.WaitState(CarpState.Master, TimeSpan.FromSeconds(2));
+        b.WaitState(CarpState.Backup, TimeSpan.FromSeconds(2));
+        s.Measure($"carpd SIGCONT: one master again (the resumed one) {Clock.Ms(continuedAt, Clock.Now):0} ms after the continue (polled every 25 ms)");
+        Assert.True(Scenario.Eventually(() => s.InterfacesWith(n2.Namespace, Vip).Length == 0, TimeSpan.FromSeconds(1)), "the backup kept the VIP");
+        Assert.Equal(["carp1"], s.InterfacesWith(n1.Namespace, Vip));
+        Assert.Equal(TransitionReason.Preempt, a.Status().LastTransitionReason);
+    }
+
     private static bool HasMacvlan(Scenario s, string ns) =>
         s.Net.Ip("-n", ns, "-o", "link", "show", "type", "macvlan").StandardOutput.Contains("carp1@", StringComparison.Ordinal);
 }
@@ -129,6 +165,13 @@ internal sealed class CarpdProcess : IDisposable
         bool reached = Scenario.Eventually(() => (last = Status().State) == state, timeout, 25);
         Assert.True(reached, $"{_label}: carp1 is {last}, not {state}, after {timeout.TotalSeconds} s");
         _scenario.Log(_label, "carp1 is " + state);
+    }
+
+    /// <summary>Sends SIG<paramref name="signal"/> to this carpd by its PID.</summary>
+    public void Signal(string signal)
+    {
+        _scenario.Log(_label, $"SIG{signal} PID {Process.Id}");
+        Assert.Equal(0, Command.Run("kill", [$"-{signal}", Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]).ExitCode);
     }
 
     /// <summary>SIGKILL by PID: no bow-out, nothing released.</summary>
