@@ -112,13 +112,21 @@ internal sealed class CarpdHost(CarpdOptions options, JournalLog log, SystemdNot
 
     private ICarpService CreateEngine(CarpdConfiguration configuration)
     {
+        var watchdog = SystemdWatchdog.FromEnvironment(notifier);
+        var engineOptions = new CarpServiceOptions
+        {
+            Sysctls = configuration.Sysctls,
+            Log = log.Engine,
+            LoopTurn = watchdog is null ? null : watchdog.Tick,
+            LoopTurnInterval = watchdog is null || watchdog.Every > TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : watchdog.Every,
+        };
         if (!options.Simulate)
         {
-            return LinuxCarpServices.CreateLocal(new CarpServiceOptions { Sysctls = configuration.Sysctls, Log = log.Engine });
+            return LinuxCarpServices.CreateLocal(engineOptions);
         }
 
         string[] carpDevs = [.. configuration.Interfaces.Select(i => i.CarpDev).Distinct(StringComparer.Ordinal)];
-        return CarpServices.CreateInMemory(new CarpServiceOptions { Sysctls = configuration.Sysctls, Log = log.Engine }, carpDevs);
+        return CarpServices.CreateInMemory(engineOptions, carpDevs);
     }
 
     /// <summary>

@@ -49,6 +49,7 @@ public sealed partial class SystemdUnitTests : IDisposable
         Assert.Equal(["CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_SYS_NICE"], capabilities.Split('=', 2)[1].Split(' ', StringSplitOptions.RemoveEmptyEntries).Order());
         Assert.Contains("LimitCORE=0", lines);
         Assert.Contains("Restart=on-failure", lines);
+        Assert.Contains(lines, l => l.StartsWith("WatchdogSec=", StringComparison.Ordinal));
     }
 
     /// <summary>The unit with /usr/local/bin/carpd replaced by the carpd of this build (verify checks that it exists).</summary>

@@ -26,7 +26,8 @@ public sealed class CarpService : ICarpService, ICarpOutput
         _log = options.Log;
         _node = new CarpNode(this, options.TimeProvider, options.Sysctls);
         _events = new EventDispatcher(_log);
-        _loop = new EngineLoop(options.Platform, options.TimeProvider, () => _node.NextDeadline, _node.RunDueTimers, _log, _wire.Heartbeat, OnStalled);
+        _loop = new EngineLoop(options.Platform, options.TimeProvider, () => _node.NextDeadline, _node.RunDueTimers, _log,
+            options.LoopTurn is { } turn ? () => { turn(); return _wire.Heartbeat(); } : _wire.Heartbeat, OnStalled, options.LoopTurnInterval);
         _wire.LinkChanged += OnLinkChanged;
         JitWarmer.WarmTakeoverPathOnce();
         _loop.Start();

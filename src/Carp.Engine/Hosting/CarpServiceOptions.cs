@@ -11,6 +11,15 @@ public sealed record CarpServiceOptions
     /// <summary>The loop thread's wake-up and priority; the Linux wire's factory sets the Linux one.</summary>
     public IEnginePlatform Platform { get; init; } = PortableEnginePlatform.Instance;
 
+    /// <summary>
+    /// Called on the engine's loop thread on every turn, at least every <see cref="LoopTurnInterval"/>: proof that the
+    /// protocol runs, for a supervisor such as systemd's watchdog. Must return at once.
+    /// </summary>
+    public Action? LoopTurn { get; init; }
+
+    /// <summary>The longest the loop sleeps without a turn, deadline or not (at most a second).</summary>
+    public TimeSpan LoopTurnInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Receives log lines already filtered by the <c>log</c> sysctl; never contains a pass.</summary>
     public Action<CarpLogLevel, string>? Log { get; init; }
 }

@@ -21,13 +21,15 @@ internal sealed class EngineLoop : IDisposable
     private readonly Action _runTimers;
     private readonly Func<bool> _heartbeat;
     private readonly Action _onStalled;
+    private readonly long _maxSleepNanoseconds;
     private readonly Action<CarpLogLevel, string>? _log;
     private readonly Lock _gate = new();
     private volatile bool _stopping;
 
     public EngineLoop(IEnginePlatform platform, TimeProvider time, Func<long?> nextDeadline, Action runTimers, Action<CarpLogLevel, string>? log,
-        Func<bool>? heartbeat = null, Action? onStalled = null)
+        Func<bool>? heartbeat = null, Action? onStalled = null, TimeSpan? maxSleep = null)
     {
+        _maxSleepNanoseconds = (long)Math.Clamp((maxSleep ?? TimeSpan.FromSeconds(1)).TotalMilliseconds * 1e6, 1e6, 1e9);
         _heartbeat = heartbeat ?? (static () => false);
         _onStalled = onStalled ?? (static () => { });
         _platform = platform;
@@ -154,7 +156,8 @@ internal sealed class EngineLoop : IDisposable
         var timeout = deadline is null ? -1 : (long)((deadline.Value - _time.GetTimestamp()) * (1e9 / _time.TimestampFrequency));
         if (deadline is null || timeout > 0)
         {
-            _signal.Wait(deadline is null ? 1_000_000_000 : timeout);
+            // A turn at least every maxSleep (a second at most), deadline or not: the turn is the engine's proof of life (guardian, watchdog).
+            _signal.Wait(deadline is null ? _maxSleepNanoseconds : Math.Min(timeout, _maxSleepNanoseconds));
         }
     }
 
