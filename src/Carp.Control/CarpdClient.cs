@@ -60,6 +60,14 @@ public sealed class CarpdClient : ICarpService
     public string GetServerVersion() =>
         Call(CarpdProtocol.Methods.Version, null, CarpdJsonContext.Default.VersionDto)?.Version ?? string.Empty;
 
+    /// <summary>
+    /// Has carpd re-read its configuration file and apply what changed, like <c>systemctl reload carpd</c>. A file
+    /// that does not load is a <see cref="CarpException"/> naming file and line, and nothing changed.
+    /// </summary>
+    public ConfigurationReloadResult Reload() =>
+        Call(CarpdProtocol.Methods.Reload, null, CarpdJsonContext.Default.ConfigurationReloadResult)
+        ?? throw new CarpException(CarpErrorCode.ServiceError, "carpd returned no reload result.");
+
     public IReadOnlyList<VirtualHostStatus> GetInterfaces() =>
         [.. (Call(CarpdProtocol.Methods.GetInterfaces, null, CarpdJsonContext.Default.IReadOnlyListInterfaceStatusDto) ?? []).Select(ControlMapper.FromDto)];
 

@@ -20,6 +20,7 @@ namespace Carp.Control;
 [JsonSerializable(typeof(SetSysctlParamsDto))]
 [JsonSerializable(typeof(Dictionary<string, long>))]
 [JsonSerializable(typeof(VersionDto))]
+[JsonSerializable(typeof(ConfigurationReloadResult))]
 [JsonSerializable(typeof(ErrorDataDto))]
 [JsonSerializable(typeof(EventDto))]
 [JsonSerializable(typeof(string))]

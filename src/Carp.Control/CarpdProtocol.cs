@@ -42,6 +42,10 @@ public static class CarpdProtocol
         public const string GetStatistics = "getStatistics";
         public const string ResetStatistics = "resetStatistics";
         public const string Subscribe = "subscribe";
+
+        /// <summary>Re-read carpd's configuration file and apply what changed (docs/carpd-protocol.md#reload).</summary>
+        public const string Reload = "reload";
+
         public const string Ping = "ping";
         public const string Version = "version";
 

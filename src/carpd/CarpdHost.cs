@@ -11,13 +11,15 @@ namespace Carpd;
 
 /// <summary>
 /// The daemon's life: load the configuration, start the engine and its interfaces, serve the control
-/// socket, tell systemd READY=1, wait for SIGTERM/SIGINT, then STOPPING=1 and dispose everything
+/// socket, tell systemd READY=1, reload the configuration file on SIGHUP (<see cref="ConfigurationReloader"/>),
+/// wait for SIGTERM/SIGINT, then STOPPING=1 and dispose everything
 /// (the engine releases its addresses and masters send their bow-out). Exit code 0 after a clean
 /// stop, 1 when carpd cannot start.
 /// </summary>
 internal sealed class CarpdHost(CarpdOptions options, JournalLog log, SystemdNotifier notifier)
 {
     private readonly TaskCompletionSource<string> _stop = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile ConfigurationReloader? _reloader;
 
     public static string Version => CarpdProtocol.ProductVersion;
 
@@ -25,11 +27,7 @@ internal sealed class CarpdHost(CarpdOptions options, JournalLog log, SystemdNot
     {
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
-        {
-            context.Cancel = true;
-            log.Warning("SIGHUP ignored: carpd does not reload its configuration; restart it (systemctl restart carpd) to apply edits.");
-        });
+        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnHangup);
 
         log.Info($"carpd {Version} starting{(options.Simulate ? " on a simulated LAN" : string.Empty)}");
         var configuration = CarpdConfiguration.Empty;
@@ -68,14 +66,20 @@ internal sealed class CarpdHost(CarpdOptions options, JournalLog log, SystemdNot
             return Fail("engine could not start");
         }
 
-        var service = options.ConfigPath is null ? engine : new PersistingCarpService(engine, configuration, options.ConfigPath, log.Daemon);
+        var persisting = options.ConfigPath is null ? null : new PersistingCarpService(engine, configuration, options.ConfigPath, log.Daemon);
+        var service = persisting ?? engine;
+        var reloader = persisting is null ? null : new ConfigurationReloader(persisting, log, notifier);
         try
         {
             var started = StartInterfaces(engine, configuration);
             CarpControlServer server;
             try
             {
-                server = CarpControlServer.Start(service, options.SocketPath, new CarpControlServerOptions { Log = log.Daemon });
+                server = CarpControlServer.Start(service, options.SocketPath, new CarpControlServerOptions
+                {
+                    Log = log.Daemon,
+                    Reload = reloader is null ? null : () => reloader.Reload("reload requested on the control socket"),
+                });
             }
             catch (CarpException ex)
             {
@@ -86,10 +90,13 @@ internal sealed class CarpdHost(CarpdOptions options, JournalLog log, SystemdNot
             using (server)
             {
                 var status = $"{started} of {configuration.Interfaces.Count} interface(s) running; control socket {server.SocketPath}";
+                _reloader = reloader;
                 notifier.Notify($"READY=1\nSTATUS={status}\nMAINPID={Environment.ProcessId}");
                 log.Info($"ready: {status}");
 
                 var signal = _stop.Task.GetAwaiter().GetResult();
+                _reloader = null;
+                reloader?.Stop();
                 notifier.Notify($"STOPPING=1\nSTATUS=stopping ({signal})");
                 log.Info($"{signal} received: stopping");
             }
@@ -152,6 +159,36 @@ internal sealed class CarpdHost(CarpdOptions options, JournalLog log, SystemdNot
         }
 
         return started;
+    }
+
+    /// <summary>SIGHUP (<c>systemctl reload carpd</c>): reload the configuration file on a pool thread; the outcome goes to the log.</summary>
+    private void OnHangup(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        var reloader = _reloader;
+        if (reloader is null)
+        {
+            log.Warning(options.ConfigPath is null
+                ? "SIGHUP ignored: carpd runs without --config, so there is no configuration file to reload."
+                : "SIGHUP ignored: carpd is starting or stopping.");
+            return;
+        }
+
+        ThreadPool.QueueUserWorkItem(_ =>
+        {
+            try
+            {
+                reloader.Reload("SIGHUP");
+            }
+            catch (CarpException)
+            {
+                // Logged by the reloader; carpd runs on with what was applied.
+            }
+            catch (Exception ex)
+            {
+                log.Error($"reload failed: {ex.GetType().Name}: {ex.Message}");
+            }
+        });
     }
 
     private void OnSignal(PosixSignalContext context)

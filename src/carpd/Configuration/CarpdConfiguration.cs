@@ -43,6 +43,9 @@ public sealed record CarpdConfiguration
     /// </summary>
     public static CarpdConfiguration Load(string path) => CarpdConfigurationParser.Load(path);
 
+    /// <summary>As <see cref="Load(string)"/>, with the SHA-256 of the bytes read (what a reload remembers as "the file as last saved").</summary>
+    internal static CarpdConfiguration Load(string path, out byte[] sha256) => CarpdConfigurationParser.Load(path, out sha256);
+
     /// <summary>Parses configuration text. Passfiles are read relative to <paramref name="baseDirectory"/> (default: the current directory).</summary>
     public static CarpdConfiguration Parse(string text, string fileName = "carpd.conf", string? baseDirectory = null) =>
         CarpdConfigurationParser.Parse(text, fileName, baseDirectory);
@@ -109,6 +112,19 @@ public sealed record CarpdConfiguration
         }
 
         return this with { Interfaces = interfaces, PassFiles = Without(PassFiles, config.Name) };
+    }
+
+    /// <summary>As <see cref="WithInterface(VirtualHostConfig)"/>, with the key kept in <paramref name="passFile"/> when one is given.</summary>
+    public CarpdConfiguration WithInterface(VirtualHostConfig config, string? passFile)
+    {
+        var updated = WithInterface(config);
+        if (passFile is null)
+        {
+            return updated;
+        }
+
+        var passFiles = new Dictionary<string, string>(updated.PassFiles, StringComparer.Ordinal) { [config.Name] = passFile };
+        return updated with { PassFiles = passFiles };
     }
 
     public CarpdConfiguration WithoutInterface(string name) => this with

@@ -21,7 +21,10 @@ internal static class CarpdConfigurationParser
 
     private static ReadOnlySpan<byte> ByteOrderMark => [0xEF, 0xBB, 0xBF];
 
-    public static CarpdConfiguration Load(string path)
+    public static CarpdConfiguration Load(string path) => Load(path, out _);
+
+    /// <summary>As <see cref="Load(string)"/>; <paramref name="sha256"/> is the hash of exactly the bytes that were parsed.</summary>
+    public static CarpdConfiguration Load(string path, out byte[] sha256)
     {
         var full = Path.GetFullPath(path);
         UnixFileStatus status;
@@ -62,6 +65,7 @@ internal static class CarpdConfigurationParser
             }
 
             configuration = Parse(bytes, full, Path.GetDirectoryName(full));
+            sha256 = SHA256.HashData(bytes);
         }
         finally
         {

@@ -8,8 +8,9 @@ namespace Carpd.Configuration;
 /// An <see cref="ICarpService"/> that writes every successful change of interfaces or sysctls back
 /// to carpd's configuration file (atomically), so that a restart brings back what was running.
 /// Status, statistics, events and run-time-only changes (forced state, demote adjustments) pass
-/// straight through. If the file was edited by hand since carpd read or wrote it, the edited copy is
-/// kept as <c>FILE.bak</c> before it is replaced. Disposing disposes the inner service.
+/// straight through. If the file was edited by hand since carpd read, wrote or reloaded it, the edited
+/// copy is kept as <c>FILE.bak</c> before it is replaced. <see cref="Reload"/> applies an edited file
+/// without writing it. Disposing disposes the inner service.
 /// </summary>
 public sealed class PersistingCarpService : ICarpService
 {
@@ -126,6 +127,31 @@ public sealed class PersistingCarpService : ICarpService
 
     public IDisposable Subscribe(Action<CarpEvent> handler) => _inner.Subscribe(handler);
 
+    /// <summary>
+    /// Applies <paramref name="file"/>, the configuration file as just loaded, without writing it: only what
+    /// differs from the running configuration reaches the engine (<see cref="ConfigurationDiff"/>). When every
+    /// step applied, the file becomes "the file as last saved" (<paramref name="fileHash"/>), so a later run-time
+    /// change keeps the administrator's edit; when the engine refused a step, the configuration is what runs and
+    /// the file counts as edited, so a later save keeps it as <c>FILE.bak</c>.
+    /// </summary>
+    internal ReloadOutcome Reload(CarpdConfiguration file, byte[] fileHash)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(fileHash);
+        lock (_gate)
+        {
+            string[] running = [.. _inner.GetInterfaces().Select(i => i.Name)];
+            var outcome = ReloadApplication.Apply(ConfigurationDiff.Between(_configuration, running, file), _inner, _configuration, file);
+            _configuration = outcome.Applied;
+            if (outcome.Failures.Count == 0)
+            {
+                _lastSavedHash = fileHash;
+            }
+
+            return outcome;
+        }
+    }
+
     public void Dispose() => _inner.Dispose();
 
     /// <summary>
@@ -200,7 +226,7 @@ public sealed class PersistingCarpService : ICarpService
                 {
                     AtomicFile.WriteAllBytes(_path + ".bak", onDisk);
                     _log?.Invoke(CarpLogLevel.Warning,
-                        $"{_path} was edited while carpd was running; the edited copy is kept as {_path}.bak. Edit the file only while carpd is stopped.");
+                        $"{_path} was edited since carpd last saved or reloaded it; the edited copy is kept as {_path}.bak. After editing the file, reload carpd (systemctl reload carpd) before changing it through the control socket.");
                 }
 
                 _lastSavedHash = updated.Save(_path, onDisk);

@@ -16,4 +16,7 @@ public sealed record CarpControlServerOptions
 
     /// <summary>Receives the server's log lines (connections, requests, failures); never a pass.</summary>
     public Action<CarpLogLevel, string>? Log { get; init; }
+
+    /// <summary>Carries out the <c>reload</c> method (re-read the configuration file); null when carpd runs without one.</summary>
+    public Func<ConfigurationReloadResult>? Reload { get; init; }
 }

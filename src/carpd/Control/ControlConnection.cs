@@ -270,6 +270,13 @@ internal sealed class ControlConnection : IDisposable
             case CarpdProtocol.Methods.Subscribe:
                 return (JsonRpc.Value(true, context.Boolean), Subscribe());
 
+            case CarpdProtocol.Methods.Reload:
+            {
+                var reload = _options.Reload ?? throw new CarpException(CarpErrorCode.InvalidArgument,
+                    "carpd runs without --config: there is no configuration file to reload.");
+                return (JsonRpc.Value(reload(), context.ConfigurationReloadResult), null);
+            }
+
             case CarpdProtocol.Methods.Ping:
                 return (JsonRpc.Value("pong", context.String), null);
 
@@ -278,7 +285,7 @@ internal sealed class ControlConnection : IDisposable
 
             default:
                 throw new RpcException(CarpdProtocol.ErrorCodes.MethodNotFound, $"There is no method '{method}'.", CarpErrorCode.InvalidArgument,
-                    "Use getInterfaces, createInterface, setInterface, removeInterface, getSysctls, setSysctl, getStatistics, resetStatistics, subscribe, ping or version.");
+                    "Use getInterfaces, createInterface, setInterface, removeInterface, getSysctls, setSysctl, getStatistics, resetStatistics, subscribe, reload, ping or version.");
         }
     }
 
