@@ -79,21 +79,33 @@ internal static class ControlMapper
         return sysctls;
     }
 
-    public static Dictionary<string, long> ToDto(CarpStatisticsSnapshot snapshot) =>
-        Enum.GetValues<CarpStatistic>().ToDictionary(s => s.ToString(), s => snapshot[s], StringComparer.Ordinal);
+    /// <summary>The statistics DTO's key for <see cref="CarpStatisticsSnapshot.CaptureDrops"/>, beside the 16 carpstats names.</summary>
+    public const string CaptureDropsKey = nameof(CarpStatisticsSnapshot.CaptureDrops);
+
+    public static Dictionary<string, long> ToDto(CarpStatisticsSnapshot snapshot)
+    {
+        var dto = Enum.GetValues<CarpStatistic>().ToDictionary(s => s.ToString(), s => snapshot[s], StringComparer.Ordinal);
+        dto[CaptureDropsKey] = snapshot.CaptureDrops;
+        return dto;
+    }
 
     public static CarpStatisticsSnapshot StatisticsFromDto(Dictionary<string, long> values)
     {
         var counters = new long[CarpStatistics.Count];
+        long captureDrops = 0;
         foreach (var (name, value) in values)
         {
             if (Enum.TryParse<CarpStatistic>(name, ignoreCase: true, out var statistic) && Enum.IsDefined(statistic))
             {
                 counters[(int)statistic] = value;
             }
+            else if (string.Equals(name, CaptureDropsKey, StringComparison.OrdinalIgnoreCase))
+            {
+                captureDrops = value;
+            }
         }
 
-        return new CarpStatisticsSnapshot(counters);
+        return new CarpStatisticsSnapshot(counters, captureDrops);
     }
 
     public static EventDto? ToDto(CarpEvent carpEvent) => carpEvent switch

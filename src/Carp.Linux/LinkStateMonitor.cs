@@ -7,10 +7,16 @@ namespace Carp.Linux;
 /// Watches link up/down changes (rtnetlink group RTNLGRP_LINK) of the network namespace of the
 /// thread that constructs it, and raises <see cref="LinkChanged"/> on a dedicated background thread
 /// whenever a link's "up" state (IFF_UP and IFF_LOWER_UP/IFF_RUNNING) changes, a link appears or
-/// a link is removed. Repeated notifications that do not change the state are swallowed.
+/// a link is removed. Repeated notifications that do not change the state are swallowed. It also
+/// watches the IPv4 and IPv6 address groups and raises <see cref="AddressesChanged"/> when a link's
+/// own addresses change (adverts leave from them: docs/protocol.md#source-address).
 /// </summary>
 public sealed unsafe class LinkStateMonitor : IDisposable
 {
+    // RTNLGRP_IPV4_IFADDR and RTNLGRP_IPV6_IFADDR of linux/rtnetlink.h.
+    private const int RtnlGroupIPv4Addresses = 5;
+    private const int RtnlGroupIPv6Addresses = 9;
+
     private readonly NetlinkChannel _channel;
     private readonly FileDescriptorHandle _wake;
     private readonly bool _raiseInitialState;
@@ -35,6 +41,8 @@ public sealed unsafe class LinkStateMonitor : IDisposable
         try
         {
             _channel.AddMembership(RTNLGRP_LINK);
+            _channel.AddMembership(RtnlGroupIPv4Addresses);
+            _channel.AddMembership(RtnlGroupIPv6Addresses);
             int wake = LibC.EventFd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
             if (wake < 0)
             {
@@ -53,6 +61,12 @@ public sealed unsafe class LinkStateMonitor : IDisposable
 
     /// <summary>Raised on the monitor thread. Keep handlers short; exceptions go to <see cref="HandlerFailed"/>.</summary>
     public event EventHandler<LinkStateChangedEventArgs>? LinkChanged;
+
+    /// <summary>
+    /// Raised on the monitor thread with the name of a link whose addresses were added or removed, or with null when
+    /// notifications were lost and any link's addresses may have changed.
+    /// </summary>
+    public event EventHandler<string?>? AddressesChanged;
 
     /// <summary>A <see cref="LinkChanged"/> handler threw, or the netlink socket failed (monitoring then stops).</summary>
     public event EventHandler<Exception>? HandlerFailed;
@@ -154,6 +168,7 @@ public sealed unsafe class LinkStateMonitor : IDisposable
                     // The kernel dropped notifications: re-read the whole state and report differences.
                     _resyncSeen = [];
                     RequestDump();
+                    RaiseAddressesChanged(null);
                     continue;
                 }
 
@@ -183,6 +198,12 @@ public sealed unsafe class LinkStateMonitor : IDisposable
             if (m.Type == NLMSG_DONE && fromDump)
             {
                 FinishDump();
+                continue;
+            }
+
+            if (m.Type is RTM_NEWADDR or RTM_DELADDR)
+            {
+                OnAddressMessage(m.Payload);
                 continue;
             }
 
@@ -242,6 +263,39 @@ public sealed unsafe class LinkStateMonitor : IDisposable
         foreach (LinkStateChangedEventArgs change in removed)
         {
             Raise(change);
+        }
+    }
+
+    /// <summary>An address notification: <c>struct ifaddrmsg</c> (family, prefixlen, flags, scope, then the u32 interface index).</summary>
+    private void OnAddressMessage(ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length < 8)
+        {
+            return;
+        }
+
+        int index = MemoryMarshal.Read<int>(payload[4..]); // host byte order, as netlink is
+        string? name;
+        lock (_gate)
+        {
+            name = _known.TryGetValue(index, out var link) ? link.Name : null;
+        }
+
+        if (name is not null)
+        {
+            RaiseAddressesChanged(name);
+        }
+    }
+
+    private void RaiseAddressesChanged(string? name)
+    {
+        try
+        {
+            AddressesChanged?.Invoke(this, name);
+        }
+        catch (Exception ex)
+        {
+            HandlerFailed?.Invoke(this, ex);
         }
     }
 

@@ -36,10 +36,13 @@ public sealed class LinuxWire : ICarpWire
             _log?.Invoke(CarpLogLevel.Error, $"no address guardian ({ex.Message}): if this process dies, its virtual addresses stay on the host");
         }
         _monitor.LinkChanged += (_, e) => LinkChanged?.Invoke(e.Name, e.IsUp);
+        _monitor.AddressesChanged += (_, name) => AddressesChanged?.Invoke(name);
         _monitor.Start();
     }
 
     public event Action<string, bool>? LinkChanged;
+
+    public event Action<string?>? AddressesChanged;
 
     /// <summary>
     /// The send path of a takeover (pcap inject, netlink address add) compiled and its P/Invoke stubs
@@ -83,11 +86,10 @@ public sealed class LinuxWire : ICarpWire
             throw;
         }
 
-        // Adverts leave from the carpdev's own address, never from a virtual one (docs/protocol.md#packet-encapsulation).
-        LinkAddress[] addresses;
+        var port = new Port(device, link, this);
         try
         {
-            addresses = _netlink.GetAddresses(link.Index).Where(a => !_virtualAddresses.Contains(a.Address)).ToArray();
+            port.RefreshAddresses();
         }
         catch
         {
@@ -95,10 +97,20 @@ public sealed class LinuxWire : ICarpWire
             throw;
         }
 
+        return port;
+    }
+
+    /// <summary>
+    /// The carpdev's own addresses that adverts leave from, never a virtual one (docs/protocol.md#packet-encapsulation,
+    /// docs/protocol.md#source-address): its first IPv4 address, its IPv6 link-local (else its first IPv6 address).
+    /// </summary>
+    private (IPAddress? V4, IPAddress? V6) SourceAddresses(int linkIndex)
+    {
+        var addresses = _netlink.GetAddresses(linkIndex).Where(a => !_virtualAddresses.Contains(a.Address)).ToArray();
         var v4 = addresses.FirstOrDefault(a => a.Address.AddressFamily == AddressFamily.InterNetwork)?.Address;
         var v6 = addresses.FirstOrDefault(a => a.Address.IsIPv6LinkLocal)?.Address
             ?? addresses.FirstOrDefault(a => a.Address.AddressFamily == AddressFamily.InterNetworkV6)?.Address;
-        return new Port(device, link, v4, v6, this);
+        return (v4, v6);
     }
 
     public void PrepareInterface(VirtualHostConfig config)
@@ -288,29 +300,29 @@ public sealed class LinuxWire : ICarpWire
         _netlink.Dispose();
     }
 
-    private sealed class Port(PacketDevice device, LinkInfo link, IPAddress? v4, IPAddress? v6, LinuxWire owner) : IWirePort
+    private sealed class Port(PacketDevice device, LinkInfo link, LinuxWire owner) : IWirePort
     {
         public string Name => link.Name;
 
         public PhysicalAddress Mac => link.MacAddress;
 
-        public IPAddress? IPv4 => v4;
+        public IPAddress? IPv4 { get; private set; }
 
-        public IPAddress? IPv6 => v6;
+        public IPAddress? IPv6 { get; private set; }
 
         public bool LinkUp => owner._netlink.GetLink(link.Index)?.IsUp ?? false;
 
+        public long CaptureDrops => device.CaptureDrops;
+
+        public void RefreshAddresses() => (IPv4, IPv6) = owner.SourceAddresses(link.Index);
+
+        /// <summary>A pcap error propagates with its message; the engine logs and counts it (docs/protocol.md#send-errors).</summary>
         public bool Send(ReadOnlySpan<byte> frame)
         {
             try
             {
                 device.Send(frame);
                 return true;
-            }
-            catch (PacketDeviceException ex)
-            {
-                owner._log?.Invoke(CarpLogLevel.Debug, ex.Message);
-                return false;
             }
             catch (ObjectDisposedException)
             {

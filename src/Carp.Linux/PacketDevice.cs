@@ -99,6 +99,34 @@ public sealed unsafe class PacketDevice : IDisposable
     /// <summary>Frames sent.</summary>
     public long FramesSent => Interlocked.Read(ref _sent);
 
+    /// <summary>
+    /// Frames the capture lost since it opened: libpcap's <c>ps_drop</c> (the kernel's capture buffer was full) plus
+    /// <c>ps_ifdrop</c> (dropped by the interface), as <c>pcap_stats</c> reports them; 0 once closed.
+    /// </summary>
+    public long CaptureDrops
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (_disposed)
+                {
+                    return 0;
+                }
+
+                try
+                {
+                    var statistics = _device.Statistics;
+                    return (long)statistics.DroppedPackets + statistics.InterfaceDroppedPackets;
+                }
+                catch (Exception ex) when (ex is PcapException or DeviceNotReadyException or InvalidOperationException)
+                {
+                    return 0;
+                }
+            }
+        }
+    }
+
     /// <summary>The capture thread failed (or the callback threw); capture stops after a pcap error.</summary>
     public event EventHandler<Exception>? Faulted;
 

@@ -141,6 +141,7 @@ public sealed class CarpStatisticsInfo
         ONoMem = snapshot.ONoMem;
         OStates = snapshot.OStates;
         Preempt = snapshot.Preempt;
+        CaptureDrops = snapshot.CaptureDrops;
     }
 
     /// <summary>When the counters were read.</summary>
@@ -193,6 +194,9 @@ public sealed class CarpStatisticsInfo
 
     /// <summary>Times a backup preempted a master.</summary>
     public long Preempt { get; }
+
+    /// <summary>Frames the carpdevs' captures dropped before the engine saw them (pcap ps_drop + ps_ifdrop); not a carpstats counter.</summary>
+    public long CaptureDrops { get; }
 
     public override string ToString() =>
         $"{IPackets} received (IPv4), {IPackets6} (IPv6), {OPackets} sent (IPv4), {OPackets6} (IPv6), {BadAuth} bad authentication";

@@ -89,6 +89,27 @@ public sealed partial class CarpNode : IDisposable
         AdvertiseDemotionChanges();
     }
 
+    /// <summary>
+    /// The carpdev's own addresses changed: adverts leave from them, so a vhost that lacks one for a family it carries
+    /// goes to INIT, and one that gains it starts (docs/protocol.md#source-address).
+    /// </summary>
+    public void SetDeviceSources(string deviceName, IPAddress? sourceV4, IPAddress? sourceV6)
+    {
+        var device = FindDevice(deviceName);
+        if (device is null || (Equals(device.SourceV4, sourceV4) && Equals(device.SourceV6, sourceV6)))
+        {
+            return;
+        }
+
+        (device.SourceV4, device.SourceV6) = (sourceV4, sourceV6);
+        foreach (var host in _hosts.Values.Where(h => ReferenceEquals(h.Device, device)).ToArray())
+        {
+            host.SourcesChanged();
+        }
+
+        AdvertiseDemotionChanges();
+    }
+
     // ---- Virtual hosts ------------------------------------------------------------------------
 
     /// <summary>

@@ -14,7 +14,8 @@ public sealed class CarpStatistics
 
     public long this[CarpStatistic statistic] => Interlocked.Read(ref _counters[(int)statistic]);
 
-    public CarpStatisticsSnapshot Snapshot()
+    /// <param name="captureDrops">What the wire counted as dropped by its captures (<see cref="CarpStatisticsSnapshot.CaptureDrops"/>).</param>
+    public CarpStatisticsSnapshot Snapshot(long captureDrops = 0)
     {
         var values = new long[Count];
         for (var i = 0; i < Count; i++)
@@ -22,7 +23,7 @@ public sealed class CarpStatistics
             values[i] = Interlocked.Read(ref _counters[i]);
         }
 
-        return new CarpStatisticsSnapshot(values);
+        return new CarpStatisticsSnapshot(values, captureDrops);
     }
 
     public void Reset()

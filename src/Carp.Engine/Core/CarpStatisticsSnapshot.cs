@@ -1,11 +1,15 @@
 namespace Carp.Engine.Core;
 
-/// <summary>The counters at one moment, named as <c>netstat -s -p carp</c> prints them.</summary>
+/// <summary>
+/// The counters at one moment, named as <c>netstat -s -p carp</c> prints them, and beside them the frames the captures
+/// dropped (<see cref="CaptureDrops"/>, not a carpstats counter: docs/protocol.md#carpstats).
+/// </summary>
 public sealed class CarpStatisticsSnapshot
 {
     private readonly long[] _values;
 
-    public CarpStatisticsSnapshot(IReadOnlyList<long> values)
+    /// <param name="captureDrops">Frames the carpdevs' captures dropped before the engine saw them (pcap's ps_drop + ps_ifdrop, summed).</param>
+    public CarpStatisticsSnapshot(IReadOnlyList<long> values, long captureDrops = 0)
     {
         if (values.Count != CarpStatistics.Count)
         {
@@ -13,6 +17,7 @@ public sealed class CarpStatisticsSnapshot
         }
 
         _values = [.. values];
+        CaptureDrops = captureDrops;
     }
 
     public long this[CarpStatistic statistic] => _values[(int)statistic];
@@ -35,6 +40,9 @@ public sealed class CarpStatisticsSnapshot
     public long ONoMem => this[CarpStatistic.ONoMem];
     public long OStates => this[CarpStatistic.OStates];
     public long Preempt => this[CarpStatistic.Preempt];
+
+    /// <summary>Frames dropped by the captures of every carpdev (kernel buffer full, interface drops) since the last reset: adverts nobody heard.</summary>
+    public long CaptureDrops { get; }
 
     public override string ToString() =>
         $"{IPackets} packets received (IPv4), {IPackets6} (IPv6), {OPackets} sent (IPv4), {OPackets6} (IPv6), {BadAuth} bad authentication";

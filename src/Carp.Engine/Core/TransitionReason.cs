@@ -23,6 +23,8 @@ public enum TransitionReason
     NotAllowed,
     /// <summary>The virtual host has no address.</summary>
     NoAddress,
+    /// <summary>The carpdev has no address of a family the virtual host carries, so it cannot advertise in that family.</summary>
+    NoSourceAddress,
     /// <summary>Configuration changed in a way that restarts the virtual host (vhid, carpdev, pass, addresses).</summary>
     Reconfigured,
     /// <summary>The virtual host is being removed (after its bow-out advert).</summary>

@@ -10,10 +10,14 @@ public sealed partial class VirtualHost
         reason = !Device.LinkUp ? TransitionReason.CarpDevDown
             : !_node.Sysctls.Allow ? TransitionReason.NotAllowed
             : Config.Addresses.Count == 0 ? TransitionReason.NoAddress
+            : !CanAdvertise ? TransitionReason.NoSourceAddress
             : _removed ? TransitionReason.Removed
             : TransitionReason.Started;
         return reason == TransitionReason.Started;
     }
+
+    /// <summary>The carpdev has a source address for every family we carry: never MASTER without adverts (docs/protocol.md#source-address).</summary>
+    private bool CanAdvertise => (!_hasIPv4 || Device.SourceV4 is not null) && (!_hasIPv6 || Device.SourceV6 is not null);
 
     /// <summary>Takes over: advertises, takes the addresses and announces them (docs/protocol.md#announce-on-master).</summary>
     private void EnterMaster(TransitionReason reason)

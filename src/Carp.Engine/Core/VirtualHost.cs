@@ -66,6 +66,11 @@ public sealed partial class VirtualHost : IDisposable
             {
                 EnterInit(initReason);
             }
+            else if (initReason == TransitionReason.NoSourceAddress)
+            {
+                // Held in INIT, not a change: nothing reported, but status says why it does not run.
+                LastTransitionReason = initReason;
+            }
 
             return;
         }
@@ -81,6 +86,15 @@ public sealed partial class VirtualHost : IDisposable
             case CarpState.Master:
                 ArmAdvert();
                 break;
+        }
+    }
+
+    /// <summary>The carpdev's source addresses changed: start if we can advertise now, stop if we no longer can; a running host runs on undisturbed.</summary>
+    internal void SourcesChanged()
+    {
+        if (State == CarpState.Init || !CanAdvertise)
+        {
+            SetRun(TransitionReason.Started);
         }
     }
 

@@ -9,7 +9,7 @@ namespace Carp.Engine.Hosting;
 /// a wire through <see cref="ICarpWire"/>. Every public method may be called from any thread; it is
 /// carried out on the loop thread, so the protocol core never sees concurrency.
 /// </summary>
-public sealed class CarpService : ICarpService, ICarpOutput
+public sealed partial class CarpService : ICarpService, ICarpOutput
 {
     private readonly ICarpWire _wire;
     private readonly CarpNode _node;
@@ -17,6 +17,8 @@ public sealed class CarpService : ICarpService, ICarpOutput
     private readonly EventDispatcher _events;
     private readonly Action<CarpLogLevel, string>? _log;
     private readonly Dictionary<string, IWirePort> _ports = new(StringComparer.Ordinal);
+    private readonly CaptureDropTally _captureDrops = new();
+    private readonly SendFailureLog _sendFailures;
     private int _disposed;
 
     public CarpService(ICarpWire wire, CarpServiceOptions? options = null)
@@ -25,10 +27,12 @@ public sealed class CarpService : ICarpService, ICarpOutput
         _wire = wire;
         _log = options.Log;
         _node = new CarpNode(this, options.TimeProvider, options.Sysctls);
+        _sendFailures = new SendFailureLog(_node.Time);
         _events = new EventDispatcher(_log);
         _loop = new EngineLoop(options.Platform, options.TimeProvider, () => _node.NextDeadline, _node.RunDueTimers, _log,
             options.LoopTurn is { } turn ? () => { turn(); return _wire.Heartbeat(); } : _wire.Heartbeat, OnStalled, options.LoopTurnInterval);
         _wire.LinkChanged += OnLinkChanged;
+        _wire.AddressesChanged += OnAddressesChanged;
         JitWarmer.WarmTakeoverPathOnce();
         _loop.Start();
     }
@@ -48,6 +52,7 @@ public sealed class CarpService : ICarpService, ICarpOutput
             prepared = true;
             var host = _node.AddVirtualHost(config);
             Log(CarpLogLevel.Info, 1, $"{config.Name}: created vhid {config.Vhid} on {config.CarpDev} ({string.Join(' ', config.Addresses)})");
+            LogIfHeldInInit(host);
             return ToStatus(host);
         }
         catch
@@ -113,6 +118,7 @@ public sealed class CarpService : ICarpService, ICarpOutput
             _node.Force(name, state);
         }
 
+        LogIfHeldInInit(host);
         return ToStatus(host);
     });
 
@@ -123,6 +129,7 @@ public sealed class CarpService : ICarpService, ICarpOutput
         _node.RemoveVirtualHost(name);
         _wire.ReleaseInterface(config);
         ReleaseUnusedPorts();
+        _sendFailures.Forget(name);
         Log(CarpLogLevel.Info, 1, $"{name}: destroyed");
     });
 
@@ -130,9 +137,31 @@ public sealed class CarpService : ICarpService, ICarpOutput
 
     public CarpSysctls SetSysctl(string name, long value) => _loop.Invoke(() => _node.SetSysctl(name, value));
 
-    public CarpStatisticsSnapshot GetStatistics() => _node.Statistics.Snapshot();
+    public CarpStatisticsSnapshot GetStatistics()
+    {
+        try
+        {
+            return _loop.Invoke(() => _node.Statistics.Snapshot(_captureDrops.Total(_ports.Values)));
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopped: the captures are closed, the carpstats counters remain.
+            return _node.Statistics.Snapshot();
+        }
+    }
 
-    public void ResetStatistics() => _node.Statistics.Reset();
+    public void ResetStatistics()
+    {
+        _node.Statistics.Reset();
+        try
+        {
+            _loop.Invoke(() => _captureDrops.Reset(_ports.Values));
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopped: no capture left to count.
+        }
+    }
 
     public IDisposable Subscribe(Action<CarpEvent> handler) => _events.Subscribe(handler);
 
@@ -145,20 +174,21 @@ public sealed class CarpService : ICarpService, ICarpOutput
         var source = v4 ? port.IPv4 : port.IPv6;
         if (source is null)
         {
-            return false;
+            // A safeguard: the core runs no vhost whose carpdev lacks the source (NoSourceAddress).
+            return SendFailed(host, $"{port.Name} has no {(v4 ? "IPv4" : "IPv6")} address to send the advert from");
         }
 
         // No neighbour resolution here: a unicast peer's Ethernet destination is unknown, so building its frame fails.
         var addressing = AdvertAddressing.For(host.Config, family, port.Mac);
         try
         {
-            return port.Send(addressing.Frame(source, _node.Sysctls.TrafficClass, carpHeader));
+            return port.Send(addressing.Frame(source, _node.Sysctls.TrafficClass, carpHeader))
+                || SendFailed(host, $"the advert to {addressing.Destination} was not sent");
         }
         catch (Exception ex)
         {
             // Never out of an output: the protocol step that called it must finish and re-arm its timers.
-            Log(CarpLogLevel.Warning, 1, $"{host.Name}: cannot send the advert to {addressing.Destination}: {ex.Message}");
-            return false;
+            return SendFailed(host, $"cannot send the advert to {addressing.Destination}: {ex.Message}");
         }
     }
 
@@ -274,6 +304,7 @@ public sealed class CarpService : ICarpService, ICarpOutput
             if (_node.FindDevice(name) is { Count: 0 })
             {
                 _ports.Remove(name);
+                _captureDrops.Closing(port);
                 port.Dispose();
             }
         }
@@ -285,9 +316,15 @@ public sealed class CarpService : ICarpService, ICarpOutput
         {
             _loop.Invoke(() =>
             {
-                if (_ports.ContainsKey(carpDev))
+                if (_ports.TryGetValue(carpDev, out var port))
                 {
                     Log(CarpLogLevel.Warning, 1, $"{carpDev}: link {(up ? "up" : "down")}");
+                    if (up)
+                    {
+                        // Addresses may have come or gone while it was down, and their notifications been missed.
+                        RefreshSources(port);
+                    }
+
                     _node.SetLinkState(carpDev, up);
                 }
             });
@@ -335,6 +372,7 @@ public sealed class CarpService : ICarpService, ICarpOutput
         }
 
         _wire.LinkChanged -= OnLinkChanged;
+        _wire.AddressesChanged -= OnAddressesChanged;
         try
         {
             _loop.Invoke(() =>
@@ -356,6 +394,7 @@ public sealed class CarpService : ICarpService, ICarpOutput
 
                 foreach (var port in _ports.Values)
                 {
+                    _captureDrops.Closing(port);
                     port.Dispose();
                 }
 

@@ -4,8 +4,8 @@ namespace Carp.Engine.Hosting;
 
 /// <summary>
 /// Where a <see cref="CarpService"/> meets the network: the real Linux wire (pcap + netlink) or an
-/// in-memory hub. Called only from the engine's loop thread, except <see cref="LinkChanged"/> and
-/// frame callbacks, which may arrive on any thread.
+/// in-memory hub. Called only from the engine's loop thread, except <see cref="LinkChanged"/>,
+/// <see cref="AddressesChanged"/> and frame callbacks, which may arrive on any thread.
 /// </summary>
 public interface ICarpWire : IDisposable
 {
@@ -23,6 +23,9 @@ public interface ICarpWire : IDisposable
 
     /// <summary>Raised with (carpdev, isUp) when a carpdev's link changes.</summary>
     event Action<string, bool>? LinkChanged;
+
+    /// <summary>Raised with a carpdev whose own addresses changed, or with null when any carpdev's may have.</summary>
+    event Action<string?>? AddressesChanged;
 
     /// <summary>
     /// Called by the engine's loop thread on every turn: proof that the engine runs. True when the engine was silent

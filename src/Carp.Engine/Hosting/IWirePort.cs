@@ -10,14 +10,20 @@ public interface IWirePort : IDisposable
 
     PhysicalAddress Mac { get; }
 
-    /// <summary>Source of IPv4 adverts (the carpdev's own address), or null.</summary>
+    /// <summary>Source of IPv4 adverts (the carpdev's own address) as last read, or null: then no IPv4 advert can be sent.</summary>
     IPAddress? IPv4 { get; }
 
-    /// <summary>Source of IPv6 adverts (the carpdev's link-local address), or null.</summary>
+    /// <summary>Source of IPv6 adverts (the carpdev's link-local address) as last read, or null: then no IPv6 advert can be sent.</summary>
     IPAddress? IPv6 { get; }
 
     bool LinkUp { get; }
 
-    /// <summary>Injects one Ethernet frame; false when the send failed.</summary>
+    /// <summary>Frames the capture of this carpdev dropped since it opened (e.g. pcap's ps_drop + ps_ifdrop).</summary>
+    long CaptureDrops { get; }
+
+    /// <summary>Re-reads the carpdev's own addresses into <see cref="IPv4"/> and <see cref="IPv6"/> (after <see cref="ICarpWire.AddressesChanged"/> or a link change).</summary>
+    void RefreshAddresses();
+
+    /// <summary>Injects one Ethernet frame; false, or an exception that says why, when the send failed.</summary>
     bool Send(ReadOnlySpan<byte> frame);
 }

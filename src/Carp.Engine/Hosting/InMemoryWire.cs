@@ -23,6 +23,13 @@ public sealed class InMemoryWire : ICarpWire
 
     public event Action<string, bool>? LinkChanged;
 
+    // The in-memory carpdevs always have both addresses.
+    public event Action<string?>? AddressesChanged
+    {
+        add { }
+        remove { }
+    }
+
     /// <summary>The virtual addresses this engine holds, by carp interface.</summary>
     public IReadOnlyCollection<(string Interface, CarpAddress Address)> PresentAddresses =>
         _present.Select(p => (p.Key.Interface, p.Value)).ToArray();
@@ -110,6 +117,12 @@ public sealed class InMemoryWire : ICarpWire
         public IPAddress? IPv6 { get; } = IPAddress.Parse($"fe80::5e:{station:x}");
 
         public bool LinkUp => true;
+
+        public long CaptureDrops => 0;
+
+        public void RefreshAddresses()
+        {
+        }
 
         public bool Send(ReadOnlySpan<byte> frame)
         {

@@ -45,9 +45,10 @@ public sealed class SimulatedHost : ICarpOutput
     public SimulatedPort Connect(SimulatedLink link, string deviceName, string? ipv4 = null, string? ipv6 = null)
     {
         var v4 = ipv4 is null ? null : IPAddress.Parse(ipv4);
-        var device = Node.AddDevice(deviceName, linkUp: true, v4);
+        var v6 = ipv6 is null ? null : IPAddress.Parse(ipv6);
+        var device = Node.AddDevice(deviceName, linkUp: true, v4, v6);
         var mac = new PhysicalAddress([0x02, 0x00, 0x00, 0x00, (byte)Index, (byte)_ports.Count]);
-        var port = new SimulatedPort(this, link, device, mac, v4, ipv6 is null ? null : IPAddress.Parse(ipv6));
+        var port = new SimulatedPort(this, link, device, mac, v4, v6);
         _ports.Add(deviceName, port);
         link.Attach(port);
         return port;
@@ -70,7 +71,7 @@ public sealed class SimulatedHost : ICarpOutput
         Node = NewNode();
         foreach (var port in _ports.Values)
         {
-            port.Device = Node.AddDevice(port.Device.Name, port.Device.LinkUp, port.IPv4);
+            port.Device = Node.AddDevice(port.Device.Name, port.Device.LinkUp, port.IPv4, port.IPv6);
         }
 
         foreach (var config in configs)

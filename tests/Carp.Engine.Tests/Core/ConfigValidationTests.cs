@@ -116,7 +116,7 @@ public sealed class ConfigValidationTests : IDisposable
     /// <summary>carp1 vhid 1 on eth0, already BACKUP; the outputs of adding it cleared.</summary>
     private VirtualHost Existing()
     {
-        _h.Node.AddDevice("eth1", linkUp: true);
+        _h.Node.AddDevice("eth1", linkUp: true, Eth1V4, Eth1V6);
         var host = _h.Add(Config());
         _h.Output.Clear();
         return host;

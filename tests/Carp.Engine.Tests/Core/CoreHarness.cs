@@ -18,6 +18,10 @@ internal sealed class CoreHarness : IDisposable
     public const string Vip = "192.0.2.254/24";
     public const string Vip6 = "2001:db8::254/64";
 
+    /// <summary>Source addresses for a second carpdev "eth1" that tests add themselves.</summary>
+    public static readonly IPAddress Eth1V4 = IPAddress.Parse("198.51.100.1");
+    public static readonly IPAddress Eth1V6 = IPAddress.Parse("fe80::1");
+
     public CoreHarness(CarpSysctls? sysctls = null)
     {
         Node = new CarpNode(Output, Clock, sysctls, new Random(12345));

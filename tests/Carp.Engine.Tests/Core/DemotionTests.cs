@@ -85,7 +85,7 @@ public sealed class DemotionTests : IDisposable
     [Fact]
     public void Carpdev_down_demotes_the_other_vhosts_and_up_restores_them()
     {
-        var eth1 = _h.Node.AddDevice("eth1", linkUp: true);
+        var eth1 = _h.Node.AddDevice("eth1", linkUp: true, Eth1V4, Eth1V6);
         var carp1 = _h.Add(Config(advSkew: 20));
         var carp2 = _h.Add(Config("carp2", vhid: 2, device: "eth1"));
         _h.RunUntil(4);
@@ -110,7 +110,7 @@ public sealed class DemotionTests : IDisposable
     [Fact]
     public void Vhost_added_while_its_carpdev_is_down_keeps_the_demotion_balanced()
     {
-        _h.Node.AddDevice("eth1", linkUp: false);
+        _h.Node.AddDevice("eth1", linkUp: false, Eth1V4, Eth1V6);
         var carp1 = _h.Add(Config(advSkew: 100));
         var carp2 = _h.Add(Config("carp2", vhid: 2, device: "eth1"));
         Assert.Equal(CarpState.Init, carp2.State);
@@ -131,7 +131,7 @@ public sealed class DemotionTests : IDisposable
     [Fact]
     public void Removing_a_vhost_added_on_a_down_carpdev_leaves_demotion_at_zero()
     {
-        _h.Node.AddDevice("eth1", linkUp: false);
+        _h.Node.AddDevice("eth1", linkUp: false, Eth1V4, Eth1V6);
         var carp1 = _h.Add(Config(advSkew: 100));
         _h.Add(Config("carp2", vhid: 2, device: "eth1"));
 
@@ -145,7 +145,7 @@ public sealed class DemotionTests : IDisposable
     public void Classic_profile_with_preempt_advertises_240_while_any_carpdev_is_down()
     {
         _h.Node.SetSysctl("preempt", 1);
-        _h.Node.AddDevice("eth1", linkUp: true);
+        _h.Node.AddDevice("eth1", linkUp: true, Eth1V4, Eth1V6);
         var carp1 = _h.Add(Config(advSkew: 20, profile: CompatibilityProfile.Classic));
         _h.Add(Config("carp2", vhid: 2, device: "eth1", profile: CompatibilityProfile.Classic));
 
@@ -165,7 +165,7 @@ public sealed class DemotionTests : IDisposable
     public void Classic_profile_counts_suppression_but_raises_advskew_only_with_preempt_as_the_seed_man_page_says()
     {
         // The issue follows the seed's man page ("with preempt on"), not FreeBSD 7's code, which applied it regardless (docs/protocol.md#preemption).
-        _h.Node.AddDevice("eth1", linkUp: true);
+        _h.Node.AddDevice("eth1", linkUp: true, Eth1V4, Eth1V6);
         var carp1 = _h.Add(Config(advSkew: 20, profile: CompatibilityProfile.Classic));
         _h.Add(Config("carp2", vhid: 2, device: "eth1", profile: CompatibilityProfile.Classic));
 

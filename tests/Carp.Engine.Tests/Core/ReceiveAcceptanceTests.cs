@@ -185,7 +185,7 @@ public sealed class ReceiveAcceptanceTests : ReceiveTestBase
         _h.At(3);
         Assert.Equal(CarpState.Master, carp1.State);
         _h.Node.SetSysctl("log", 7);
-        var eth1 = _h.Node.AddDevice("eth1", linkUp: true);
+        var eth1 = _h.Node.AddDevice("eth1", linkUp: true, Eth1V4, Eth1V6);
         _h.Node.Statistics.Reset();
         _h.Output.Clear();
 

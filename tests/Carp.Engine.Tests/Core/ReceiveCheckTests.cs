@@ -146,7 +146,7 @@ public sealed class ReceiveCheckTests : ReceiveTestBase
     public void Frame_on_a_carpdev_without_vhids_is_badif()
     {
         var host = Backup();
-        var eth1 = _h.Node.AddDevice("eth1", linkUp: true);
+        var eth1 = _h.Node.AddDevice("eth1", linkUp: true, Eth1V4, Eth1V6);
         _h.At(1);
 
         _h.Receive(Packets.V4(Packets.Header()), eth1);
@@ -158,7 +158,7 @@ public sealed class ReceiveCheckTests : ReceiveTestBase
     [Fact]
     public void Vhid_known_on_another_carpdev_is_badvhid_here()
     {
-        _h.Node.AddDevice("eth1", linkUp: true);
+        _h.Node.AddDevice("eth1", linkUp: true, Eth1V4, Eth1V6);
         Backup();
         _h.Add(Config("carp2", vhid: 2, device: "eth1"));
         _h.Output.Clear();
@@ -212,7 +212,7 @@ public sealed class ReceiveCheckTests : ReceiveTestBase
     [Fact]
     public void Badif_comes_before_every_packet_check()
     {
-        var eth1 = _h.Node.AddDevice("eth1", linkUp: true);
+        var eth1 = _h.Node.AddDevice("eth1", linkUp: true, Eth1V4, Eth1V6);
         var broken = Packets.V4(Packets.Header(pass: "x"), ttl: 1)[..(Packets.V4Payload + 10)];
 
         _h.Receive(broken, eth1);

@@ -32,7 +32,7 @@ public class ReceivePropertyTests
             H.Node.SetSysctl("log", 2);
             Carp1 = H.Add(Config(addresses: Vip));
             Carp2 = H.Add(Config("carp2", vhid: 2, addresses: Vip6));
-            Eth1 = H.Node.AddDevice("eth1", linkUp: true);
+            Eth1 = H.Node.AddDevice("eth1", linkUp: true, Eth1V4, Eth1V6);
             H.Output.Clear();
         }
 

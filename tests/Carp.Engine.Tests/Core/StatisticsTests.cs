@@ -131,7 +131,7 @@ public sealed class StatisticsTests : IDisposable
     {
         _h.Node.SetSysctl("log", log);
         _h.Add(Config());
-        var eth1 = _h.Node.AddDevice("eth1", linkUp: true);
+        var eth1 = _h.Node.AddDevice("eth1", linkUp: true, Eth1V4, Eth1V6);
         _h.Output.Clear();
 
         _h.Receive(Packets.V4(Packets.Header(pass: "wrong")));

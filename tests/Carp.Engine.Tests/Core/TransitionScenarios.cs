@@ -1,3 +1,4 @@
+using System.Net;
 using Carp.Engine.Core;
 using Carp.Engine.Protocol;
 using static Carp.Engine.Tests.Core.CoreHarness;
@@ -23,6 +24,8 @@ internal static class TransitionScenarios
         TransitionReason.CarpDevDown => StopsAll(TransitionReason.CarpDevDown, h => h.Node.SetLinkState("eth0", false)),
         TransitionReason.NotAllowed => StopsAll(TransitionReason.NotAllowed, h => h.Node.SetSysctl("allow", 0)),
         TransitionReason.NoAddress => StopsAll(TransitionReason.NoAddress, h => h.Node.UpdateVirtualHost("carp1", Config() with { Addresses = [] })),
+        // carp1 carries IPv4: the carpdev losing its IPv4 address (its IPv6 one stays) leaves no source for its adverts.
+        TransitionReason.NoSourceAddress => StopsAll(TransitionReason.NoSourceAddress, h => h.Node.SetDeviceSources("eth0", null, h.Eth0.SourceV6)),
         TransitionReason.Reconfigured => Reconfigured(),
         TransitionReason.Removed => Removed(),
         TransitionReason.AddressesRevoked => AddressesRevoked(),
@@ -48,7 +51,15 @@ internal static class TransitionScenarios
         allowed.Output.Clear();
         allowed.Node.SetSysctl("allow", 1);
         var afterAllow = Changed(allowed, Host(allowed), TransitionReason.Started, CarpState.Backup);
-        return [pair, afterLinkUp, afterAllow];
+
+        // … or because the carpdev got a source address for every family the vhost carries.
+        using var sourced = Harness(CarpState.Backup);
+        sourced.Node.SetDeviceSources("eth0", null, sourced.Eth0.SourceV6);
+        sourced.Output.Clear();
+        sourced.Node.SetDeviceSources("eth0", IPAddress.Parse("192.0.2.1"), sourced.Eth0.SourceV6);
+        var afterSource = Changed(sourced, Host(sourced), TransitionReason.Started, CarpState.Backup);
+        AssertBackupEntered(sourced, Host(sourced), advertsFirst: 0);
+        return [pair, afterLinkUp, afterAllow, afterSource];
     }
 
     private static (CarpState, CarpState)[] MasterDown()
