@@ -11,12 +11,15 @@ namespace Carp.Engine.Hosting;
 /// </summary>
 public sealed class CarpService : ICarpService, ICarpOutput
 {
+    private static readonly TimeSpan BadPacketLogInterval = TimeSpan.FromSeconds(10);
+
     private readonly ICarpWire _wire;
     private readonly CarpNode _node;
     private readonly EngineLoop _loop;
     private readonly EventDispatcher _events;
     private readonly Action<CarpLogLevel, string>? _log;
     private readonly Dictionary<string, IWirePort> _ports = new(StringComparer.Ordinal);
+    private readonly LogRateLimiter<CarpStatistic> _badPacketLog;
     private int _disposed;
 
     public CarpService(ICarpWire wire, CarpServiceOptions? options = null)
@@ -26,6 +29,8 @@ public sealed class CarpService : ICarpService, ICarpOutput
         _log = options.Log;
         _node = new CarpNode(this, options.TimeProvider, options.Sysctls);
         _events = new EventDispatcher(_log);
+        _badPacketLog = new LogRateLimiter<CarpStatistic>(BadPacketLogInterval, options.TimeProvider, held =>
+            Log(CarpLogLevel.Debug, 2, $"{held.Count} more bad packets ({held.Kind}) dropped in the last {held.Period.TotalSeconds:0.#} s"));
         _loop = new EngineLoop(options.Platform, options.TimeProvider, () => _node.NextDeadline, _node.RunDueTimers, _log);
         _wire.LinkChanged += OnLinkChanged;
         JitWarmer.WarmTakeoverPathOnce();
@@ -227,7 +232,12 @@ public sealed class CarpService : ICarpService, ICarpOutput
 
     void ICarpOutput.BadPacket(CarpStatistic counter, string carpDev, byte vhid, string detail)
     {
-        Log(CarpLogLevel.Debug, 2, $"{carpDev}: dropped a packet for vhid {vhid}: {counter}: {detail}");
+        // Anyone on the LAN can send bad packets: the counters count each one, the log one per counter per interval.
+        if (_badPacketLog.ShouldLog(counter))
+        {
+            Log(CarpLogLevel.Debug, 2, $"{carpDev}: dropped a packet for vhid {vhid}: {counter}: {detail}");
+        }
+
         Publish(new CarpBadPacketEvent
         {
             Timestamp = _node.Time.GetUtcNow(),
@@ -357,6 +367,7 @@ public sealed class CarpService : ICarpService, ICarpOutput
         finally
         {
             _loop.Dispose();
+            _badPacketLog.Dispose();
             _events.Dispose();
             _wire.Dispose();
         }
