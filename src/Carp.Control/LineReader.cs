@@ -8,7 +8,7 @@ internal enum LineKind
 {
     /// <summary>A complete line (without its '\n'), valid until the next read.</summary>
     Line,
-    /// <summary>A line longer than the limit was skipped up to and including its '\n'.</summary>
+    /// <summary>A line longer than the limit, reported as soon as it is; reading on skips the rest of it.</summary>
     Oversized,
     /// <summary>The peer closed the stream.</summary>
     End,
@@ -18,7 +18,8 @@ internal readonly record struct LineResult(LineKind Kind, ReadOnlyMemory<byte> L
 
 /// <summary>
 /// Splits a byte stream into '\n'-terminated lines with a hard size limit: an oversized line is
-/// discarded (reported once) without ever being held in memory, and reading goes on after it.
+/// reported once as soon as the limit is passed (so the caller may hang up before the rest arrives)
+/// and never held in memory; reading on skips to the next line.
 /// Bytes it moves or lets go of are zeroed. Not thread-safe: one reader per stream.
 /// </summary>
 internal sealed class LineReader
@@ -70,45 +71,44 @@ internal sealed class LineReader
 
     private bool TryTake(out LineResult result)
     {
-        var newline = Array.IndexOf(_buffer, (byte)'\n', _start, _end - _start);
-        if (newline >= 0)
+        while (true)
         {
-            var line = _buffer.AsMemory(_start, newline - _start);
-            _start = newline + 1;
-            if (_discarding)
+            var newline = Array.IndexOf(_buffer, (byte)'\n', _start, _end - _start);
+            if (newline >= 0)
             {
-                _discarding = false;
-                result = new LineResult(LineKind.Oversized, default);
+                var line = _buffer.AsMemory(_start, newline - _start);
+                _start = newline + 1;
+                if (_discarding)
+                {
+                    // The end of a line already reported as oversized.
+                    _discarding = false;
+                    continue;
+                }
+
+                result = line.Length > _maxLineBytes ? new LineResult(LineKind.Oversized, default) : new LineResult(LineKind.Line, line);
                 return true;
             }
 
-            if (line.Length > _maxLineBytes)
-            {
-                result = new LineResult(LineKind.Oversized, default);
-                return true;
-            }
-
-            result = new LineResult(LineKind.Line, line);
-            return true;
+            break;
         }
 
-        if (_end - _start > _maxLineBytes)
+        if (_end - _start > _maxLineBytes || (_discarding && _end > _start))
         {
-            // No newline within the limit: forget what we have and skip to the next newline.
+            // No newline within the limit: forget what we have, report it once, and skip to the next newline.
+            var report = !_discarding;
             _discarding = true;
             Array.Clear(_buffer, 0, _end);
             _start = _end = 0;
+            if (report)
+            {
+                result = new LineResult(LineKind.Oversized, default);
+                return true;
+            }
         }
 
         if (_eof)
         {
-            if (_discarding)
-            {
-                _discarding = false;
-                result = new LineResult(LineKind.Oversized, default);
-                return true;
-            }
-
+            _discarding = false;
             if (_end > _start)
             {
                 // A last request without its newline still counts.

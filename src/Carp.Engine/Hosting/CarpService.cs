@@ -11,6 +11,8 @@ namespace Carp.Engine.Hosting;
 /// </summary>
 public sealed partial class CarpService : ICarpService, ICarpOutput
 {
+    private static readonly TimeSpan BadPacketLogInterval = TimeSpan.FromSeconds(10);
+
     private readonly ICarpWire _wire;
     private readonly CarpNode _node;
     private readonly EngineLoop _loop;
@@ -19,6 +21,7 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
     private readonly Dictionary<string, IWirePort> _ports = new(StringComparer.Ordinal);
     private readonly CaptureDropTally _captureDrops = new();
     private readonly SendFailureLog _sendFailures;
+    private readonly LogRateLimiter<CarpStatistic> _badPacketLog;
     private int _disposed;
 
     public CarpService(ICarpWire wire, CarpServiceOptions? options = null)
@@ -29,6 +32,8 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
         _node = new CarpNode(this, options.TimeProvider, options.Sysctls);
         _sendFailures = new SendFailureLog(_node.Time);
         _events = new EventDispatcher(_log);
+        _badPacketLog = new LogRateLimiter<CarpStatistic>(BadPacketLogInterval, options.TimeProvider, held =>
+            Log(CarpLogLevel.Debug, 2, $"{held.Count} more bad packets ({held.Kind}) dropped in the last {held.Period.TotalSeconds:0.#} s"));
         _loop = new EngineLoop(options.Platform, options.TimeProvider, () => _node.NextDeadline, _node.RunDueTimers, _log,
             options.LoopTurn is { } turn ? () => { turn(); return _wire.Heartbeat(); } : _wire.Heartbeat, OnStalled, options.LoopTurnInterval);
         _wire.LinkChanged += OnLinkChanged;
@@ -258,7 +263,12 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
 
     void ICarpOutput.BadPacket(CarpStatistic counter, string carpDev, byte vhid, string detail)
     {
-        Log(CarpLogLevel.Debug, 2, $"{carpDev}: dropped a packet for vhid {vhid}: {counter}: {detail}");
+        // Anyone on the LAN can send bad packets: the counters count each one, the log one per counter per interval.
+        if (_badPacketLog.ShouldLog(counter))
+        {
+            Log(CarpLogLevel.Debug, 2, $"{carpDev}: dropped a packet for vhid {vhid}: {counter}: {detail}");
+        }
+
         Publish(new CarpBadPacketEvent
         {
             Timestamp = _node.Time.GetUtcNow(),
@@ -404,6 +414,7 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
         finally
         {
             _loop.Dispose();
+            _badPacketLog.Dispose();
             _events.Dispose();
             _wire.Dispose();
         }

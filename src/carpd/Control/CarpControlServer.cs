@@ -13,8 +13,10 @@ namespace Carpd.Control;
 /// (JSON-RPC 2.0, one object per line; docs/carpd-protocol.md). The socket is created with mode
 /// 0600 in a directory created 0700 if missing, so only its owner (root) can connect. Every client
 /// runs on its own task; a malformed or oversized request gets an error reply and never stops the
-/// server. <see cref="Dispose"/> disconnects everyone and removes the socket file. The served
-/// service is not disposed.
+/// server. When <see cref="CarpControlServerOptions.MaxConnections"/> are connected, a new client
+/// takes the place of the one idle longest, so idle or stuck clients cannot lock others out.
+/// <see cref="Dispose"/> disconnects everyone and removes the socket file. The served service is not
+/// disposed.
 /// </summary>
 public sealed class CarpControlServer : IDisposable
 {
@@ -22,6 +24,7 @@ public sealed class CarpControlServer : IDisposable
 
     private readonly ICarpService _service;
     private readonly CarpControlServerOptions _options;
+    private readonly ControlLog _controlLog;
     private readonly Socket _listener;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<ControlConnection, Task> _connections = new();
@@ -35,6 +38,7 @@ public sealed class CarpControlServer : IDisposable
         SocketPath = socketPath;
         _listener = listener;
         _options = options;
+        _controlLog = new ControlLog(options);
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
@@ -54,6 +58,7 @@ public sealed class CarpControlServer : IDisposable
         ArgumentNullException.ThrowIfNull(service);
         ArgumentException.ThrowIfNullOrEmpty(socketPath);
         options ??= new CarpControlServerOptions();
+        CheckOptions(options);
         var path = Path.GetFullPath(socketPath);
         var directory = Path.GetDirectoryName(path) ?? "/";
         try
@@ -127,6 +132,7 @@ public sealed class CarpControlServer : IDisposable
             _options.Log?.Invoke(CarpLogLevel.Warning, $"could not remove {SocketPath}: {ex.Message}");
         }
 
+        _controlLog.Dispose();
         _stop.Dispose();
     }
 
@@ -165,13 +171,14 @@ public sealed class CarpControlServer : IDisposable
                 continue;
             }
 
-            if (_connections.Count >= _options.MaxConnections)
+            var number = Interlocked.Increment(ref _connectionNumber);
+            if (!MakeRoom(number))
             {
-                Refuse(client);
+                Refuse(client, number);
                 continue;
             }
 
-            var connection = new ControlConnection(client, _service, _options, Interlocked.Increment(ref _connectionNumber));
+            var connection = new ControlConnection(client, _service, _options, _controlLog, number);
             var task = Task.Run(() => connection.RunAsync(token), CancellationToken.None);
             _connections[connection] = task;
             _ = task.ContinueWith(_ => _connections.TryRemove(connection, out var _), CancellationToken.None,
@@ -179,9 +186,46 @@ public sealed class CarpControlServer : IDisposable
         }
     }
 
-    private void Refuse(Socket client)
+    /// <summary>True when a new client fits, after closing the one idle longest if the server is full.</summary>
+    private bool MakeRoom(int newcomer)
     {
-        _options.Log?.Invoke(CarpLogLevel.Warning, $"refused a control client: {_options.MaxConnections} are connected already");
+        var now = _options.TimeProvider.GetTimestamp();
+        var live = 0;
+        ControlConnection? idlest = null;
+        var longest = TimeSpan.MinValue;
+        foreach (var connection in _connections.Keys)
+        {
+            if (connection.IsClosed)
+            {
+                continue;
+            }
+
+            live++;
+            if (connection.IdleFor(now) is { } idle && idle > longest)
+            {
+                (idlest, longest) = (connection, idle);
+            }
+        }
+
+        if (live < _options.MaxConnections)
+        {
+            return true;
+        }
+
+        if (idlest is null)
+        {
+            return false;
+        }
+
+        _controlLog.Report(ControlLogKind.Evicted, idlest.Number,
+            $"closed after {longest.TotalSeconds:0.###} s idle to make room for client {newcomer} ({_options.MaxConnections} were connected)");
+        idlest.Close();
+        return true;
+    }
+
+    private void Refuse(Socket client, int number)
+    {
+        _controlLog.Report(ControlLogKind.Refused, number, $"refused: {_options.MaxConnections} are connected and none is idle");
         try
         {
             client.Blocking = false;
@@ -195,6 +239,26 @@ public sealed class CarpControlServer : IDisposable
         finally
         {
             client.Dispose();
+        }
+    }
+
+    private static void CheckOptions(CarpControlServerOptions options)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxRequestBytes, 1, nameof(options.MaxRequestBytes));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConnections, 1, nameof(options.MaxConnections));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxQueuedEvents, 1, nameof(options.MaxQueuedEvents));
+        ArgumentNullException.ThrowIfNull(options.TimeProvider, nameof(options.TimeProvider));
+        CheckDuration(options.IdleTimeout, nameof(options.IdleTimeout), infiniteAllowed: true);
+        CheckDuration(options.WriteTimeout, nameof(options.WriteTimeout), infiniteAllowed: false);
+        CheckDuration(options.LogInterval, nameof(options.LogInterval), infiniteAllowed: false);
+
+        static void CheckDuration(TimeSpan value, string name, bool infiniteAllowed)
+        {
+            // Timers take at most int.MaxValue milliseconds (about 24 days).
+            if (!(infiniteAllowed && value == Timeout.InfiniteTimeSpan) && (value <= TimeSpan.Zero || value.TotalMilliseconds > int.MaxValue))
+            {
+                throw new ArgumentOutOfRangeException(name, value, $"{name} must be more than 0 and at most 24 days{(infiniteAllowed ? ", or infinite" : "")}.");
+            }
         }
     }
 

@@ -1,6 +1,4 @@
 using System.Net.Sockets;
-using System.Reflection;
-using System.Text.Json.Serialization.Metadata;
 using System.Text.Json;
 using System.Threading.Channels;
 using Carp.Control;
@@ -12,36 +10,65 @@ namespace Carpd.Control;
 /// <summary>
 /// One client of <see cref="CarpControlServer"/>: reads request lines, answers each in order, and
 /// after <c>subscribe</c> pushes <c>event</c> notifications. Nothing a client sends can throw out
-/// of <see cref="RunAsync"/>; the pass in a request is never logged nor echoed.
+/// of <see cref="RunAsync"/>; the pass in a request is never logged nor echoed. It closes itself after
+/// <see cref="CarpControlServerOptions.IdleTimeout"/> without a request (unless subscribed), when a
+/// write is not taken within <see cref="CarpControlServerOptions.WriteTimeout"/>, and after an
+/// oversized line; the server may close it to make room (<see cref="IdleFor"/>).
 /// </summary>
-internal sealed class ControlConnection : IDisposable
+internal sealed partial class ControlConnection : IDisposable
 {
-    private static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(30);
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 32 };
 
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly ICarpService _service;
     private readonly CarpControlServerOptions _options;
+    private readonly ControlLog _controlLog;
     private readonly int _number;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly CancellationTokenSource _closed = new();
+    private readonly CancellationTokenSource _idle;
     private Channel<CarpEvent>? _events;
     private IDisposable? _subscription;
+    private long _lastProgress;
+    private int _pendingWrites;
+    private volatile bool _handling;
     private int _disposed;
 
-    public ControlConnection(Socket socket, ICarpService service, CarpControlServerOptions options, int number)
+    public ControlConnection(Socket socket, ICarpService service, CarpControlServerOptions options, ControlLog controlLog, int number)
     {
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: false);
         _service = service;
         _options = options;
+        _controlLog = controlLog;
         _number = number;
+        _idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, options.TimeProvider);
+        _lastProgress = options.TimeProvider.GetTimestamp();
+    }
+
+    public int Number => _number;
+
+    public bool IsClosed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>
+    /// How long the client has made no progress (sent no request, took no reply or event), or null if it
+    /// may not be closed to make room: it is closed, a request of it is being carried out, or it is a
+    /// subscriber waiting for events (one whose events back up is idle).
+    /// </summary>
+    public TimeSpan? IdleFor(long now)
+    {
+        if (IsClosed || _handling || (Volatile.Read(ref _events) is not null && Volatile.Read(ref _pendingWrites) == 0))
+        {
+            return null;
+        }
+
+        return _options.TimeProvider.GetElapsedTime(Volatile.Read(ref _lastProgress), now);
     }
 
     public async Task RunAsync(CancellationToken stop)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, _closed.Token);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, _closed.Token, _idle.Token);
         var token = linked.Token;
         var reader = new LineReader(_stream, _options.MaxRequestBytes);
         Log(CarpLogLevel.Debug, "connected");
@@ -49,19 +76,24 @@ internal sealed class ControlConnection : IDisposable
         {
             while (!token.IsCancellationRequested)
             {
+                // A subscriber waits for events, not requests: it goes when it stops reading them (WriteTimeout).
+                _idle.CancelAfter(Volatile.Read(ref _events) is null ? _options.IdleTimeout : Timeout.InfiniteTimeSpan);
                 var line = await reader.ReadLineAsync(token);
                 if (line.Kind == LineKind.End)
                 {
                     break;
                 }
 
+                _idle.CancelAfter(Timeout.InfiniteTimeSpan); // the clock runs while waiting for a request, not while serving one
+                Volatile.Write(ref _lastProgress, _options.TimeProvider.GetTimestamp());
                 if (line.Kind == LineKind.Oversized)
                 {
-                    Log(CarpLogLevel.Warning, $"sent a request larger than {_options.MaxRequestBytes} bytes; skipped it");
+                    // Answer and close: reading on would mean taking in whatever else the client sends.
+                    _controlLog.Report(ControlLogKind.Malformed, _number, $"sent a request larger than {_options.MaxRequestBytes} bytes; closed the connection");
                     await SendAsync(JsonRpc.Error(null, CarpdProtocol.ErrorCodes.InvalidRequest,
                         $"The request is larger than {_options.MaxRequestBytes} bytes.",
                         Data(CarpErrorCode.InvalidArgument, "Send one JSON-RPC request per line, each smaller than that.")), token);
-                    continue;
+                    break;
                 }
 
                 if (IsBlank(line.Line.Span))
@@ -69,8 +101,19 @@ internal sealed class ControlConnection : IDisposable
                     continue;
                 }
 
-                var (reply, afterReply) = Handle(line.Line);
-                LineReader.Wipe(line.Line); // a request may carry a pass
+                _handling = true;
+                byte[]? reply;
+                Action? afterReply;
+                try
+                {
+                    (reply, afterReply) = Handle(line.Line);
+                }
+                finally
+                {
+                    LineReader.Wipe(line.Line); // a request may carry a pass
+                    _handling = false;
+                }
+
                 if (reply is not null)
                 {
                     await SendAsync(reply, token);
@@ -81,7 +124,12 @@ internal sealed class ControlConnection : IDisposable
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
         {
-            // The client went away or the server is stopping.
+            if (_idle.IsCancellationRequested && !stop.IsCancellationRequested && !IsClosed)
+            {
+                _controlLog.Report(ControlLogKind.IdleTimedOut, _number, $"sent nothing for {_options.IdleTimeout.TotalSeconds:0.###} s; closed the connection");
+            }
+
+            // Otherwise the client went away or the server is stopping.
         }
         finally
         {
@@ -118,6 +166,7 @@ internal sealed class ControlConnection : IDisposable
 
         _stream.Dispose();
         _socket.Dispose();
+        _idle.Dispose();
     }
 
     public void Dispose() => Close();
@@ -131,7 +180,7 @@ internal sealed class ControlConnection : IDisposable
         }
         catch (JsonException)
         {
-            Log(CarpLogLevel.Warning, "sent a line that is not JSON");
+            _controlLog.Report(ControlLogKind.Malformed, _number, "sent a line that is not JSON");
             return (JsonRpc.Error(null, CarpdProtocol.ErrorCodes.ParseError, "The request is not valid JSON.",
                 Data(CarpErrorCode.InvalidArgument, "Send one JSON-RPC 2.0 request object per line, in UTF-8.")), null);
         }
@@ -205,90 +254,6 @@ internal sealed class ControlConnection : IDisposable
         }
     }
 
-    private (Action<Utf8JsonWriter> WriteResult, Action? AfterReply) Dispatch(string method, JsonElement? parameters)
-    {
-        var context = CarpdJsonContext.Default;
-        switch (method)
-        {
-            case CarpdProtocol.Methods.GetInterfaces:
-                IReadOnlyList<InterfaceStatusDto> list = [.. _service.GetInterfaces().Select(ControlMapper.ToDto)];
-                return (JsonRpc.Value(list, context.IReadOnlyListInterfaceStatusDto), null);
-
-            case CarpdProtocol.Methods.CreateInterface:
-            {
-                var config = ControlMapper.FromDto(Params(method, parameters, context.InterfaceConfigDto));
-                var status = _service.CreateInterface(config);
-                Log(CarpLogLevel.Info, $"created {config.Name} (vhid {config.Vhid} on {config.CarpDev})");
-                return (JsonRpc.Value(ControlMapper.ToDto(status), context.InterfaceStatusDto), null);
-            }
-
-            case CarpdProtocol.Methods.SetInterface:
-            {
-                var (name, change) = ControlMapper.FromDto(Params(method, parameters, context.InterfaceChangeDto));
-                var status = _service.SetInterface(name, change);
-                Log(CarpLogLevel.Info, $"changed {name}");
-                return (JsonRpc.Value(ControlMapper.ToDto(status), context.InterfaceStatusDto), null);
-            }
-
-            case CarpdProtocol.Methods.RemoveInterface:
-            {
-                var name = Params(method, parameters, context.NameParamsDto).Name;
-                if (string.IsNullOrEmpty(name))
-                {
-                    throw new CarpException(CarpErrorCode.InvalidInterfaceName, "removeInterface needs the \"name\" of the interface.");
-                }
-
-                _service.RemoveInterface(name);
-                Log(CarpLogLevel.Info, $"removed {name}");
-                return (JsonRpc.Null, null);
-            }
-
-            case CarpdProtocol.Methods.GetSysctls:
-                return (JsonRpc.Value(ControlMapper.ToDto(_service.GetSysctls()), context.DictionaryStringInt64), null);
-
-            case CarpdProtocol.Methods.SetSysctl:
-            {
-                var request = Params(method, parameters, context.SetSysctlParamsDto);
-                if (string.IsNullOrEmpty(request.Name) || request.Value is null)
-                {
-                    throw new CarpException(CarpErrorCode.InvalidArgument, "setSysctl needs a \"name\" and an integer \"value\", e.g. {\"name\": \"preempt\", \"value\": 1}.");
-                }
-
-                var sysctls = _service.SetSysctl(request.Name, request.Value.Value);
-                Log(CarpLogLevel.Info, $"set sysctl {request.Name}={request.Value}");
-                return (JsonRpc.Value(ControlMapper.ToDto(sysctls), context.DictionaryStringInt64), null);
-            }
-
-            case CarpdProtocol.Methods.GetStatistics:
-                return (JsonRpc.Value(ControlMapper.ToDto(_service.GetStatistics()), context.DictionaryStringInt64), null);
-
-            case CarpdProtocol.Methods.ResetStatistics:
-                _service.ResetStatistics();
-                Log(CarpLogLevel.Info, "statistics reset");
-                return (JsonRpc.Null, null);
-
-            case CarpdProtocol.Methods.Subscribe:
-                return (JsonRpc.Value(true, context.Boolean), Subscribe());
-
-            case CarpdProtocol.Methods.Reload:
-            {
-                var reload = _options.Reload ?? throw new CarpException(CarpErrorCode.InvalidArgument,
-                    "carpd runs without --config: there is no configuration file to reload.");
-                return (JsonRpc.Value(reload(), context.ConfigurationReloadResult), null);
-            }
-
-            case CarpdProtocol.Methods.Ping:
-                return (JsonRpc.Value("pong", context.String), null);
-
-            case CarpdProtocol.Methods.Version:
-                return (JsonRpc.Value(new VersionDto { Version = CarpdProtocol.ProductVersion, Protocol = CarpdProtocol.Version }, context.VersionDto), null);
-
-            default:
-                throw new RpcException(CarpdProtocol.ErrorCodes.MethodNotFound, $"There is no method '{method}'.", CarpErrorCode.InvalidArgument,
-                    "Use getInterfaces, createInterface, setInterface, removeInterface, getSysctls, setSysctl, getStatistics, resetStatistics, subscribe, reload, ping or version.");
-        }
-    }
-
     /// <summary>Subscribes now (events queue up) and starts pushing them once the reply is on its way.</summary>
     private Action? Subscribe()
     {
@@ -340,37 +305,31 @@ internal sealed class ControlConnection : IDisposable
 
     private async Task SendAsync(byte[] line, CancellationToken token)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-        timeout.CancelAfter(WriteTimeout);
-        await _writeLock.WaitAsync(timeout.Token);
+        using var timeout = new CancellationTokenSource(_options.WriteTimeout, _options.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, timeout.Token);
+        Interlocked.Increment(ref _pendingWrites);
         try
         {
-            await _stream.WriteAsync(line, timeout.Token);
+            await _writeLock.WaitAsync(linked.Token);
+            try
+            {
+                await _stream.WriteAsync(line, linked.Token);
+                Volatile.Write(ref _lastProgress, _options.TimeProvider.GetTimestamp());
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !token.IsCancellationRequested)
+        {
+            _controlLog.Report(ControlLogKind.NotReading, _number, $"took no reply or event for {_options.WriteTimeout.TotalSeconds:0.###} s; cut it off");
+            Close();
+            throw;
         }
         finally
         {
-            _writeLock.Release();
-        }
-    }
-
-    private static T Params<T>(string method, JsonElement? parameters, JsonTypeInfo<T> typeInfo)
-    {
-        if (parameters is not { } element)
-        {
-            throw new RpcException(CarpdProtocol.ErrorCodes.InvalidParams, $"{method} needs params.", CarpErrorCode.InvalidArgument,
-                "See docs/carpd-protocol.md for the params of each method.");
-        }
-
-        try
-        {
-            return element.Deserialize(typeInfo) ?? throw new JsonException();
-        }
-        catch (JsonException ex)
-        {
-            // The serializer's message may quote the offending value (which could be a pass): report only where.
-            throw new RpcException(CarpdProtocol.ErrorCodes.InvalidParams,
-                $"The params of {method} are not valid at {ex.Path ?? "$"}.", CarpErrorCode.InvalidArgument,
-                "See docs/carpd-protocol.md for the params of each method.");
+            Interlocked.Decrement(ref _pendingWrites);
         }
     }
 
