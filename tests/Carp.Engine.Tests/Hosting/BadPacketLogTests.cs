@@ -66,6 +66,12 @@ public sealed class BadPacketLogTests
             remove { }
         }
 
+        public event Action<string?>? AddressesChanged
+        {
+            add { }
+            remove { }
+        }
+
         public void Inject(byte[] frame) => (_onFrame ?? throw new InvalidOperationException("no port open"))(frame);
 
         public IWirePort OpenPort(string carpDev, Action<ReadOnlySpan<byte>> onFrame)
@@ -103,6 +109,12 @@ public sealed class BadPacketLogTests
             public bool LinkUp => true;
 
             public bool Send(ReadOnlySpan<byte> frame) => true;
+
+            public long CaptureDrops => 0;
+
+            public void RefreshAddresses()
+            {
+            }
 
             public void Dispose()
             {

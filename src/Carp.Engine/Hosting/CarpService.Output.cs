@@ -1,0 +1,118 @@
+using System.Net.Sockets;
+using Carp.Engine.Core;
+using Carp.Engine.Protocol;
+
+namespace Carp.Engine.Hosting;
+
+/// <summary>The service as the core's <see cref="ICarpOutput"/>: each effect of a protocol step, carried out on the wire.</summary>
+public sealed partial class CarpService
+{
+    // ---- ICarpOutput: the protocol's effects on the wire ---------------------------------------
+
+    bool ICarpOutput.SendAdvertisement(VirtualHost host, AddressFamily family, ReadOnlySpan<byte> carpHeader)
+    {
+        var port = _ports[host.Device.Name];
+        var v4 = family == AddressFamily.InterNetwork;
+        var source = v4 ? port.IPv4 : port.IPv6;
+        if (source is null)
+        {
+            // A safeguard: the core runs no vhost whose carpdev lacks the source (NoSourceAddress).
+            return SendFailed(host, $"{port.Name} has no {(v4 ? "IPv4" : "IPv6")} address to send the advert from");
+        }
+
+        // No neighbour resolution here: a unicast peer's Ethernet destination is unknown, so building its frame fails.
+        var addressing = AdvertAddressing.For(host.Config, family, port.Mac);
+        try
+        {
+            return port.Send(addressing.Frame(source, _node.Sysctls.TrafficClass, carpHeader))
+                || SendFailed(host, $"the advert to {addressing.Destination} was not sent");
+        }
+        catch (Exception ex)
+        {
+            // Never out of an output: the protocol step that called it must finish and re-arm its timers.
+            return SendFailed(host, $"cannot send the advert to {addressing.Destination}: {ex.Message}");
+        }
+    }
+
+    void ICarpOutput.SetAddresses(VirtualHost host, IReadOnlyList<CarpAddress> addresses, bool present)
+    {
+        try
+        {
+            _wire.SetAddresses(host.Config, addresses, present);
+        }
+        catch (Exception ex)
+        {
+            Log(CarpLogLevel.Error, 0, $"{host.Name}: could not {(present ? "add" : "remove")} addresses: {ex.Message}");
+        }
+    }
+
+    void ICarpOutput.Announce(VirtualHost host)
+    {
+        var port = _ports[host.Device.Name];
+        var mac = AdvertAddressing.SourceMacOf(host.Config, port.Mac);
+        foreach (var address in host.Config.Addresses)
+        {
+            try
+            {
+                var frame = address.IsIPv6
+                    ? CarpFrameBuilder.UnsolicitedNeighborAdvertisement(mac, address.Address, address.Address, router: false)
+                    : CarpFrameBuilder.GratuitousArp(mac, address.Address);
+                port.Send(frame);
+            }
+            catch (Exception ex)
+            {
+                Log(CarpLogLevel.Warning, 1, $"{host.Name}: cannot announce {address.Address}: {ex.Message}");
+            }
+        }
+    }
+
+    void ICarpOutput.StateChanged(VirtualHost host, CarpState oldState, CarpState newState, TransitionReason reason)
+    {
+        Log(oldState == CarpState.Init || newState == CarpState.Init ? CarpLogLevel.Warning : CarpLogLevel.Info, 1,
+            $"{host.Name}: {oldState} -> {newState} ({reason})");
+        Publish(new CarpStateChangedEvent
+        {
+            Timestamp = _node.Time.GetUtcNow(),
+            Interface = host.Name,
+            Vhid = host.Vhid,
+            OldState = oldState,
+            NewState = newState,
+            Reason = reason,
+            Peer = reason is TransitionReason.MoreFrequentMaster or TransitionReason.Preempt or TransitionReason.RemoteDemoted or TransitionReason.MasterWillTimeOut
+                ? host.MasterSeen : null,
+        });
+    }
+
+    void ICarpOutput.DemotionChanged(VirtualHost host, byte oldAdvertisedAdvSkew, byte newAdvertisedAdvSkew, byte oldDemoteCount, byte newDemoteCount)
+    {
+        Log(CarpLogLevel.Info, 1, $"{host.Name}: advertised advskew {oldAdvertisedAdvSkew} -> {newAdvertisedAdvSkew}, demote {oldDemoteCount} -> {newDemoteCount}");
+        Publish(new CarpDemotionChangedEvent
+        {
+            Timestamp = _node.Time.GetUtcNow(),
+            Interface = host.Name,
+            Vhid = host.Vhid,
+            OldAdvSkew = oldAdvertisedAdvSkew,
+            NewAdvSkew = newAdvertisedAdvSkew,
+            OldDemotion = oldDemoteCount,
+            NewDemotion = newDemoteCount,
+        });
+    }
+
+    void ICarpOutput.BadPacket(CarpStatistic counter, string carpDev, byte vhid, string detail)
+    {
+        // Anyone on the LAN can send bad packets: the counters count each one, the log one per counter per interval.
+        if (_badPacketLog.ShouldLog(counter))
+        {
+            Log(CarpLogLevel.Debug, 2, $"{carpDev}: dropped a packet for vhid {vhid}: {counter}: {detail}");
+        }
+
+        Publish(new CarpBadPacketEvent
+        {
+            Timestamp = _node.Time.GetUtcNow(),
+            Interface = _node.VirtualHosts.FirstOrDefault(h => h.Device.Name == carpDev && h.Vhid == vhid)?.Name ?? carpDev,
+            Vhid = vhid,
+            Counter = counter,
+            Detail = detail,
+        });
+    }
+}
