@@ -21,6 +21,10 @@ internal sealed record CarpdOptions
           --foreground         accepted for compatibility; carpd always runs in the foreground
           --check-config FILE  check FILE (syntax, values, permissions, passfiles), print a summary
                                without passes, exit 0 if it is valid and 1 if not
+
+        Signals: SIGTERM/SIGINT bow out, release the addresses and exit; SIGHUP reloads --config (only what
+        changed; a file with an error changes nothing). If carpd dies without that chance (SIGKILL, a
+        crash), its address guardian removes the addresses it held.
         """;
 
     public string? ConfigPath { get; init; }
