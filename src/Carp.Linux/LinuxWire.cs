@@ -35,6 +35,7 @@ public sealed class LinuxWire : ICarpWire
         {
             _log?.Invoke(CarpLogLevel.Error, $"no address guardian ({ex.Message}): if this process dies, its virtual addresses stay on the host");
         }
+
         _monitor.LinkChanged += (_, e) => LinkChanged?.Invoke(e.Name, e.IsUp);
         _monitor.AddressesChanged += (_, name) => AddressesChanged?.Invoke(name);
         _monitor.Start();

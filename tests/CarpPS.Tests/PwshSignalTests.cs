@@ -33,6 +33,8 @@ public sealed class PwshSignalTests(ModuleFixture module)
         var fw2 = net.AddNamespace("fw2");
         net.Plug(fw1, "eth0", br, "br0", "p1", "192.0.2.1/24");
         net.Plug(fw2, "eth0", br, "br0", "p2", "192.0.2.2/24");
+        var client = net.AddNamespace("client");
+        net.Plug(client, "eth0", br, "br0", "p3", "192.0.2.3/24");
         var work = Directory.CreateTempSubdirectory("carpps-signal-");
         try
         {
@@ -101,6 +103,11 @@ public sealed class PwshSignalTests(ModuleFixture module)
 
             Assert.Equal(["carp1"], HostsOf(net, fw2));
             Assert.Empty(HostsOf(net, fw1));
+
+            // A client's ARP requests for the VIP get exactly one reply each (iputils arping without -w prints every reply).
+            var replies = net.Exec(client, TimeSpan.FromSeconds(8), "arping", "-c", "2", "-I", "eth0", Vip).StandardOutput
+                .Split('\n').Count(l => l.Contains("reply from", StringComparison.OrdinalIgnoreCase));
+            Assert.Equal(2, replies);
             TestContext.Current.TestOutputHelper?.WriteLine(
                 $"MEASURED: pwsh SIG{signal}: VIP gone from the pwsh host {released:0.0} ms after the signal ({(deleted.Value - diedAt.Value).TotalMilliseconds:0.0} ms after its death was seen); carpd MASTER after {takeover:0} ms");
         }
