@@ -87,6 +87,14 @@ Describe 'CarpPS views and exports' -Tag 'Simulation' {
             Should -Match 'Address\s+: 198\.51\.100\.100/24, 2001:db8::100/64'
     }
 
+    It 'shows every property of <_> in its list view' -ForEach 'Get-CarpStatus', 'Get-CarpInterface', 'Get-CarpStatistics', 'Get-CarpSysctl' {
+        $item = @(Invoke-Expression $_)[0]
+        $text = $item | Format-List | Out-String -Width 80
+        foreach ($name in $item.psobject.Properties.Name) {
+            $text | Should -Match "(?m)^(\S.*\()?$name\)?\s+:" -Because "the list view of $_ should show $name"
+        }
+    }
+
     It 'renders a deserialized <_> like the live one' -ForEach $Views {
         $get, $format = $_ -split '\|', 2
         $live = @(Invoke-Expression $get)
