@@ -1,25 +1,28 @@
-using System.Net;
 using Carp.Engine.Core;
 using Carp.Engine.Hosting;
 
 namespace CarpPS;
 
-/// <summary>A carp interface's settings, as Get-CarpInterface shows them. Carries no secret: only whether a pass is set.</summary>
-public class CarpInterfaceInfo
+/// <summary>
+/// A carp interface's configuration, as Get-CarpInterface shows it: what New-CarpInterface takes
+/// (pipe it there, or through ConvertTo-Csv / ConvertTo-Json and back). Carries no secret: only
+/// whether a pass is set. Properties are in the order Select-Object * and the exports show them.
+/// </summary>
+public sealed class CarpInterfaceInfo
 {
     internal CarpInterfaceInfo(VirtualHostStatus status)
     {
         Name = status.Name;
         Vhid = status.Vhid;
         CarpDev = status.CarpDev;
-        State = status.State;
-        Address = [.. status.Addresses.Select(a => a.ToString())];
+        Address = new CarpList(status.Addresses.Select(a => a.ToString()));
         AdvBase = status.AdvBase;
         AdvSkew = status.AdvSkew;
         MacMode = status.MacMode;
         Profile = status.Profile;
         HasPass = status.HasPass;
-        Groups = [.. status.Groups];
+        Groups = new CarpList(status.Groups);
+        State = status.State;
     }
 
     public string Name { get; }
@@ -28,10 +31,8 @@ public class CarpInterfaceInfo
 
     public string CarpDev { get; }
 
-    public CarpState State { get; }
-
     /// <summary>The virtual addresses, written as 192.0.2.1/24.</summary>
-    public IReadOnlyList<string> Address { get; }
+    public CarpList Address { get; }
 
     public byte AdvBase { get; }
 
@@ -43,34 +44,61 @@ public class CarpInterfaceInfo
 
     public bool HasPass { get; }
 
-    public IReadOnlyList<string> Groups { get; }
+    public CarpList Groups { get; }
+
+    /// <summary>The state when it was read; Get-CarpStatus shows the live state with the master seen.</summary>
+    public CarpState State { get; }
 
     public override string ToString() => Name;
 }
 
-/// <summary>What <c>ifconfig carp1</c> shows of a carp interface at one moment, as Get-CarpStatus returns it.</summary>
-public sealed class CarpStatus : CarpInterfaceInfo
+/// <summary>
+/// What <c>ifconfig carp1</c> shows of a carp interface at one moment, as Get-CarpStatus returns it:
+/// the live state first, then the configuration.
+/// </summary>
+public sealed class CarpStatus
 {
     internal CarpStatus(VirtualHostStatus status)
-        : base(status)
     {
+        Name = status.Name;
+        Vhid = status.Vhid;
+        CarpDev = status.CarpDev;
+        State = status.State;
+        Address = new CarpList(status.Addresses.Select(a => a.ToString()));
+        MasterSeen = status.MasterSeen?.ToString();
         EffectiveAdvSkew = status.AdvertisedAdvSkew;
         Demotion = status.DemoteCount;
-        MasterSeen = status.MasterSeen;
         LastTransition = status.LastTransition;
         LastTransitionReason = status.LastTransitionReason;
         Transitions = status.Transitions;
         ForcedState = status.ForcedState;
+        AdvBase = status.AdvBase;
+        AdvSkew = status.AdvSkew;
+        MacMode = status.MacMode;
+        Profile = status.Profile;
+        HasPass = status.HasPass;
+        Groups = new CarpList(status.Groups);
     }
+
+    public string Name { get; }
+
+    public byte Vhid { get; }
+
+    public string CarpDev { get; }
+
+    public CarpState State { get; }
+
+    /// <summary>The virtual addresses, written as 192.0.2.1/24.</summary>
+    public CarpList Address { get; }
+
+    /// <summary>Source address of the last valid advertisement heard from another node, as text.</summary>
+    public string? MasterSeen { get; }
 
     /// <summary>The advskew advertised after demotion and preemption suppression.</summary>
     public byte EffectiveAdvSkew { get; }
 
     /// <summary>The demote count advertised (OpenBSD's demote byte).</summary>
     public byte Demotion { get; }
-
-    /// <summary>Source address of the last valid advertisement heard from another node.</summary>
-    public IPAddress? MasterSeen { get; }
 
     public DateTimeOffset? LastTransition { get; }
 
@@ -81,6 +109,18 @@ public sealed class CarpStatus : CarpInterfaceInfo
 
     /// <summary>The state last forced with Set-CarpInterface -State, if any.</summary>
     public CarpState? ForcedState { get; }
+
+    public byte AdvBase { get; }
+
+    public byte AdvSkew { get; }
+
+    public MacMode MacMode { get; }
+
+    public string Profile { get; }
+
+    public bool HasPass { get; }
+
+    public CarpList Groups { get; }
 
     public override string ToString() => $"{Name}: {State}";
 }

@@ -28,6 +28,7 @@ public sealed class NewCarpInterfaceCommand : CarpCmdlet
 
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [CarpAddressListTransformation]
     public string[] Address { get; set; } = [];
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
