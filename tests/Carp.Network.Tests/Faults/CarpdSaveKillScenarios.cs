@@ -29,6 +29,7 @@ public sealed class CarpdSaveKillScenarios
         var first = Start(s, ns, conf, "carpd-warm");
         // The first call of a fresh carpd (every round's is one) runs cold: its length sets the window of the kills.
         double callMs = 0;
+        Assert.Equal(0, first.Status().AdvSkew); // as in every round: one status call, then the change
         foreach (byte skew in new byte[] { 10, 20 })
         {
             long t = Clock.Now;

@@ -57,6 +57,13 @@ internal sealed class BridgeFilter : IDisposable
         return sum;
     }
 
+    /// <summary>Puts an accept rule in front of the others: from its return on nothing is dropped, and the counters stand still.</summary>
+    public void Suspend()
+    {
+        _scenario.Exec(_scenario.Bridge, "nft", "insert", "rule", "bridge", _table, "forward", "accept").EnsureSuccess();
+        _scenario.Log("nft", $"table bridge {_table} suspended");
+    }
+
     /// <summary>Removes the table (the heal).</summary>
     public void Delete()
     {
@@ -126,7 +133,7 @@ internal sealed class AdvertCapture : IDisposable
 }
 
 /// <summary>Figures shared by the fault scenarios.</summary>
-internal static class Faults
+internal static class FaultBed
 {
     /// <summary>CARP_SOAK=1 (./build.sh soak): the long variants.</summary>
     public static bool Soak => Environment.GetEnvironmentVariable("CARP_SOAK") == "1";
@@ -156,6 +163,4 @@ internal static class Faults
         Assert.Equal(CarpState.Backup, b.State());
         return (a, b);
     }
-
-    public static string F(double value, string format = "0.0") => value.ToString(format, CultureInfo.InvariantCulture);
 }

@@ -6,7 +6,7 @@ using Carp.Engine.Core;
 using Carp.Engine.Protocol;
 using Carp.Linux;
 using Carp.Network.Tests.Scenarios;
-using static Carp.Network.Tests.Faults.Faults;
+using static Carp.Network.Tests.Faults.FaultBed;
 
 namespace Carp.Network.Tests.Faults;
 

@@ -2,7 +2,7 @@ using System.Net;
 using Carp.Engine.Core;
 using Carp.Engine.Hosting;
 using Carp.Network.Tests.Scenarios;
-using static Carp.Network.Tests.Faults.Faults;
+using static Carp.Network.Tests.Faults.FaultBed;
 
 namespace Carp.Network.Tests.Faults;
 

@@ -66,8 +66,8 @@ public sealed class SigstopScenarios
         int duplicates = windows.Count(w => w.Replies > 1);
         int twoMacs = windows.Count(w => w.Macs > 1);
         // From the bridge: requests answered by both nodes' ports.
-        int bothPorts = windows.Count(w => repliesAt1.Adverts.All(_ => true, w.From).Any(r => r.At < w.To) &&
-                                           repliesAt2.Adverts.All(_ => true, w.From).Any(r => r.At < w.To));
+        int bothPorts = windows.Count(w => repliesAt1.Replies.All(_ => true, w.From).Any(r => r.At < w.To) &&
+                                           repliesAt2.Replies.All(_ => true, w.From).Any(r => r.At < w.To));
         int unanswered = windows.Count(w => w.Replies == 0 && w.From > stopped);
         s.Measure($"master carpd SIGSTOP 10 s: {windows.Count} ARP requests every 100 ms, {duplicates} answered more than once, " +
                   $"{twoMacs} by two MACs, {bothPorts} from both nodes, {unanswered} unanswered after the stop; " +
@@ -81,23 +81,23 @@ public sealed class SigstopScenarios
     }
 
     /// <summary>ARP replies for the VIP leaving a node, at its bridge port.</summary>
-    private static AdvertLikeCapture ArpReplies(Scenario s, string port) => AdvertLikeCapture.Start(s, s.Bridge, port);
+    private static ArpReplyCapture ArpReplies(Scenario s, string port) => ArpReplyCapture.Start(s, s.Bridge, port);
 }
 
 /// <summary>ARP replies for 192.0.2.1 captured inbound on a bridge port (what that node answers).</summary>
-internal sealed class AdvertLikeCapture : IDisposable
+internal sealed class ArpReplyCapture : IDisposable
 {
     private readonly PacketDevice _device;
 
-    private AdvertLikeCapture(PacketDevice device, Recorder<byte[]> replies)
+    private ArpReplyCapture(PacketDevice device, Recorder<byte[]> replies)
     {
         _device = device;
-        Adverts = replies;
+        Replies = replies;
     }
 
-    public Recorder<byte[]> Adverts { get; }
+    public Recorder<byte[]> Replies { get; }
 
-    public static AdvertLikeCapture Start(Scenario s, string ns, string ifname)
+    public static ArpReplyCapture Start(Scenario s, string ns, string ifname)
     {
         var replies = new Recorder<byte[]>("ARP replies at " + ifname);
         var device = NetworkNamespace.Run(ns, () =>
@@ -121,7 +121,7 @@ internal sealed class AdvertLikeCapture : IDisposable
 
             return d;
         });
-        return s.Own(new AdvertLikeCapture(device, replies));
+        return s.Own(new ArpReplyCapture(device, replies));
     }
 
     public void Dispose() => _device.Dispose();
