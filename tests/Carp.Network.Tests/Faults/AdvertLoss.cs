@@ -123,59 +123,66 @@ internal static class AdvertLoss
 
         double worstDouble = 0;
         int worstLostAfter = 0;
-        foreach (var t in takeovers)
+        try
         {
-            Assert.Equal(TransitionReason.MasterDown, t.Item.Reason);
-            // The master-down timer ran out: the last advert of A that reached B is one master-down interval ago…
-            var lastHeard = arrived.LastOrDefault(y => y.At < t.At);
-            Assert.True(lastHeard.At > 0, "B took over without having heard A since the loss began");
-            double silence = Clock.Ms(lastHeard.At, t.At);
-            Assert.InRange(silence, MasterDownMs - 50, MasterDownMs + 300);
-            // …and every advert A sent in between was lost: at least 3.
-            var between = adverts.Where(x => x.At > lastHeard.At + near && x.At < t.At).ToList();
-            Assert.True(between.Count >= 3 && between.All(x => x.Lost),
-                $"takeover at {Clock.Ms(s.Started, t.At):0} ms after {between.Count} adverts of A, {between.Count(x => x.Lost)} of them lost");
-
-            // B yields to the first advert of A that reaches it; until then both are MASTER.
-            var yielded = yields.First(y => y.At > t.At);
-            Assert.Equal(TransitionReason.MoreFrequentMaster, yielded.Item.Reason);
-            var firstHeard = arrived.First(y => y.At > t.At);
-            double lag = Clock.Ms(firstHeard.At, yielded.At);
-            Assert.InRange(lag, -5, YieldMarginMs);
-            int lostAfter = adverts.Count(x => x.At > t.At && x.At < firstHeard.At - near);
-            double doubleMaster = Clock.Ms(t.At, yielded.At);
-            Assert.True(doubleMaster <= ((lostAfter + 1) * 1000) + YieldMarginMs,
-                $"both MASTER for {doubleMaster:0} ms with {lostAfter} adverts of A lost after the takeover");
-
-            // On the wire: B advertised from its takeover and stopped when it yielded.
-            Assert.NotEmpty(sentB.Adverts.All(x => x.Source.Equals(AddressB), t.At - near)); // its first advert precedes the event
-            Assert.DoesNotContain(sentB.Adverts.All(x => x.Source.Equals(AddressB) && !x.IsBowOut, yielded.At + near),
-                x => takeovers.All(o => o.At <= yielded.At || x.At < o.At - near)); // a takeover's first advert precedes its event
-
-            if (doubleMaster > worstDouble)
+            foreach (var t in takeovers)
             {
-                worstDouble = doubleMaster;
-                worstLostAfter = lostAfter;
+                Assert.Equal(TransitionReason.MasterDown, t.Item.Reason);
+                // The master-down timer ran out: the last advert of A that reached B is one master-down interval ago…
+                var lastHeard = arrived.LastOrDefault(y => y.At < t.At);
+                Assert.True(lastHeard.At > 0, "B took over without having heard A since the loss began");
+                double silence = Clock.Ms(lastHeard.At, t.At);
+                Assert.InRange(silence, MasterDownMs - 50, MasterDownMs + 300);
+                // …and every advert A sent in between was lost: at least 3.
+                var between = adverts.Where(x => x.At > lastHeard.At + near && x.At < t.At).ToList();
+                Assert.True(between.Count >= 3 && between.All(x => x.Lost),
+                    $"takeover at {Clock.Ms(s.Started, t.At):0} ms after {between.Count} adverts of A, {between.Count(x => x.Lost)} of them lost");
+
+                // B yields to the first advert of A that reaches it; until then both are MASTER.
+                var yielded = yields.First(y => y.At > t.At);
+                Assert.Equal(TransitionReason.MoreFrequentMaster, yielded.Item.Reason);
+                var firstHeard = arrived.First(y => y.At > t.At);
+                double lag = Clock.Ms(firstHeard.At, yielded.At);
+                Assert.InRange(lag, -5, YieldMarginMs);
+                int lostAfter = adverts.Count(x => x.At > t.At && x.At < firstHeard.At - near);
+                double doubleMaster = Clock.Ms(t.At, yielded.At);
+                Assert.True(doubleMaster <= ((lostAfter + 1) * 1000) + YieldMarginMs,
+                    $"both MASTER for {doubleMaster:0} ms with {lostAfter} adverts of A lost after the takeover");
+
+                // On the wire: B advertised from its takeover and stopped when it yielded.
+                Assert.NotEmpty(sentB.Adverts.All(x => x.Source.Equals(AddressB), t.At - near)); // its first advert precedes the event
+                Assert.DoesNotContain(sentB.Adverts.All(x => x.Source.Equals(AddressB) && !x.IsBowOut, yielded.At + near),
+                    x => takeovers.All(o => o.At <= yielded.At || x.At < o.At - near)); // a takeover's first advert precedes its event
+
+                if (doubleMaster > worstDouble)
+                {
+                    worstDouble = doubleMaster;
+                    worstLostAfter = lostAfter;
+                }
             }
-        }
 
-        Assert.Equal(longRuns.Count, takeovers.Count); // one takeover per run of ≥ 3 lost adverts, none otherwise
-        Assert.Empty(a.Transitions(t0)); // A never left MASTER
-        Assert.True(nftDropped >= lost, $"nft dropped {nftDropped} frames but {lost} adverts of A were not seen at B");
-        if (takeovers.Count == 0)
+            Assert.Equal(longRuns.Count, takeovers.Count); // one takeover per run of ≥ 3 lost adverts, none otherwise
+            Assert.Empty(a.Transitions(t0)); // A never left MASTER
+            Assert.True(nftDropped >= lost, $"nft dropped {nftDropped} frames but {lost} adverts of A were not seen at B");
+            if (takeovers.Count == 0)
+            {
+                Assert.Equal(lost, nftDropped); // only A advertised: every frame dropped was one of its adverts
+            }
+
+            double expected = percent / 100.0 * adverts.Count;
+            double sigma = Math.Sqrt(adverts.Count * (percent / 100.0) * (1 - (percent / 100.0)));
+            Assert.InRange(lost, expected - (4 * sigma), expected + (4 * sigma));
+        }
+        finally
         {
-            Assert.Equal(lost, nftDropped); // only A advertised: every frame dropped was one of its adverts
+            // The figure, whatever the outcome.
+            double rate = (1 - (percent / 100.0)) * Math.Pow(percent / 100.0, 3);
+            s.Measure($"{percent} % loss for {duration.TotalMinutes:0} min: A sent {adverts.Count} adverts, {lost} lost ({100.0 * lost / adverts.Count:0.0} %), " +
+                      $"longest run {(runs.Count == 0 ? 0 : runs.Max(r => r.Length))}, runs of >= 3: {longRuns.Count}, takeovers by B: {takeovers.Count} " +
+                      $"(expected {rate * adverts.Count:0.000}), longest double-master {worstDouble:0} ms ({worstLostAfter} adverts of A lost in it), " +
+                      $"A transitions {a.Transitions(t0).Count}, settled {Clock.Ms(t1, end):0} ms after the heal");
         }
 
-        double expected = percent / 100.0 * adverts.Count;
-        double sigma = Math.Sqrt(adverts.Count * (percent / 100.0) * (1 - (percent / 100.0)));
-        Assert.InRange(lost, expected - (4 * sigma), expected + (4 * sigma));
-
-        double rate = (1 - (percent / 100.0)) * Math.Pow(percent / 100.0, 3);
-        s.Measure($"{percent} % loss for {duration.TotalMinutes:0} min: A sent {adverts.Count} adverts, {lost} lost ({100.0 * lost / adverts.Count:0.0} %), " +
-                  $"longest run {(runs.Count == 0 ? 0 : runs.Max(r => r.Length))}, runs of >= 3: {longRuns.Count}, takeovers by B: {takeovers.Count} " +
-                  $"(expected {rate * adverts.Count:0.000}), longest double-master {worstDouble:0} ms ({worstLostAfter} adverts of A lost in it), " +
-                  $"A transitions 0, settled {Clock.Ms(t1, end):0} ms after the heal");
         return new Result(adverts.Count, lost, longRuns.Count, takeovers.Count);
     }
 }

@@ -14,9 +14,6 @@ public sealed class CarpdSaveKillScenarios
 {
     private const int Rounds = 50;
 
-    /// <summary>Kills fall uniformly from the call's start to this many times a cold call's length: before, during and after the save.</summary>
-    private const double Window = 1.25;
-
     [Fact]
     public void Sigkill_around_a_save_leaves_the_old_or_the_new_file_never_a_torn_or_missing_one()
     {
@@ -40,17 +37,22 @@ public sealed class CarpdSaveKillScenarios
 
         Assert.NotEqual(known[10], known[20]);
         Kill(s, first);
-        s.Log("test", $"a save call takes {callMs:0.0} ms: kills fall 0 to {Window * callMs:0.0} ms after the call starts");
+        s.Log("test", $"a save call takes {callMs:0.0} ms");
 
+        // Kills fall uniformly in [0, 2 × saveAtMs]; saveAtMs moves towards the moment the save happens (as many kills before as after it).
+        double saveAtMs = callMs;
+        double minWindow = double.MaxValue, maxWindow = 0;
         byte current = 20;
         int keptOld = 0, gotNew = 0;
         var random = new Random();
         for (int round = 0; round < Rounds; round++)
         {
             var carpd = Start(s, ns, conf, "carpd" + round);
+            minWindow = Math.Min(minWindow, 2 * saveAtMs);
+            maxWindow = Math.Max(maxWindow, 2 * saveAtMs);
             Assert.Equal(current, carpd.Status().AdvSkew); // it loaded what the file holds
             byte next = current == 10 ? (byte)20 : (byte)10;
-            double delayMs = random.NextDouble() * Window * callMs;
+            double delayMs = random.NextDouble() * 2 * saveAtMs;
             var call = new Thread(() =>
             {
                 try
@@ -77,11 +79,13 @@ public sealed class CarpdSaveKillScenarios
             if (now.AsSpan().SequenceEqual(known[current]))
             {
                 keptOld++;
+                saveAtMs *= 1.1; // killed before the save: aim later
             }
             else if (now.AsSpan().SequenceEqual(known[next]))
             {
                 gotNew++;
                 current = next;
+                saveAtMs *= 0.9; // killed after it: aim earlier
             }
             else
             {
@@ -95,7 +99,7 @@ public sealed class CarpdSaveKillScenarios
         Assert.True(Scenario.Eventually(() => Directory.EnumerateFiles(Path.GetDirectoryName(conf)!, ".carpd.conf.*.tmp").Any() == false,
             TimeSpan.FromSeconds(2)), "temporary files of interrupted saves were not removed");
         Kill(s, last);
-        s.Measure($"carpd SIGKILL around a save, {Rounds} rounds (kill 0–{Window * callMs:0.0} ms after the call starts, a cold save call takes {callMs:0.0} ms): " +
+        s.Measure($"carpd SIGKILL around a save, {Rounds} rounds (kill 0 to {minWindow:0}–{maxWindow:0} ms after the call starts, a save call takes {callMs:0.0} ms when nothing kills it): " +
                   $"old file {keptOld}, new file {gotNew}, torn or missing 0");
         Assert.True(keptOld > 0 && gotNew > 0, $"the kills did not straddle the save (old {keptOld}, new {gotNew})");
     }
