@@ -2,6 +2,7 @@
 # CarpPS build entry point. Run as root on Debian with the .NET SDK:
 #   ./build.sh lab    the failover lab (namespaces, carpd, a real failover with a timeline)
 #   ./build.sh test   every test suite (engine, architecture, carpd, network namespaces, PowerShell module, Pester with pwsh)
+#   ./build.sh soak   the fault suite (docs/reliability.md) with its long variants: 10 minutes of advert loss instead of 2
 #   ./build.sh build | layout | package | bench | sim
 # Both lab and test install what they need first (eng/install-deps.sh, NuGet restore).
 set -euo pipefail
@@ -97,6 +98,20 @@ case "$task" in
     done
     echo "$passed passed, $fails failed, $skipped skipped"
     [ $failed = 0 ] && [ $fails = 0 ] ;;
+  soak)
+    eng/install-deps.sh
+    build
+    mkdir -p "$artifacts/test-logs"
+    # CARP_SOAK=1 makes the loss scenarios run 10 minutes each (side by side with the other fault classes).
+    log="$artifacts/test-logs/soak.log"
+    set +e
+    CARP_SOAK=1 "$(bin Carp.Network.Tests)" -noColor -showLiveOutput -namespace Carp.Network.Tests.Faults "$@" >"$log" 2>&1
+    rc=$?
+    set -e
+    grep -E "MEASURED" "$log" | sed -E 's/^.*MEASURED: /  /' | sort -u || true
+    grep -E "\[FAIL\]" "$log" | sed -E 's/^ *//' | sort -u || true
+    echo "soak: $(grep -E "^\s*Carp.Network.Tests\s+Total:" "$log" | tail -1 | sed 's/^ *//') (exit $rc, log $log)"
+    exit $rc ;;
   *)
-    echo "usage: ./build.sh lab|test|build|layout|package|sim|bench" >&2; exit 2 ;;
+    echo "usage: ./build.sh lab|test|soak|build|layout|package|sim|bench" >&2; exit 2 ;;
 esac
