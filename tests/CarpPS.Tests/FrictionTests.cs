@@ -60,7 +60,7 @@ public sealed class FrictionTests(ModuleFixture module)
     }
 
     [Fact]
-    public void Remove_and_Wait_take_wildcards_and_only_a_literal_name_that_matches_nothing_is_an_error()
+    public void Set_Remove_and_Wait_take_wildcards_and_only_a_literal_name_that_matches_nothing_is_an_error()
     {
         using var ps = new PsSession(module);
         var dev = ps.ConnectSimulation()[0];
@@ -76,6 +76,10 @@ public sealed class FrictionTests(ModuleFixture module)
         Assert.Equal("InterfaceNotFound,CarpPS.Commands.WaitCarpStateCommand", ps.Run("Wait-CarpState nosuch Backup -Timeout 0").SingleError().FullyQualifiedErrorId);
         Assert.Equal("InterfaceNotFound,CarpPS.Commands.RemoveCarpInterfaceCommand", ps.Run("Remove-CarpInterface nosuch").SingleError().FullyQualifiedErrorId);
 
+        ps.Run("Set-CarpInterface carp* -AdvSkew 7; Set-CarpInterface nosuch* -AdvSkew 9").AssertNoErrors();
+        Assert.Equal(["7", "7", "0"], ps.Run("Get-CarpInterface").Output.Select(o => o.Properties["AdvSkew"].Value.ToString()));
+        Assert.Equal("InterfaceNotFound,CarpPS.Commands.SetCarpInterfaceCommand", ps.Run("Set-CarpInterface nosuch -AdvSkew 9").SingleError().FullyQualifiedErrorId);
+
         ps.Run("Remove-CarpInterface carp*").AssertNoErrors();
         Assert.Equal(["lan3"], ps.Run("Get-CarpInterface").Output.Select(o => o.Properties["Name"].Value.ToString()));
     }
@@ -85,7 +89,7 @@ public sealed class FrictionTests(ModuleFixture module)
     {
         using var ps = new PsSession(module);
         var names = ps.Run("""
-            Get-Command -Module CarpPS -Verb Get, Remove, Wait, Register | Where-Object { $_.Parameters['Name'] -and $_.Name -ne 'Get-CarpAction' } |
+            Get-Command -Module CarpPS -Verb Get, Set, Remove, Wait, Register | Where-Object { $_.Parameters['Name'] -and $_.Name -ne 'Set-CarpSysctl' } |
                 Where-Object { -not ($_.Parameters['Name'].Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] }) } |
                 ForEach-Object Name
             """).AssertNoErrors().Output.Select(o => o.ToString());

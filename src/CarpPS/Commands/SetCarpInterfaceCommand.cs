@@ -29,6 +29,7 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
     [ArgumentCompleter(typeof(CarpInterfaceNameCompleter))]
     public string Name { get; set; } = string.Empty;
 
@@ -145,39 +146,43 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
             ThrowTerminatingError(_invalidId is null ? record : CarpErrors.Custom(invalid, _invalidId, record.CategoryInfo.Category, record.ErrorDetails.RecommendedAction, Name));
         }
 
-        var change = _change!;
-        var current = FindInterface(Name);
-        if (current is null)
+        // Wildcards select every matching interface; a literal name that matches nothing is InterfaceNotFound.
+        foreach (var current in SelectInterfaces([Name]))
         {
-            return;
+            Apply(current);
         }
+    }
 
+    private void Apply(VirtualHostStatus current)
+    {
+        var name = current.Name;
+        var change = _change!;
         if (_addresses is { } addresses && Address is not null)
         {
             CarpAddressChecks.WarnDefaultPrefixes(this, Address, addresses);
-            if (CarpAddressChecks.Check(this, Name, CarpDev ?? current.CarpDev, addresses) is { } refusal)
+            if (CarpAddressChecks.Check(this, name, CarpDev ?? current.CarpDev, addresses) is { } refusal)
             {
                 WriteError(refusal);
                 return;
             }
         }
 
-        if (!ShouldProcess(Name, $"Set {_description}"))
+        if (!ShouldProcess(name, $"Set {_description}"))
         {
             return;
         }
 
         if (ForcesFailover(current, change) &&
-            !ConfirmFailover(Force, $"{Name} is {current.State}; setting {_description} can move MASTER between hosts.", Name, ref _yesToAll, ref _noToAll))
+            !ConfirmFailover(Force, $"{name} is {current.State}; setting {_description} can move MASTER between hosts.", name, ref _yesToAll, ref _noToAll))
         {
             return;
         }
 
         var service = Service;
         VirtualHostStatus? updated = null;
-        if (TryRun(Name, () => updated = service.SetInterface(Name, change)))
+        if (TryRun(name, () => updated = service.SetInterface(name, change)))
         {
-            WriteVerbose($"Set {_description} on {Name}; it is now {updated!.State}.");
+            WriteVerbose($"Set {_description} on {name}; it is now {updated!.State}.");
             if (PassThru)
             {
                 WriteObject(new CarpStatus(updated));
@@ -232,7 +237,7 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
 
         var service = Service;
         var preempt = true;
-        TryRun(Name, () => preempt = service.GetSysctls().Preempt);
+        TryRun(current.Name, () => preempt = service.GetSysctls().Preempt);
         return preempt;
     }
 
