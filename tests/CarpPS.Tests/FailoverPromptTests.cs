@@ -105,6 +105,30 @@ public sealed class FailoverPromptTests(ModuleFixture module)
     }
 
     [Fact]
+    public void A_master_asks_before_a_higher_advskew_only_when_it_advertises_worse_than_the_peer_it_heard()
+    {
+        using var peer = new PsSession(module);
+        var dev = peer.ConnectSimulation()[0];
+        peer.Run("New-CarpInterface -Name carp1 -Vhid 1 -CarpDev $args[0] -Address 192.0.2.1/24 -AdvSkew 128; Wait-CarpState carp1 Master -Timeout 10", dev)
+            .AssertNoErrors();
+        using var ps = new PsSession(module);
+        ps.Run("Connect-CarpService -Simulation -CarpDev $args[0]; Set-CarpSysctl -Preempt $true", dev).AssertNoErrors();
+        // This node preempts the peer (advskew 0 against 128), and so has heard it.
+        ps.Run("New-CarpInterface -Name carp1 -Vhid 1 -CarpDev $args[0] -Address 192.0.2.1/24; Wait-CarpState carp1 Master -Timeout 10", dev).AssertNoErrors();
+        Assert.True(Peer.Heard(ps));
+        ps.Host.TestUI.AnswerYes = false;
+
+        ps.Run("Set-CarpInterface carp1 -AdvSkew 100").AssertNoErrors();
+        Assert.Empty(ps.Host.TestUI.Prompts);
+        Assert.Equal((byte)100, ps.Run("Get-CarpInterface carp1").Output[0].Properties["AdvSkew"].Value);
+
+        var before = Snap(ps);
+        ps.Run("Set-CarpInterface carp1 -AdvSkew 200").AssertNoErrors();
+        Assert.Single(ps.Host.TestUI.Prompts);
+        Assert.Equal(before, Snap(ps));
+    }
+
+    [Fact]
     public void Confirm_false_answers_the_failover_question()
     {
         using var ps = new PsSession(module);

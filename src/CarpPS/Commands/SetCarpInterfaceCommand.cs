@@ -217,7 +217,8 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
                 return true;
             }
 
-            return peer && (change.AdvSkew > current.AdvSkew || change.AdvBase > current.AdvBase || change.DemoteAdjustment > 0);
+            return peer && (change.AdvSkew > current.AdvSkew || change.AdvBase > current.AdvBase || change.DemoteAdjustment > 0) &&
+                AdvertisesWorseThanPeer(current, change);
         }
 
         if (current.State != CarpState.Backup || !peer)
@@ -239,6 +240,29 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
         var preempt = true;
         TryRun(current.Name, () => preempt = service.GetSysctls().Preempt);
         return preempt;
+    }
+
+    /// <summary>
+    /// Whether a MASTER that advertises worse after <paramref name="change"/> would advertise worse than the peer it heard, so
+    /// that the peer (with preempt) takes over: its new interval against the one the peer advertised. True when that is not
+    /// known (a carpd that does not report the peer's timing, or a demote step, whose effect depends on the profile).
+    /// </summary>
+    private static bool AdvertisesWorseThanPeer(VirtualHostStatus current, InterfaceChange change)
+    {
+        if (current.MasterSeenAdvBase is not { } peerBase || current.MasterSeenAdvSkew is not { } peerSkew || change.DemoteAdjustment > 0)
+        {
+            return true;
+        }
+
+        if (peerBase == CarpConstants.BowOut && peerSkew == CarpConstants.BowOut)
+        {
+            // The last word of the peer was its bow-out: it has left.
+            return false;
+        }
+
+        // The demotion the engine adds to the configured advskew stays as it is.
+        var skew = Math.Clamp((change.AdvSkew ?? current.AdvSkew) + (current.AdvertisedAdvSkew - current.AdvSkew), 0, CarpConstants.BowOut - 1);
+        return CarpTiming.Interval((byte)(change.AdvBase ?? current.AdvBase), (byte)skew) > CarpTiming.Interval(peerBase, peerSkew);
     }
 
     /// <summary>What changes, for ShouldProcess and verbose text; the pass is named, never shown.</summary>
