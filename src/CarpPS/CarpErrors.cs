@@ -14,6 +14,25 @@ internal static class CarpErrors
     /// <summary>Id of the error Wait-CarpState writes when the state is not reached in time.</summary>
     public const string WaitTimeout = "WaitTimeout";
 
+    /// <summary>Id of the error a change that forces a failover writes when it needs a confirmation and the host cannot ask (pwsh -NonInteractive).</summary>
+    public const string FailoverConfirmationRequired = "FailoverConfirmationRequired";
+
+    /// <summary>Id of the error Set-CarpInterface writes for a -Demote step out of range.</summary>
+    public const string InvalidDemote = "InvalidDemote";
+
+    /// <summary>Id of the error Get-/Unregister-CarpAction write for an Id that is not registered.</summary>
+    public const string CarpActionNotFound = "CarpActionNotFound";
+
+    /// <summary>Id of the refusal of a virtual address another vhid already carries (outside an ARP-balancing set).</summary>
+    public const string DuplicateAddress = "DuplicateAddress";
+
+    /// <summary>Id of the refusal of a virtual address that is one of the carpdev's own addresses.</summary>
+    public const string CarpDevAddress = "CarpDevAddress";
+
+    /// <summary>Every error id the module writes: the engine's refusal codes and the module's own ids (about_CarpPS lists them all).</summary>
+    public static IReadOnlyList<string> AllIds { get; } =
+        [.. Enum.GetNames<CarpErrorCode>(), WaitTimeout, FailoverConfirmationRequired, InvalidDemote, CarpActionNotFound, DuplicateAddress, CarpDevAddress];
+
     /// <summary>Key under which a refusal raised by the module itself carries advice more specific than its code's.</summary>
     private const string AdviceKey = "CarpPS.RecommendedAction";
 

@@ -101,3 +101,17 @@ public sealed class CarpVhidCompleter : IArgumentCompleter
         return CompletionHelper.Complete(free.Select(v => (v, carpDev is null ? $"vhid {v} (free)" : $"vhid {v} (free on {carpDev})")), wordToComplete);
     }
 }
+
+/// <summary>Completes -Id of Get-CarpAction and Unregister-CarpAction with the actions registered in this session.</summary>
+public sealed class CarpActionIdCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        CompletionHelper.Complete(
+            CarpActionHost.Visible(System.Management.Automation.Runspaces.Runspace.DefaultRunspace)
+                .OrderBy(r => r.Id)
+                .Select(r => (r.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    $"CARP action {r.Id}: {(r.Name.Count > 0 ? string.Join(", ", r.Name) : "every interface")}" +
+                    (r.EventType.Count > 0 ? $" ({string.Join(", ", r.EventType)})" : string.Empty))),
+            wordToComplete);
+}

@@ -68,6 +68,9 @@ public sealed class TestHostUserInterface : PSHostUserInterface
     /// <summary>What PromptForChoice answers: true picks the first choice whose label starts with "&amp;Yes", false one that starts with "&amp;No".</summary>
     public bool AnswerYes { get; set; }
 
+    /// <summary>Prompts fail as under pwsh -NonInteractive (ConsoleHost's "Read and Prompt functionality is not available").</summary>
+    public bool NonInteractive { get; set; }
+
     public void Clear()
     {
         lock (_gate)
@@ -101,6 +104,11 @@ public sealed class TestHostUserInterface : PSHostUserInterface
 
     public override int PromptForChoice(string caption, string message, Collection<ChoiceDescription> choices, int defaultChoice)
     {
+        if (NonInteractive)
+        {
+            throw new PSInvalidOperationException("PowerShell is in NonInteractive mode. Read and Prompt functionality is not available.");
+        }
+
         Prompts.Add($"{caption}: {message}");
         var wanted = AnswerYes ? "&Yes" : "&No";
         for (var i = 0; i < choices.Count; i++)

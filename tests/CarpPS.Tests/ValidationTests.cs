@@ -72,9 +72,10 @@ public sealed class ValidationTests(ModuleFixture module)
         var error = result.SingleError();
         Assert.Equal($"{errorId},CarpPS.Commands.SetCarpInterfaceCommand", error.FullyQualifiedErrorId);
         Assert.Equal(category, error.CategoryInfo.Category);
-        // The target is the offending value.
-        var target = error.TargetObject is IEnumerable list and not string ? string.Join(",", list.Cast<object>()) : error.TargetObject?.ToString();
-        Assert.Equal(value.ToString(), target);
+        // The target is the interface, as for New-CarpInterface; the message names the offending value.
+        Assert.Equal("carp1", error.TargetObject);
+        var shown = value is IEnumerable list and not string ? string.Join(",", list.Cast<object>()) : value.ToString()!;
+        Assert.Contains(shown.Split('/')[0], error.Exception.Message, StringComparison.Ordinal);
         Assert.False(string.IsNullOrWhiteSpace(error.ErrorDetails?.RecommendedAction));
         Assert.Equal(before, Snapshot(ps));
     }

@@ -339,3 +339,61 @@ Describe 'The pass' -Tag 'Simulation', 'Security' {
         "$warnings" | Should -Match '19 bytes'
     }
 }
+
+Describe 'The README example' -Tag 'Simulation' {
+    AfterAll {
+        Get-CarpAction | Unregister-CarpAction
+        Disconnect-CarpService
+    }
+
+    It 'runs as written, after its Connect-CarpService -Simulation line' {
+        $readme = Get-Content -Path (Join-Path $PSScriptRoot '../../README.md') -Raw
+        $block = [regex]::Matches($readme, '(?s)```powershell\r?\n(.*?)```') | ForEach-Object { $_.Groups[1].Value } |
+            Where-Object { $_ -match 'Connect-CarpService -Simulation -CarpDev em0,em1' } | Select-Object -First 1
+        $block | Should -Not -BeNullOrEmpty
+        # Import-Module CarpPS, by name as in the README, finds the module under test.
+        $savedPath = $env:PSModulePath
+        $env:PSModulePath = (Split-Path (Split-Path (Split-Path $Manifest))) + [IO.Path]::PathSeparator + $env:PSModulePath
+        try {
+            & {
+                $ErrorActionPreference = 'Stop'
+                . ([scriptblock]::Create($block))
+            } 6>$null | Out-Null
+        } finally {
+            $env:PSModulePath = $savedPath
+        }
+        (Get-CarpStatus -Name carp1).State | Should -Be 'Master'
+        (Get-CarpInterface -Name carp2).CarpDev | Should -Be 'em1'
+        (Get-CarpSysctl -Name preempt).Value | Should -Be 1
+    }
+}
+
+Describe 'A failover question in a non-interactive pwsh' -Tag 'Simulation' {
+    BeforeAll {
+        $dev = New-TestCarpDev
+        $peer = Connect-CarpService -Simulation -CarpDev $dev -PassThru
+        $local = Connect-CarpService -Simulation -CarpDev $dev -PassThru
+        New-CarpInterface -Session $local -Name carp1 -Vhid 1 -CarpDev $dev -Address 192.0.2.1/24 -AdvBase 10
+        New-CarpInterface -Session $peer -Name carp1 -Vhid 1 -CarpDev $dev -Address 192.0.2.1/24
+        $null = Wait-CarpState -Session $peer -Name carp1 -State Master -Timeout 10
+        $heard = [System.Threading.SpinWait]::SpinUntil([Func[bool]] { [bool](Get-CarpStatus -Session $local -Name carp1).MasterSeen }, 10000)
+    }
+
+    AfterAll {
+        $local, $peer | Disconnect-CarpService
+    }
+
+    It 'is an error that says to use -Force, and changes nothing' {
+        if (-not ([Environment]::GetCommandLineArgs() -match '^-noni')) {
+            Set-ItResult -Skipped -Because 'pwsh runs interactively'
+        }
+        $heard | Should -BeTrue
+        Set-CarpSysctl -Session $local -Preempt $true -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures | Should -HaveCount 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'FailoverConfirmationRequired,*'
+        $failures[0].ErrorDetails.RecommendedAction | Should -Match '-Force'
+        (Get-CarpSysctl -Session $local -Name preempt).Value | Should -Be 0
+        Set-CarpSysctl -Session $local -Preempt $true -Force
+        (Get-CarpSysctl -Session $local -Name preempt).Value | Should -Be 1
+    }
+}

@@ -14,6 +14,11 @@ public sealed partial class VirtualHost
     /// <summary>Source of the last valid advert from another node.</summary>
     public IPAddress? MasterSeen => _masterSeenLength == 0 ? null : new IPAddress(_masterSeen.AsSpan(0, _masterSeenLength));
 
+    /// <summary>The advbase and advskew of that advert (255/255 for a bow-out), or null when none was heard.</summary>
+    public (byte AdvBase, byte AdvSkew)? MasterSeenTiming => _masterSeenLength == 0 ? null : _masterSeenTiming;
+
+    private (byte AdvBase, byte AdvSkew) _masterSeenTiming;
+
     /// <summary>Our advert interval as peers see it: advbase and the advertised advskew.</summary>
     private long LocalInterval => CarpTiming.Interval(Config.AdvBase, AdvertisedAdvSkew);
 
@@ -27,6 +32,7 @@ public sealed partial class VirtualHost
 
         _advertCounter.Adopt(advert.Counter);
         RememberMasterSeen(source);
+        _masterSeenTiming = (advert.AdvBase, advert.AdvSkew);
 
         var remote = CarpTiming.Interval(advert.AdvBase, advert.AdvSkew);
         var local = LocalInterval;

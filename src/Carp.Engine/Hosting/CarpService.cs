@@ -237,6 +237,8 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
         AdvertisedAdvSkew = host.AdvertisedAdvSkew,
         DemoteCount = host.DemoteCount,
         MasterSeen = host.MasterSeen,
+        MasterSeenAdvBase = host.MasterSeenTiming?.AdvBase,
+        MasterSeenAdvSkew = host.MasterSeenTiming?.AdvSkew,
         LastTransition = host.LastTransition,
         LastTransitionReason = host.LastTransitionReason,
         Transitions = host.Transitions,

@@ -22,6 +22,10 @@ public sealed record VirtualHostStatus
     public required bool HasPass { get; init; }
     /// <summary>Source address of the last valid advert heard from another node, if any.</summary>
     public IPAddress? MasterSeen { get; init; }
+    /// <summary>The advbase of the advert <see cref="MasterSeen"/> sent (255 for a bow-out); null when unknown.</summary>
+    public byte? MasterSeenAdvBase { get; init; }
+    /// <summary>The advskew of the advert <see cref="MasterSeen"/> sent (255 for a bow-out); null when unknown.</summary>
+    public byte? MasterSeenAdvSkew { get; init; }
     public DateTimeOffset? LastTransition { get; init; }
     public TransitionReason? LastTransitionReason { get; init; }
     public long Transitions { get; init; }

@@ -7,7 +7,7 @@ namespace CarpPS.Commands;
 /// Runs a script block for each matching engine event in the module's background runspace, even while
 /// the user's pipeline is busy (like a keepalived notify script).
 /// </summary>
-[Cmdlet(VerbsLifecycle.Register, "CarpAction", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet(VerbsLifecycle.Register, "CarpAction", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = CarpHelpUri.Base + "Register-CarpAction.md")]
 [OutputType(typeof(CarpActionRegistration))]
 public sealed class RegisterCarpActionCommand : CarpCmdlet
 {
@@ -66,13 +66,14 @@ public sealed class RegisterCarpActionCommand : CarpCmdlet
 }
 
 /// <summary>Lists the CARP actions registered in this session.</summary>
-[Cmdlet(VerbsCommon.Get, "CarpAction")]
+[Cmdlet(VerbsCommon.Get, "CarpAction", HelpUri = CarpHelpUri.Base + "Get-CarpAction.md")]
 [OutputType(typeof(CarpActionRegistration))]
 public sealed class GetCarpActionCommand : PSCmdlet
 {
     /// <summary>Only these actions.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(CarpActionIdCompleter))]
     public int[]? Id { get; set; }
 
     protected override void ProcessRecord()
@@ -103,13 +104,14 @@ public sealed class GetCarpActionCommand : PSCmdlet
 }
 
 /// <summary>Removes CARP actions: they run no more, and their engine subscriptions end.</summary>
-[Cmdlet(VerbsLifecycle.Unregister, "CarpAction", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet(VerbsLifecycle.Unregister, "CarpAction", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = CarpHelpUri.Base + "Unregister-CarpAction.md")]
 [OutputType(typeof(void))]
 public sealed class UnregisterCarpActionCommand : PSCmdlet
 {
     /// <summary>The actions to remove.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(CarpActionIdCompleter))]
     public int[]? Id { get; set; }
 
     protected override void ProcessRecord()
@@ -134,7 +136,7 @@ public sealed class UnregisterCarpActionCommand : PSCmdlet
 
 internal static class CarpActionErrors
 {
-    public const string NotFound = "CarpActionNotFound";
+    public const string NotFound = CarpErrors.CarpActionNotFound;
 
     public static ErrorRecord NotFoundError(int id) =>
         CarpErrors.Custom(new ItemNotFoundException($"There is no CARP action with Id {id} in this session."), NotFound,

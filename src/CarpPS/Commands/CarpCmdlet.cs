@@ -12,6 +12,7 @@ namespace CarpPS.Commands;
 public abstract class CarpCmdlet : PSCmdlet
 {
     private ICarpService? _service;
+    private CarpSession? _session;
 
     /// <summary>A session from Connect-CarpService -PassThru; without it the module's current connection (or the in-process engine) is used.</summary>
     [Parameter]
@@ -26,7 +27,9 @@ public abstract class CarpCmdlet : PSCmdlet
             {
                 try
                 {
-                    _service = (Session ?? CarpSessionRegistry.Current()).Service;
+                    var session = Session ?? CarpSessionRegistry.Current();
+                    _service = session.Service;
+                    _session = session;
                 }
                 catch (Exception e)
                 {
@@ -35,6 +38,16 @@ public abstract class CarpCmdlet : PSCmdlet
             }
 
             return _service!;
+        }
+    }
+
+    /// <summary>The kind of engine <see cref="Service"/> talks to (resolving it first).</summary>
+    internal CarpSessionKind SessionKind
+    {
+        get
+        {
+            _ = Service;
+            return _session!.Kind;
         }
     }
 
@@ -111,7 +124,11 @@ public abstract class CarpCmdlet : PSCmdlet
     /// unless -Force, an explicit -Confirm (ShouldProcess already asked) or -Confirm:$false, a
     /// $ConfirmPreference of Medium or Low (ShouldProcess of these Medium cmdlets already asked), or None.
     /// </summary>
-    internal bool ConfirmFailover(bool force, string query, ref bool yesToAll, ref bool noToAll)
+    /// <remarks>
+    /// A host that cannot ask (pwsh -NonInteractive, a runspace without a UI) gets a FailoverConfirmationRequired error on
+    /// <paramref name="target"/> instead of PowerShell's generic "Read and Prompt functionality is not available".
+    /// </remarks>
+    internal bool ConfirmFailover(bool force, string query, object? target, ref bool yesToAll, ref bool noToAll)
     {
         if (force || MyInvocation.BoundParameters.ContainsKey("Confirm"))
         {
@@ -127,8 +144,21 @@ public abstract class CarpCmdlet : PSCmdlet
             return true;
         }
 
-        return ShouldContinue(query + " Use -Force to skip this question.", "Confirm failover", ref yesToAll, ref noToAll);
+        try
+        {
+            return ShouldContinue(query + " Use -Force to skip this question.", "Confirm failover", ref yesToAll, ref noToAll);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.Management.Automation.Host.HostException or NotImplementedException)
+        {
+            WriteError(CarpErrors.Custom(new InvalidOperationException($"{query} This change needs a confirmation, and this PowerShell host cannot ask (non-interactive); nothing was changed.", e),
+                CarpErrors.FailoverConfirmationRequired, ErrorCategory.InvalidOperation,
+                "If the failover is wanted, run the command again with -Force (or -Confirm:$false); in scripts, decide before and pass -Force.", target));
+            return false;
+        }
     }
+
+    /// <summary>Another host's advertisement was heard on this vhid: a peer that can take over, or be taken over from.</summary>
+    internal static bool PeerSeen(VirtualHostStatus status) => status.MasterSeen is not null;
 
     /// <summary>
     /// Local checks of the numbers ifconfig takes (null = not given), so their error ids do not depend on the engine

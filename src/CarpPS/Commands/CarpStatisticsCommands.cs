@@ -4,7 +4,7 @@ using Carp.Engine.Core;
 namespace CarpPS.Commands;
 
 /// <summary><c>netstat -s -p carp</c>: the 16 carpstats counters.</summary>
-[Cmdlet(VerbsCommon.Get, "CarpStatistics")]
+[Cmdlet(VerbsCommon.Get, "CarpStatistics", HelpUri = CarpHelpUri.Base + "Get-CarpStatistics.md")]
 [OutputType(typeof(CarpStatisticsInfo))]
 public sealed class GetCarpStatisticsCommand : CarpCmdlet
 {
@@ -20,7 +20,7 @@ public sealed class GetCarpStatisticsCommand : CarpCmdlet
 }
 
 /// <summary>Zeroes the carpstats counters.</summary>
-[Cmdlet(VerbsCommon.Reset, "CarpStatistics", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet(VerbsCommon.Reset, "CarpStatistics", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = CarpHelpUri.Base + "Reset-CarpStatistics.md")]
 [OutputType(typeof(void))]
 public sealed class ResetCarpStatisticsCommand : CarpCmdlet
 {

@@ -5,7 +5,7 @@ using Carp.Engine.Hosting;
 namespace CarpPS.Commands;
 
 /// <summary><c>sysctl net.inet.carp</c>.</summary>
-[Cmdlet(VerbsCommon.Get, "CarpSysctl")]
+[Cmdlet(VerbsCommon.Get, "CarpSysctl", HelpUri = CarpHelpUri.Base + "Get-CarpSysctl.md")]
 [OutputType(typeof(CarpSysctl))]
 public sealed class GetCarpSysctlCommand : CarpCmdlet
 {
@@ -34,7 +34,7 @@ public sealed class GetCarpSysctlCommand : CarpCmdlet
 /// <c>sysctl net.inet.carp.preempt=1</c>, by name (-Name preempt -Value 1) or with one parameter per
 /// setting (-Preempt $true -Log 2). Writing demotion adds the value to the current demotion, as on FreeBSD.
 /// </summary>
-[Cmdlet(VerbsCommon.Set, "CarpSysctl", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByNameSet)]
+[Cmdlet(VerbsCommon.Set, "CarpSysctl", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByNameSet, HelpUri = CarpHelpUri.Base + "Set-CarpSysctl.md")]
 [OutputType(typeof(CarpSysctl))]
 public sealed class SetCarpSysctlCommand : CarpCmdlet
 {
@@ -134,7 +134,7 @@ public sealed class SetCarpSysctlCommand : CarpCmdlet
             }
 
             if (FailoverQuery(service, current!, descriptor.Name, value) is { } query &&
-                !ConfirmFailover(Force, query, ref _yesToAll, ref _noToAll))
+                !ConfirmFailover(Force, query, descriptor.FullName, ref _yesToAll, ref _noToAll))
             {
                 continue;
             }
@@ -144,6 +144,13 @@ public sealed class SetCarpSysctlCommand : CarpCmdlet
             {
                 current = updated!;
                 var now = new CarpSysctl(descriptor, updated!);
+                if (descriptor.Name == "demotion" && now.Value != value)
+                {
+                    // FreeBSD's demotion sysctl adds what is written: say what it is now, or -Demotion 10 twice surprises with 20.
+                    WriteWarning($"{descriptor.FullName} adds the value written (as on FreeBSD): it was {now.Value - value}, it is now {now.Value}. " +
+                        $"To return to 0, set -Demotion {-now.Value}.");
+                }
+
                 WriteVerbose($"{descriptor.FullName} is now {now.Value}.");
                 if (PassThru)
                 {
@@ -154,25 +161,35 @@ public sealed class SetCarpSysctlCommand : CarpCmdlet
     }
 
     /// <summary>
-    /// Why writing <paramref name="value"/> to <paramref name="name"/> forces a failover, or null: allow=0 (every MASTER bows
-    /// out), any non-zero demotion step (the advertised skew changes), preempt=1 while a local vhid is BACKUP (it may take over).
+    /// Why writing <paramref name="value"/> to <paramref name="name"/> can move MASTER to another host, or null. A MASTER hears
+    /// no backups, so only what makes it give mastership up asks: allow=0 (every MASTER bows out). A demotion step changes the
+    /// skew every vhid advertises: it asks when a peer was heard on some vhid. preempt=1 asks when a BACKUP has heard a peer master.
     /// </summary>
     private string? FailoverQuery(ICarpService service, CarpSysctls current, string name, long value)
     {
+        if (name is not ("allow" or "demotion" or "preempt"))
+        {
+            return null;
+        }
+
+        IReadOnlyList<VirtualHostStatus> interfaces = [];
+        if (!TryRun(name, () => interfaces = service.GetInterfaces()))
+        {
+            return null;
+        }
+
         switch (name)
         {
             case "allow" when value == 0 && current.Allow:
-                return "Setting net.inet.carp.allow to 0 makes every MASTER bow out and hand its addresses to a backup.";
+                var masters = interfaces.Where(i => i.State == CarpState.Master).Select(i => i.Name).ToList();
+                return masters.Count == 0 ? null
+                    : $"Setting net.inet.carp.allow to 0 makes the MASTER vhid(s) {string.Join(", ", masters)} bow out and hand their addresses to a backup.";
             case "demotion" when value != 0:
-                return $"Adding {value} to net.inet.carp.demotion changes the skew every vhid advertises and can move MASTER to another host.";
+                var peered = interfaces.Where(PeerSeen).Select(i => i.Name).ToList();
+                return peered.Count == 0 ? null
+                    : $"Adding {value} to net.inet.carp.demotion changes the skew every vhid advertises and can move MASTER of {string.Join(", ", peered)} to another host.";
             case "preempt" when value != 0 && !current.Preempt:
-                IReadOnlyList<VirtualHostStatus> interfaces = [];
-                if (!TryRun(name, () => interfaces = service.GetInterfaces()))
-                {
-                    return null;
-                }
-
-                var backups = interfaces.Where(i => i.State == CarpState.Backup).Select(i => i.Name).ToList();
+                var backups = interfaces.Where(i => i.State == CarpState.Backup && PeerSeen(i)).Select(i => i.Name).ToList();
                 return backups.Count == 0 ? null
                     : $"Setting net.inet.carp.preempt to 1 lets the BACKUP vhid(s) {string.Join(", ", backups)} take MASTER over from a peer.";
             default:

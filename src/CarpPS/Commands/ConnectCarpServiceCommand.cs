@@ -8,7 +8,7 @@ namespace CarpPS.Commands;
 /// Makes the module talk to carpd (its control socket) or to a simulated LAN instead of the in-process
 /// engine. The connection belongs to this PowerShell session (runspace).
 /// </summary>
-[Cmdlet(VerbsCommunications.Connect, "CarpService", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = CarpdSet)]
+[Cmdlet(VerbsCommunications.Connect, "CarpService", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = CarpdSet, HelpUri = CarpHelpUri.Base + "Connect-CarpService.md")]
 [OutputType(typeof(CarpSession))]
 public sealed class ConnectCarpServiceCommand : PSCmdlet
 {
@@ -73,7 +73,7 @@ public sealed class ConnectCarpServiceCommand : PSCmdlet
 }
 
 /// <summary>Closes a connection; without -Session, the current one, and the module falls back to the in-process engine.</summary>
-[Cmdlet(VerbsCommunications.Disconnect, "CarpService", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet(VerbsCommunications.Disconnect, "CarpService", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = CarpHelpUri.Base + "Disconnect-CarpService.md")]
 [OutputType(typeof(void))]
 public sealed class DisconnectCarpServiceCommand : PSCmdlet
 {

@@ -23,7 +23,7 @@ public abstract class CarpInterfaceViewCmdlet : CarpCmdlet
 }
 
 /// <summary>Lists carp interfaces and their settings.</summary>
-[Cmdlet(VerbsCommon.Get, "CarpInterface")]
+[Cmdlet(VerbsCommon.Get, "CarpInterface", HelpUri = CarpHelpUri.Base + "Get-CarpInterface.md")]
 [OutputType(typeof(CarpInterfaceInfo))]
 public sealed class GetCarpInterfaceCommand : CarpInterfaceViewCmdlet
 {
@@ -31,7 +31,7 @@ public sealed class GetCarpInterfaceCommand : CarpInterfaceViewCmdlet
 }
 
 /// <summary>The ifconfig view of carp interfaces: state, master seen, last transition and its reason.</summary>
-[Cmdlet(VerbsCommon.Get, "CarpStatus")]
+[Cmdlet(VerbsCommon.Get, "CarpStatus", HelpUri = CarpHelpUri.Base + "Get-CarpStatus.md")]
 [OutputType(typeof(CarpStatus))]
 public sealed class GetCarpStatusCommand : CarpInterfaceViewCmdlet
 {

@@ -7,7 +7,7 @@ using Carp.Engine.Protocol;
 namespace CarpPS.Commands;
 
 /// <summary><c>ifconfig carp1 create vhid 1 carpdev em0 pass … advskew 0 172.16.0.100/24</c>.</summary>
-[Cmdlet(VerbsCommon.New, "CarpInterface", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsCommon.New, "CarpInterface", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, HelpUri = CarpHelpUri.Base + "New-CarpInterface.md")]
 [OutputType(typeof(CarpStatus))]
 public sealed class NewCarpInterfaceCommand : CarpCmdlet
 {
@@ -90,6 +90,19 @@ public sealed class NewCarpInterfaceCommand : CarpCmdlet
             return;
         }
 
+        CarpAddressChecks.WarnDefaultPrefixes(this, Address, addresses);
+        if (IsHostInterface(Name) is { } refusal)
+        {
+            WriteError(refusal);
+            return;
+        }
+
+        if (CarpAddressChecks.Check(this, Name, CarpDev, addresses) is { } addressRefusal)
+        {
+            WriteError(addressRefusal);
+            return;
+        }
+
         var description = $"vhid {Vhid} on {CarpDev}, advbase {AdvBase}, advskew {AdvSkew}, {string.Join(", ", addresses)}{(key.IsEmpty ? string.Empty : ", with a pass")}";
         if (!ShouldProcess($"{Name} ({description})", "Create carp interface"))
         {
@@ -98,7 +111,18 @@ public sealed class NewCarpInterfaceCommand : CarpCmdlet
 
         var service = Service;
         VirtualHostStatus? created = null;
-        if (TryRun(Name, () => created = service.CreateInterface(config)))
+        if (TryRun(Name, () =>
+            {
+                try
+                {
+                    created = service.CreateInterface(config);
+                }
+                catch (CarpException e) when (e.Code == CarpErrorCode.InterfaceExists && !service.GetInterfaces().Any(s => s.Name == Name))
+                {
+                    // The name is taken by an interface of the host (eth0, a bridge), not by a carp interface: never advise changing it.
+                    throw OtherInterface(Name, e.Message, e);
+                }
+            }))
         {
             WriteVerbose($"Created {Name}: {description}; it starts in {created!.State}.");
             if (PassThru)
@@ -107,4 +131,17 @@ public sealed class NewCarpInterfaceCommand : CarpCmdlet
             }
         }
     }
+
+    /// <summary>The refusal of a name that is one of the simulated carpdevs (the real wire refuses a host interface's name itself).</summary>
+    private ErrorRecord? IsHostInterface(string name)
+    {
+        var session = Session ?? CarpSessionRegistry.PeekCurrent();
+        return session is { Kind: CarpSessionKind.Simulation } && session.CarpDev.Contains(name, StringComparer.Ordinal)
+            ? CarpErrors.FromException(OtherInterface(name, $"{name} is a carpdev of this simulated LAN, not a carp interface.", null), name)
+            : null;
+    }
+
+    private static CarpException OtherInterface(string name, string message, Exception? inner) =>
+        CarpErrors.Refusal(CarpErrorCode.InterfaceExists, message,
+            $"Choose another -Name for the carp interface, e.g. carp1: {name} is an interface of the host, not a carp interface, and it stays as it is.", inner);
 }

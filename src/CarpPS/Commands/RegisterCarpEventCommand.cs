@@ -10,7 +10,7 @@ namespace CarpPS.Commands;
 /// Unregister-Event all work as for Register-ObjectEvent. -Action blocks run on the session's pipeline
 /// thread, never on the engine's. Unregistering ends the engine subscription.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Register, "CarpEvent")]
+[Cmdlet(VerbsLifecycle.Register, "CarpEvent", HelpUri = CarpHelpUri.Base + "Register-CarpEvent.md")]
 [SuppressMessage("Design", "CA1001", Justification = "The event source belongs to the PowerShell event subscriber, which disposes it when unregistered.")]
 [OutputType(typeof(PSEventJob))]
 public sealed class RegisterCarpEventCommand : ObjectEventRegistrationBase

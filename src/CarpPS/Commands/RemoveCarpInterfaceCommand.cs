@@ -4,7 +4,7 @@ using Carp.Engine.Core;
 namespace CarpPS.Commands;
 
 /// <summary><c>ifconfig carp1 destroy</c>: a MASTER first sends its bow-out advertisement and releases its addresses.</summary>
-[Cmdlet(VerbsCommon.Remove, "CarpInterface", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsCommon.Remove, "CarpInterface", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, HelpUri = CarpHelpUri.Base + "Remove-CarpInterface.md")]
 [OutputType(typeof(void))]
 public sealed class RemoveCarpInterfaceCommand : CarpCmdlet
 {
@@ -13,6 +13,7 @@ public sealed class RemoveCarpInterfaceCommand : CarpCmdlet
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
     [ArgumentCompleter(typeof(CarpInterfaceNameCompleter))]
     public string[] Name { get; set; } = [];
 
@@ -21,16 +22,16 @@ public sealed class RemoveCarpInterfaceCommand : CarpCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (var name in Name)
+        foreach (var current in SelectInterfaces(Name))
         {
-            var current = FindInterface(name);
-            if (current is null || !ShouldProcess($"{name} (vhid {current.Vhid} on {current.CarpDev}, {current.State})", "Remove carp interface"))
+            var name = current.Name;
+            if (!ShouldProcess($"{name} (vhid {current.Vhid} on {current.CarpDev}, {current.State})", "Remove carp interface"))
             {
                 continue;
             }
 
             if (current.State == CarpState.Master &&
-                !ConfirmFailover(Force, $"{name} is MASTER; removing it hands vhid {current.Vhid} over to a backup.", ref _yesToAll, ref _noToAll))
+                !ConfirmFailover(Force, $"{name} is MASTER; removing it hands vhid {current.Vhid} over to a backup.", name, ref _yesToAll, ref _noToAll))
             {
                 continue;
             }

@@ -11,23 +11,25 @@ namespace CarpPS.Commands;
 /// that forces a failover (-State, or any change to a MASTER other than lowering its demotion) asks
 /// for confirmation as a ConfirmImpact.High change would; -Force skips it.
 /// </summary>
-[Cmdlet(VerbsCommon.Set, "CarpInterface", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsCommon.Set, "CarpInterface", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, HelpUri = CarpHelpUri.Base + "Set-CarpInterface.md")]
 [OutputType(typeof(CarpStatus))]
 public sealed class SetCarpInterfaceCommand : CarpCmdlet
 {
-    /// <summary>The error id of a -Demote outside ±<see cref="MaxDemoteAdjustment"/>.</summary>
-    internal const string InvalidDemoteErrorId = "InvalidDemote";
-
     /// <summary>The largest -Demote step either way.</summary>
     internal const int MaxDemoteAdjustment = 255;
 
     private InterfaceChange? _change;
+    private CarpException? _invalid;
+    private string? _invalidId;
+    private bool _processed;
+    private List<CarpAddress>? _addresses;
     private string _description = string.Empty;
     private bool _yesToAll;
     private bool _noToAll;
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
     [ArgumentCompleter(typeof(CarpInterfaceNameCompleter))]
     public string Name { get; set; } = string.Empty;
 
@@ -77,38 +79,33 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
 
     protected override void BeginProcessing()
     {
-        var invalid = CheckTiming(Vhid, AdvBase, AdvSkew);
-        List<CarpAddress>? addresses = null;
-        if (invalid is null && Address is not null)
+        // Bad values are reported in ProcessRecord, on the interface (-Name may come from the pipeline), before anything changes.
+        _invalid = CheckTiming(Vhid, AdvBase, AdvSkew);
+        if (_invalid is null && Address is not null)
         {
-            invalid = ParseAddresses(Address, out addresses);
+            _invalid = ParseAddresses(Address, out _addresses);
         }
 
-        if (invalid is not null)
+        if (_invalid is null && Demote is { } demote and (< -MaxDemoteAdjustment or > MaxDemoteAdjustment))
         {
-            object? offending = invalid.Code switch
-            {
-                CarpErrorCode.InvalidVhid => Vhid,
-                CarpErrorCode.InvalidAdvBase => AdvBase,
-                CarpErrorCode.InvalidAdvSkew => AdvSkew,
-                _ => Address,
-            };
-            ThrowTerminatingError(CarpErrors.FromException(invalid, offending));
+            _invalid = CarpErrors.Refusal(CarpErrorCode.InvalidArgument,
+                $"-Demote {demote} is out of range: a demotion step is -{MaxDemoteAdjustment} to {MaxDemoteAdjustment}.",
+                $"Use a -Demote adjustment from -{MaxDemoteAdjustment} to {MaxDemoteAdjustment}.");
+            _invalidId = CarpErrors.InvalidDemote;
         }
 
-        if (Demote is { } demote and (< -MaxDemoteAdjustment or > MaxDemoteAdjustment))
+        if (_invalid is null && CarpDev is not null && !VirtualHostConfig.IsValidInterfaceName(CarpDev))
         {
-            ThrowTerminatingError(CarpErrors.Custom(
-                new ArgumentOutOfRangeException(nameof(Demote), demote, $"-Demote {demote} is out of range."),
-                InvalidDemoteErrorId, ErrorCategory.InvalidArgument, $"Use a -Demote adjustment from -{MaxDemoteAdjustment} to {MaxDemoteAdjustment}.", demote));
+            _invalid = CarpErrors.Refusal(CarpErrorCode.UnknownCarpDev, $"'{CarpDev}' is not a usable carpdev name.",
+                "Name the physical interface the virtual host runs on, e.g. eth0.");
         }
 
-        if (CarpDev is not null && !VirtualHostConfig.IsValidInterfaceName(CarpDev))
+        if (_invalid is not null)
         {
-            ThrowCarpError(CarpErrorCode.UnknownCarpDev, $"'{CarpDev}' is not a usable carpdev name.",
-                "Name the physical interface the virtual host runs on, e.g. eth0.", CarpDev);
+            return;
         }
 
+        var addresses = _addresses;
         CarpKey? key = null;
         if (Pass is not null)
         {
@@ -142,24 +139,50 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
 
     protected override void ProcessRecord()
     {
+        _processed = true;
+        if (_invalid is { } invalid)
+        {
+            var record = CarpErrors.FromException(invalid, Name);
+            ThrowTerminatingError(_invalidId is null ? record : CarpErrors.Custom(invalid, _invalidId, record.CategoryInfo.Category, record.ErrorDetails.RecommendedAction, Name));
+        }
+
+        // Wildcards select every matching interface; a literal name that matches nothing is InterfaceNotFound.
+        foreach (var current in SelectInterfaces([Name]))
+        {
+            Apply(current);
+        }
+    }
+
+    private void Apply(VirtualHostStatus current)
+    {
+        var name = current.Name;
         var change = _change!;
-        var current = FindInterface(Name);
-        if (current is null || !ShouldProcess(Name, $"Set {_description}"))
+        if (_addresses is { } addresses && Address is not null)
+        {
+            CarpAddressChecks.WarnDefaultPrefixes(this, Address, addresses);
+            if (CarpAddressChecks.Check(this, name, CarpDev ?? current.CarpDev, addresses) is { } refusal)
+            {
+                WriteError(refusal);
+                return;
+            }
+        }
+
+        if (!ShouldProcess(name, $"Set {_description}"))
         {
             return;
         }
 
         if (ForcesFailover(current, change) &&
-            !ConfirmFailover(Force, $"{Name} is {current.State}; setting {_description} forces a failover.", ref _yesToAll, ref _noToAll))
+            !ConfirmFailover(Force, $"{name} is {current.State}; setting {_description} can move MASTER between hosts.", name, ref _yesToAll, ref _noToAll))
         {
             return;
         }
 
         var service = Service;
         VirtualHostStatus? updated = null;
-        if (TryRun(Name, () => updated = service.SetInterface(Name, change)))
+        if (TryRun(name, () => updated = service.SetInterface(name, change)))
         {
-            WriteVerbose($"Set {_description} on {Name}; it is now {updated!.State}.");
+            WriteVerbose($"Set {_description} on {name}; it is now {updated!.State}.");
             if (PassThru)
             {
                 WriteObject(new CarpStatus(updated));
@@ -167,34 +190,79 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
         }
     }
 
+    protected override void EndProcessing()
+    {
+        if (!_processed && _invalid is { } invalid)
+        {
+            // Nothing came down the pipeline: the bad value is still an error.
+            ThrowTerminatingError(CarpErrors.Custom(invalid, _invalidId ?? invalid.Code.ToString(), ErrorCategory.InvalidArgument,
+                CarpErrors.FromException(invalid, Name).ErrorDetails.RecommendedAction, Name));
+        }
+    }
+
     /// <summary>
-    /// -State; any change to a MASTER other than lowering its demotion; and, while preempt is on, a BACKUP that lowers its
-    /// advskew, advbase or demotion (it then advertises better than the MASTER and takes over).
+    /// Whether a failover can really follow. A BACKUP can take over only from a peer it has heard (MasterSeen): on -State
+    /// Master, or, while preempt is on, when it lowers its advskew, advbase or demotion. A MASTER hears no backups, so it asks
+    /// only when it gives mastership up: -State Backup, a new vhid, carpdev or MAC mode (it bows out and starts again in
+    /// BACKUP), or, with a peer heard, advertising worse (a higher advskew, advbase or demotion).
     /// </summary>
     private bool ForcesFailover(VirtualHostStatus current, InterfaceChange change)
     {
-        if (change.State is not null)
+        var peer = PeerSeen(current);
+        if (current.State == CarpState.Master)
+        {
+            if (change.State == CarpState.Backup || (change.Vhid is { } vhid && vhid != current.Vhid) ||
+                (change.CarpDev is { } dev && dev != current.CarpDev) || (change.MacMode is { } mode && mode != current.MacMode))
+            {
+                return true;
+            }
+
+            return peer && (change.AdvSkew > current.AdvSkew || change.AdvBase > current.AdvBase || change.DemoteAdjustment > 0) &&
+                AdvertisesWorseThanPeer(current, change);
+        }
+
+        if (current.State != CarpState.Backup || !peer)
+        {
+            return false;
+        }
+
+        if (change.State == CarpState.Master)
         {
             return true;
         }
 
-        if (current.State == CarpState.Master)
-        {
-            return change.Vhid is not null || change.AdvBase is not null || change.AdvSkew is not null || change.Key is not null ||
-                change.Addresses is not null || change.CarpDev is not null || change.MacMode is not null || change.Profile is not null ||
-                change.DemoteAdjustment > 0;
-        }
-
-        if (current.State != CarpState.Backup ||
-            !(change.AdvSkew < current.AdvSkew || change.AdvBase < current.AdvBase || (change.DemoteAdjustment < 0 && current.DemoteCount > 0)))
+        if (!(change.AdvSkew < current.AdvSkew || change.AdvBase < current.AdvBase || (change.DemoteAdjustment < 0 && current.DemoteCount > 0)))
         {
             return false;
         }
 
         var service = Service;
         var preempt = true;
-        TryRun(Name, () => preempt = service.GetSysctls().Preempt);
+        TryRun(current.Name, () => preempt = service.GetSysctls().Preempt);
         return preempt;
+    }
+
+    /// <summary>
+    /// Whether a MASTER that advertises worse after <paramref name="change"/> would advertise worse than the peer it heard, so
+    /// that the peer (with preempt) takes over: its new interval against the one the peer advertised. True when that is not
+    /// known (a carpd that does not report the peer's timing, or a demote step, whose effect depends on the profile).
+    /// </summary>
+    private static bool AdvertisesWorseThanPeer(VirtualHostStatus current, InterfaceChange change)
+    {
+        if (current.MasterSeenAdvBase is not { } peerBase || current.MasterSeenAdvSkew is not { } peerSkew || change.DemoteAdjustment > 0)
+        {
+            return true;
+        }
+
+        if (peerBase == CarpConstants.BowOut && peerSkew == CarpConstants.BowOut)
+        {
+            // The last word of the peer was its bow-out: it has left.
+            return false;
+        }
+
+        // The demotion the engine adds to the configured advskew stays as it is.
+        var skew = Math.Clamp((change.AdvSkew ?? current.AdvSkew) + (current.AdvertisedAdvSkew - current.AdvSkew), 0, CarpConstants.BowOut - 1);
+        return CarpTiming.Interval((byte)(change.AdvBase ?? current.AdvBase), (byte)skew) > CarpTiming.Interval(peerBase, peerSkew);
     }
 
     /// <summary>What changes, for ShouldProcess and verbose text; the pass is named, never shown.</summary>

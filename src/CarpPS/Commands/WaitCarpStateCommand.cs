@@ -10,7 +10,7 @@ namespace CarpPS.Commands;
 /// to the pipeline thread through a BlockingCollection; the status is also re-read every second, so a
 /// lost event only delays the answer. Ctrl+C stops the wait.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Wait, "CarpState")]
+[Cmdlet(VerbsLifecycle.Wait, "CarpState", HelpUri = CarpHelpUri.Base + "Wait-CarpState.md")]
 [OutputType(typeof(CarpStatus))]
 public sealed class WaitCarpStateCommand : CarpCmdlet, IDisposable
 {
@@ -20,6 +20,7 @@ public sealed class WaitCarpStateCommand : CarpCmdlet, IDisposable
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
     [ArgumentCompleter(typeof(CarpInterfaceNameCompleter))]
     public string[] Name { get; set; } = [];
 
@@ -41,7 +42,8 @@ public sealed class WaitCarpStateCommand : CarpCmdlet, IDisposable
 
     protected override void ProcessRecord()
     {
-        foreach (var name in Name)
+        // Wildcards are expanded once, to the interfaces that exist now; a literal name that matches nothing is an error.
+        foreach (var name in SelectInterfaces(Name).Select(s => s.Name).ToList())
         {
             if (!WaitFor(name))
             {
