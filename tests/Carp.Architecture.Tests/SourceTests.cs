@@ -31,7 +31,10 @@ public sealed partial class SourceTests
     [GeneratedRegex(@"\b(Get|Set|New|Remove|Connect|Disconnect|Register|Unregister|Wait|Reset)-Carp\w+")]
     private static partial Regex CmdletName();
 
-    /// <summary>The shared folder beside the repository, the protocol notes kept there, and section citations of a spec.</summary>
-    [GeneratedRegex(@"(?<![\w.-])shared/|\bCARP\.md\b|\bspec\s*§")]
+    /// <summary>
+    /// The shared folder beside the repository, the protocol notes kept there, and section citations of a spec. Written
+    /// with [/] so that this file does not itself match a plain search for the folder's name.
+    /// </summary>
+    [GeneratedRegex(@"(?<![\w.-])shared[/]|\bCARP\.md\b|\bspec\s*§")]
     private static partial Regex OutsideDocument();
 }
