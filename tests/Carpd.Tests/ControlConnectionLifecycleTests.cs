@@ -30,7 +30,8 @@ public sealed class ControlConnectionLifecycleTests : IDisposable
     {
         using var gate = new ManualResetEventSlim(false);
         _h.Fake.Gate = gate;
-        using var impatient = new CarpdClient(_h.Server.SocketPath, TimeSpan.FromMilliseconds(200));
+        // 1 s: long enough that the answer after the gate opens comes in time even on a loaded machine.
+        using var impatient = new CarpdClient(_h.Server.SocketPath, TimeSpan.FromSeconds(1));
 
         var ex = Assert.Throws<CarpException>(() => impatient.GetInterfaces());
 
