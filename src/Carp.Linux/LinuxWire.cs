@@ -51,7 +51,8 @@ public sealed class LinuxWire : ICarpWire
     /// </summary>
     private static readonly Lazy<bool> WarmedUp = new(() =>
     {
-        JitWarmer.Prepare(typeof(LinuxWire), typeof(PacketDevice), typeof(NetlinkRouteSocket), typeof(LibC), typeof(EventFdWakeSignal));
+        JitWarmer.Prepare(typeof(LinuxWire), typeof(PacketDevice), typeof(NetlinkRouteSocket), typeof(LibC), typeof(EventFdWakeSignal),
+            typeof(AddressGuardian), typeof(StallWatch));
         PacketDevice.PrepareSendPath();
         return true;
     });
