@@ -24,13 +24,14 @@ public sealed class CoreDumpTests : IDisposable
             $"kernel.core_pattern is '{pattern}': this test needs cores written to the working directory");
 
         var control = Directory.CreateDirectory(_dir.File("control")).FullName;
-        Abort(control, "exec sleep 30", ready: null);
+        // Ready once bash has set the limit and become sleep: a kill before that would find no core to write.
+        Abort(control, "exec sleep 30", ready: p => ReadComm(p) == "sleep");
         Assert.True(CoreFiles(control).Length > 0, "a killed process left no core: the control failed, so the check below would prove nothing");
 
         var crashed = Directory.CreateDirectory(_dir.File("carpd")).FullName;
         var config = _dir.Write("carpd.conf", $"carp1 vhid 1 carpdev sim0 pass {Pass} 192.0.2.100/24\n");
         var socket = _dir.File("carpd.sock");
-        Abort(crashed, $"exec '{CarpdDaemonTests.FindCarpd()}' --simulate --config '{config}' --socket '{socket}'", ready: () => File.Exists(socket));
+        Abort(crashed, $"exec '{CarpdDaemonTests.FindCarpd()}' --simulate --config '{config}' --socket '{socket}'", ready: _ => File.Exists(socket));
 
         foreach (var core in CoreFiles(crashed))
         {
@@ -44,7 +45,7 @@ public sealed class CoreDumpTests : IDisposable
     /// Runs <paramref name="command"/> with unlimited cores in <paramref name="directory"/>, then kills it with SIGXCPU once it
     /// is ready: a signal whose default action dumps core and that .NET leaves alone (it handles SIGABRT, SIGSEGV and SIGQUIT).
     /// </summary>
-    private static void Abort(string directory, string command, Func<bool>? ready)
+    private static void Abort(string directory, string command, Func<Process, bool> ready)
     {
         var info = new ProcessStartInfo("/bin/bash") { WorkingDirectory = directory, UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
         info.ArgumentList.Add("-c");
@@ -55,7 +56,7 @@ public sealed class CoreDumpTests : IDisposable
             process.BeginErrorReadLine();
             process.BeginOutputReadLine();
             var clock = Stopwatch.StartNew();
-            while (ready is not null && !ready() && !process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(20))
+            while (!ready(process) && !process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(20))
             {
                 Thread.Sleep(10);
             }
@@ -80,4 +81,16 @@ public sealed class CoreDumpTests : IDisposable
     }
 
     private static string[] CoreFiles(string directory) => Directory.GetFiles(directory, "core*");
+
+    private static string? ReadComm(Process process)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{process.Id}/comm").Trim();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
 }
