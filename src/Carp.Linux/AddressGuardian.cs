@@ -137,7 +137,7 @@ public sealed unsafe class AddressGuardian : IDisposable
     {
         lock (_gate)
         {
-            if (_disposed || _process.HasExited)
+            if (_disposed)
             {
                 return;
             }
@@ -148,7 +148,7 @@ public sealed unsafe class AddressGuardian : IDisposable
             }
             catch (IOException)
             {
-                // The guardian is gone; Dispose reports nothing more to it.
+                // The guardian is gone (EPIPE): nothing more can be told to it.
             }
         }
     }

@@ -104,10 +104,8 @@ public sealed class PwshSignalTests(ModuleFixture module)
             Assert.Equal(["carp1"], HostsOf(net, fw2));
             Assert.Empty(HostsOf(net, fw1));
 
-            // A client's ARP requests for the VIP get exactly one reply each (iputils arping without -w prints every reply).
-            var replies = net.Exec(client, TimeSpan.FromSeconds(8), "arping", "-c", "2", "-I", "eth0", Vip).StandardOutput
-                .Split('\n').Count(l => l.Contains("reply from", StringComparison.OrdinalIgnoreCase));
-            Assert.Equal(2, replies);
+            // A client's ARP requests for the VIP get exactly one reply each.
+            Assert.Equal(2, Arping.Replies(net, client, Vip, requests: 2).Length);
             TestContext.Current.TestOutputHelper?.WriteLine(
                 $"MEASURED: pwsh SIG{signal}: VIP gone from the pwsh host {released:0.0} ms after the signal ({(deleted.Value - diedAt.Value).TotalMilliseconds:0.0} ms after its death was seen); carpd MASTER after {takeover:0} ms");
         }

@@ -104,26 +104,12 @@ internal sealed class AdvertCapture : IDisposable
     public static AdvertCapture Start(Scenario s, string ns, string ifname, string direction = "inbound")
     {
         var adverts = new Recorder<Advert>($"adverts {direction} at {ifname}");
-        var device = NetworkNamespace.Run(ns, () =>
+        var device = CaptureDevice.Start(ns, ifname, $"{direction} and (ip proto 112 or ip6 proto 112)", frame =>
         {
-            var d = new PacketDevice(ifname, frame =>
+            if (Advert.Parse(frame) is { } advert)
             {
-                if (Advert.Parse(frame) is { } advert)
-                {
-                    adverts.Add(advert);
-                }
-            }, $"{direction} and (ip proto 112 or ip6 proto 112)");
-            try
-            {
-                d.Start();
+                adverts.Add(advert);
             }
-            catch
-            {
-                d.Dispose();
-                throw;
-            }
-
-            return d;
         });
         s.Log("capture", $"adverts {direction} at {ifname} in {ns}");
         return s.Own(new AdvertCapture(device, adverts));

@@ -100,26 +100,12 @@ internal sealed class ArpReplyCapture : IDisposable
     public static ArpReplyCapture Start(Scenario s, string ns, string ifname)
     {
         var replies = new Recorder<byte[]>("ARP replies at " + ifname);
-        var device = NetworkNamespace.Run(ns, () =>
+        var device = CaptureDevice.Start(ns, ifname, "inbound and arp", frame =>
         {
-            var d = new PacketDevice(ifname, frame =>
+            if (ArpProber.ReplyMac(frame) is { } mac)
             {
-                if (ArpProber.ReplyMac(frame) is { } mac)
-                {
-                    replies.Add(mac);
-                }
-            }, "inbound and arp");
-            try
-            {
-                d.Start();
+                replies.Add(mac);
             }
-            catch
-            {
-                d.Dispose();
-                throw;
-            }
-
-            return d;
         });
         return s.Own(new ArpReplyCapture(device, replies));
     }

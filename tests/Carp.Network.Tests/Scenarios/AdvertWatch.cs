@@ -23,26 +23,12 @@ internal sealed class AdvertWatch : IDisposable
     public static AdvertWatch Start(Scenario scenario, string port, string label)
     {
         var adverts = new Recorder<Advert>("adverts at " + port);
-        var device = NetworkNamespace.Run(scenario.Bridge, () =>
+        var device = CaptureDevice.Start(scenario.Bridge, port, "inbound and (ip proto 112 or ip6 proto 112)", frame =>
         {
-            var d = new PacketDevice(port, frame =>
+            if (Advert.Parse(frame) is { } advert)
             {
-                if (Advert.Parse(frame) is { } advert)
-                {
-                    adverts.Add(advert);
-                }
-            }, "inbound and (ip proto 112 or ip6 proto 112)");
-            try
-            {
-                d.Start();
+                adverts.Add(advert);
             }
-            catch
-            {
-                d.Dispose();
-                throw;
-            }
-
-            return d;
         });
         scenario.Log("watch", $"capturing adverts of {label} at {port}");
         return new AdvertWatch(device, adverts);

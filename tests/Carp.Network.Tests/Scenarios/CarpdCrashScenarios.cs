@@ -53,7 +53,7 @@ public sealed class CarpdCrashScenarios
         s.Measure($"carpd SIGKILL: the other carpd seen MASTER (polled every 25 ms) {Clock.Ms(last.At, seen):0} ms after the last advert of the killed one (master-down 3391 ms)");
         Assert.InRange(Clock.Ms(last.At, seen), 3390 - 50, 3390 + 500);
         // A client's ARP request for the VIP gets exactly one reply, the new master's.
-        Assert.Equal(["00:00:5E:00:01:01", "00:00:5E:00:01:01"], ArpReplies(s, s.Node(3).Namespace, Vip, requests: 2));
+        Assert.Equal(["00:00:5E:00:01:01", "00:00:5E:00:01:01"], Arping.Replies(s.Net, s.Node(3).Namespace, Vip, requests: 2));
 
         var a2 = CarpdProcess.Start(s, "carpd1'", n1.Namespace, conf1);
         // While the restarted carpd is BACKUP its namespace must not hold the VIP any more.
@@ -121,17 +121,6 @@ public sealed class CarpdCrashScenarios
         Assert.Equal(["carp1"], s.InterfacesWith(n1.Namespace, Vip));
         Assert.Equal(TransitionReason.Preempt, a.Status().LastTransitionReason);
     }
-
-    /// <summary>
-    /// The MAC of every ARP reply that <paramref name="requests"/> requests from <paramref name="ns"/> got, one a second. Without
-    /// -w, iputils arping prints every reply (with -w it would stop at <paramref name="requests"/> replies, hiding a second answerer).
-    /// </summary>
-    internal static string[] ArpReplies(Scenario s, string ns, string address, int requests) =>
-        s.Net.Exec(ns, TimeSpan.FromSeconds(requests + 5), "arping", "-c", requests.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "-I", "eth0", address).StandardOutput
-            .Split('\n').Where(l => l.Contains("reply from", StringComparison.OrdinalIgnoreCase))
-            .Select(l => l[(l.IndexOf('[', StringComparison.Ordinal) + 1)..l.IndexOf(']', StringComparison.Ordinal)].ToUpperInvariant())
-            .ToArray();
 
     private static bool HasMacvlan(Scenario s, string ns) =>
         s.Net.Ip("-n", ns, "-o", "link", "show", "type", "macvlan").StandardOutput.Contains("carp1@", StringComparison.Ordinal);
