@@ -42,6 +42,12 @@ internal sealed class InterfaceStatusDto
 
     public string? MasterSeen { get; init; }
 
+    [JsonPropertyName("masterSeenAdvbase")]
+    public int? MasterSeenAdvBase { get; init; }
+
+    [JsonPropertyName("masterSeenAdvskew")]
+    public int? MasterSeenAdvSkew { get; init; }
+
     public DateTimeOffset? LastTransition { get; init; }
 
     public TransitionReason? LastTransitionReason { get; init; }

@@ -105,6 +105,35 @@ public sealed class FailoverPromptTests(ModuleFixture module)
     }
 
     [Fact]
+    public void A_backup_asks_before_a_lower_advskew_only_when_it_would_then_advertise_faster_than_the_master_it_hears()
+    {
+        // The README's "Get-CarpInterface carp1 | Set-CarpInterface -AdvSkew 100" on the seed's second firewall (advskew 128),
+        // here against a master at advskew 50.
+        using var peer = new PsSession(module);
+        var dev = peer.ConnectSimulation()[0];
+        peer.Run("New-CarpInterface -Name carp1 -Vhid 1 -CarpDev $args[0] -Address 192.0.2.1/24 -AdvSkew 50; Wait-CarpState carp1 Master -Timeout 10", dev)
+            .AssertNoErrors();
+        using var ps = new PsSession(module);
+        ps.Run("Connect-CarpService -Simulation -CarpDev $args[0]; Set-CarpSysctl -Preempt $true", dev).AssertNoErrors();
+        ps.Run("New-CarpInterface -Name carp1 -Vhid 1 -CarpDev $args[0] -Address 192.0.2.1/24 -AdvSkew 128", dev).AssertNoErrors();
+        Assert.True(SpinWait.SpinUntil(() => Peer.Heard(ps), TimeSpan.FromSeconds(10)), "carp1 never heard the peer master");
+        ps.Host.TestUI.NonInteractive = true;
+
+        foreach (var skew in new[] { 100, 50 })
+        {
+            ps.Run($"Get-CarpInterface carp1 | Set-CarpInterface -AdvSkew {skew}").AssertNoErrors();
+            Assert.Equal((byte)skew, ps.Run("Get-CarpInterface carp1").Output[0].Properties["AdvSkew"].Value);
+            Assert.Equal("Backup", ps.Run("(Get-CarpStatus carp1).State").Output[0].ToString());
+        }
+
+        // Faster than the master: with preempt on this is a takeover, so a host that cannot ask refuses.
+        var before = Snap(ps);
+        var error = ps.Run("Get-CarpInterface carp1 | Set-CarpInterface -AdvSkew 49").SingleError();
+        Assert.StartsWith("FailoverConfirmationRequired,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+        Assert.Equal(before, Snap(ps));
+    }
+
+    [Fact]
     public void A_master_asks_before_a_higher_advskew_only_when_it_advertises_worse_than_the_peer_it_heard()
     {
         using var peer = new PsSession(module);

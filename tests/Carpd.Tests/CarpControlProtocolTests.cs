@@ -39,6 +39,8 @@ public sealed class CarpControlProtocolTests : IDisposable
         Assert.True(status.HasPass);
         Assert.Equal(ControlHarness.Carp1().Addresses, status.Addresses);
         Assert.Equal(IPAddress.Parse("192.0.2.2"), status.MasterSeen);
+        Assert.Equal((byte?)1, status.MasterSeenAdvBase);
+        Assert.Equal((byte?)50, status.MasterSeenAdvSkew);
         Assert.Equal(new DateTimeOffset(2024, 5, 1, 12, 0, 0, TimeSpan.Zero), status.LastTransition);
         Assert.Equal(TransitionReason.Started, status.LastTransitionReason);
         Assert.Equal("OpenBSD", status.Profile);

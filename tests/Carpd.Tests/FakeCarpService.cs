@@ -181,6 +181,8 @@ internal sealed class FakeCarpService : ICarpService
     private static VirtualHostStatus ToStatus(VirtualHostConfig config) => VirtualHostStatus.Of(config, CarpState.Backup) with
     {
         MasterSeen = System.Net.IPAddress.Parse("192.0.2.2"),
+        MasterSeenAdvBase = 1,
+        MasterSeenAdvSkew = 50,
         LastTransition = new DateTimeOffset(2024, 5, 1, 12, 0, 0, TimeSpan.Zero),
         LastTransitionReason = TransitionReason.Started,
         Transitions = 1,

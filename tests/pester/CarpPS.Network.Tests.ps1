@@ -69,11 +69,13 @@ Describe "The seed's two firewalls with the engine in <Engine>" -Tag 'Network' -
         $daemons = @($null, $null)
         $shells = foreach ($i in 0, 1) {
             if ($Engine -eq 'carpd') {
-                $socket = Join-Path $net.WorkDir "fw$($i + 1).sock"
-                $daemons[$i] = Start-CarpTestCarpd -Network $net -Namespace $fw[$i] -Socket $socket
+                # Each firewall's carpd on its default socket, as installed; the README's plain Connect-CarpService finds it.
+                $daemons[$i] = Start-CarpTestCarpd -Network $net -Namespace $fw[$i] -Name "fw$($i + 1)"
+                $shell = Start-CarpTestShell -Network $net -Namespace $fw[$i] -Manifest $Manifest -MountNamespaceOf $daemons[$i].Process
+                $null = Invoke-CarpTestShell $shell 'Connect-CarpService'
+            } else {
+                $shell = Start-CarpTestShell -Network $net -Namespace $fw[$i] -Manifest $Manifest
             }
-            $shell = Start-CarpTestShell -Network $net -Namespace $fw[$i] -Manifest $Manifest
-            if ($Engine -eq 'carpd') { $null = Invoke-CarpTestShell $shell "Connect-CarpService -Path '$socket'" }
 
             # The seed, as typed on each firewall: the second one with -AdvSkew 128.
             $skew = if ($i -eq 1) { ' -AdvSkew 128' } else { '' }
@@ -101,6 +103,26 @@ Describe "The seed's two firewalls with the engine in <Engine>" -Tag 'Network' -
         $replies.Count | Should -Be 2 -Because 'one firewall, and only one, answers each request'
         (Invoke-CarpTestIp -n $fw[0] -o addr show dev carp1) -join "`n" | Should -Match '192\.0\.2\.100/24'
         (Invoke-CarpTestIp -n $fw[1] -o addr show) -join "`n" | Should -Not -Match '192\.0\.2\.100/'
+    }
+
+    if ($Engine -eq 'carpd') {
+        It "runs the README's carpd lines as written on firewall 2" {
+            $readme = Get-Content -Raw -LiteralPath (Join-Path $PSScriptRoot '../../README.md')
+            $block = [regex]::Matches($readme, '(?s)```powershell\r?\n(.*?)```') | ForEach-Object { $_.Groups[1].Value } |
+                Where-Object { $_ -match '(?m)^Connect-CarpService\s+#' } | Select-Object -First 1
+            $lines = @($block -split '\r?\n' | Where-Object { $_.Trim() })
+            $lines.Count | Should -BeGreaterThan 1
+            foreach ($line in $lines) { $null = Invoke-CarpTestShell $shells[1] $line }
+
+            # fw2 advertises faster than before, still slower than fw1: a change that forces no failover, so no question.
+            Invoke-CarpTestShell $shells[1] '(Get-CarpInterface carp1).AdvSkew' | Should -Be '100'
+            Invoke-CarpTestShell $shells[1] '(Get-CarpStatus carp1).State' | Should -Be 'Backup'
+            Invoke-CarpTestShell $shells[0] '(Get-CarpStatus carp1).State' | Should -Be 'Master'
+
+            # Its Connect-CarpService replaced the connection the hook was bound to, which ended the hook: register it again.
+            Invoke-CarpTestShell $shells[1] '@(Get-CarpAction | Where-Object IsActive).Count' | Should -Be '0'
+            $null = Invoke-CarpTestShell $shells[1] $hook.Replace('HOOK', $hookScript)
+        }
     }
 
     It 'fails both interfaces over together when the master loses its LAN carpdev, advertising advskew 240 on the WAN' {
@@ -135,7 +157,7 @@ Describe "The seed's two firewalls with the engine in <Engine>" -Tag 'Network' -
 
     It 'hands the gateway to firewall 2 when firewall 1 dies, and the client still reaches it' {
         # fw1 dies: whatever runs its engine (the pwsh process or carpd) is killed.
-        $victim = if ($Engine -eq 'carpd') { $daemons[0] } else { $shells[0].Process }
+        $victim = if ($Engine -eq 'carpd') { $daemons[0].Process } else { $shells[0].Process }
         $victim.Kill()
 
         Wait-State $shells[1] carp1 Master | Should -Be 'Master'
@@ -158,7 +180,7 @@ Describe "The seed's two firewalls with the engine in <Engine>" -Tag 'Network' -
             $printed -join "`n" | Should -Not -Match 'lanpasswd|wanpasswd'
         }
         if ($Engine -eq 'carpd') {
-            Get-Content -Raw -LiteralPath (Join-Path $net.WorkDir 'fw2.sock.log') | Should -Not -Match 'lanpasswd|wanpasswd'
+            foreach ($daemon in $daemons) { Get-Content -Raw -LiteralPath $daemon.Log | Should -Not -Match 'lanpasswd|wanpasswd' }
         }
     }
 }

@@ -8,8 +8,8 @@
         Invoke-Pester ./tests/pester -Output Detailed
 
     They import the laid-out module (out/CarpPS/<version>/, or $env:CARPPS_MODULE_DIR) and use
-    Connect-CarpService -Simulation: no root, nothing sent on any network. The xunit suite
-    (tests/CarpPS.Tests) also checks that every CarpPS command and parameter used here exists.
+    Connect-CarpService -Simulation: no root, nothing sent on any network. The scenarios that move
+    real addresses in network namespaces are in CarpPS.Network.Tests.ps1.
 #>
 
 BeforeDiscovery {

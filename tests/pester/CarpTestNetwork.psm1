@@ -108,10 +108,17 @@ function Start-CarpTestShell {
         A pwsh (the one running this suite) inside a namespace, importing the module and reading commands
         from its stdin (tests/pester/Fixtures/CarpShell.ps1): one firewall's console.
     #>
-    param([Parameter(Mandatory)] $Network, [Parameter(Mandatory)] [string] $Namespace, [Parameter(Mandatory)] [string] $Manifest)
+    param(
+        [Parameter(Mandatory)] $Network,
+        [Parameter(Mandatory)] [string] $Namespace,
+        [Parameter(Mandatory)] [string] $Manifest,
+        # A process (carpd) whose mount namespace the shell shares, to see the /run it sees.
+        [System.Diagnostics.Process] $MountNamespaceOf
+    )
     # dotnet runs pwsh.dll in its own process, so the PID we kill is PowerShell itself, not a launcher.
-    $process = Start-CarpTestProcess -Network $Network -Namespace $Namespace -FilePath 'dotnet' -Interactive `
-        -ArgumentList (Join-Path $PSHOME 'pwsh.dll'), '-NoLogo', '-NoProfile', '-NonInteractive', '-File', (Join-Path $PSScriptRoot 'Fixtures/CarpShell.ps1'), '-Manifest', $Manifest `
+    $pwsh = 'dotnet', (Join-Path $PSHOME 'pwsh.dll'), '-NoLogo', '-NoProfile', '-NonInteractive', '-File', (Join-Path $PSScriptRoot 'Fixtures/CarpShell.ps1'), '-Manifest', $Manifest
+    if ($MountNamespaceOf) { $pwsh = @('nsenter', '-t', $MountNamespaceOf.Id, '-m', '--') + $pwsh }
+    $process = Start-CarpTestProcess -Network $Network -Namespace $Namespace -FilePath $pwsh[0] -ArgumentList ($pwsh | Select-Object -Skip 1) -Interactive `
         -Environment @{ NO_COLOR = '1' }
     $shell = [pscustomobject]@{ Namespace = $Namespace; Process = $process; Pending = $null; Transcript = [System.Collections.Generic.List[string]]::new() }
     $null = Read-CarpTestShellLine -Shell $shell -Until '<<READY>>' -Timeout ([timespan]::FromSeconds(60))
@@ -154,25 +161,31 @@ function Invoke-CarpTestShell {
 
 function Start-CarpTestCarpd {
     <#
-        carpd --socket SOCKET inside a namespace, started the way systemd starts it: with NOTIFY_SOCKET, and
-        ready once it sent READY=1. Its output goes to SOCKET.log.
+        carpd inside a namespace, on its default socket /run/carpd/carpd.sock as installed: in a mount namespace of its
+        own whose /run is a fresh tmpfs, so each firewall's carpd has its own and the host's /run is never touched
+        (Start-CarpTestShell -MountNamespaceOf joins it). Started the way systemd starts it: with NOTIFY_SOCKET, and
+        ready once it sent READY=1. Its output goes to <WorkDir>/<Name>.carpd.log.
     #>
-    param([Parameter(Mandatory)] $Network, [Parameter(Mandatory)] [string] $Namespace, [Parameter(Mandatory)] [string] $Socket)
+    param([Parameter(Mandatory)] $Network, [Parameter(Mandatory)] [string] $Namespace, [Parameter(Mandatory)] [string] $Name)
     $carpd = if ($env:CARPD_PATH) { $env:CARPD_PATH } else { Join-Path $PSScriptRoot '../../artifacts/bin/carpd/release/carpd' }
     if (-not (Test-Path -LiteralPath $carpd)) { throw "carpd is not built at $carpd; run ./build.sh build or set CARPD_PATH." }
 
-    $notifyPath = "$Socket.notify"
+    $log = Join-Path $Network.WorkDir "$Name.carpd.log"
+    $notifyPath = Join-Path $Network.WorkDir "$Name.notify"
     $notify = [System.Net.Sockets.Socket]::new([System.Net.Sockets.AddressFamily]::Unix, [System.Net.Sockets.SocketType]::Dgram, [System.Net.Sockets.ProtocolType]::Unspecified)
     try {
         $notify.Bind([System.Net.Sockets.UnixDomainSocketEndPoint]::new($notifyPath))
-        $process = Start-CarpTestProcess -Network $Network -Namespace $Namespace -FilePath '/bin/sh' `
-            -ArgumentList '-c', 'exec "$0" --socket "$1" >"$1.log" 2>&1', $carpd, $Socket -Environment @{ NOTIFY_SOCKET = $notifyPath }
+        # unshare, sh and carpd each exec the next: the PID started here is carpd's.
+        $process = Start-CarpTestProcess -Network $Network -Namespace $Namespace -FilePath 'unshare' -Environment @{ NOTIFY_SOCKET = $notifyPath } `
+            -ArgumentList '--mount', '--propagation', 'private', '/bin/sh', '-c', 'mount -t tmpfs carpd-run /run && exec "$0" >"$1" 2>&1', $carpd, $log
         $notify.ReceiveTimeout = 20000
         $buffer = [byte[]]::new(4096)
         while ($true) {
             try { $count = $notify.Receive($buffer) }
-            catch { throw "carpd in $Namespace did not report READY=1 within 20 s (exited: $($process.HasExited)): $(Get-Content -Raw -LiteralPath "$Socket.log" -ErrorAction Ignore)" }
-            if ([System.Text.Encoding]::UTF8.GetString($buffer, 0, $count) -split "`n" -contains 'READY=1') { return $process }
+            catch { throw "carpd in $Namespace did not report READY=1 within 20 s (exited: $($process.HasExited)): $(Get-Content -Raw -LiteralPath $log -ErrorAction Ignore)" }
+            if ([System.Text.Encoding]::UTF8.GetString($buffer, 0, $count) -split "`n" -contains 'READY=1') {
+                return [pscustomobject]@{ Process = $process; Log = $log }
+            }
         }
     }
     finally { $notify.Dispose() }

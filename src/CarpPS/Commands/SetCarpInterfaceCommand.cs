@@ -239,8 +239,27 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
         var service = Service;
         var preempt = true;
         TryRun(current.Name, () => preempt = service.GetSysctls().Preempt);
-        return preempt;
+        return preempt && AdvertisesBetterThanPeer(current, change);
     }
+
+    /// <summary>
+    /// Whether a BACKUP that advertises better after <paramref name="change"/> would advertise faster than the master it hears,
+    /// which is when preemption hands it mastership (docs/protocol.md#preemption). True when that is not known (the master's
+    /// interval not heard yet, or a demote step, whose effect depends on the profile).
+    /// </summary>
+    private static bool AdvertisesBetterThanPeer(VirtualHostStatus current, InterfaceChange change)
+    {
+        if (current.MasterSeenAdvBase is not { } peerBase || current.MasterSeenAdvSkew is not { } peerSkew || change.DemoteAdjustment is not (null or 0))
+        {
+            return true;
+        }
+
+        return CarpTiming.Interval((byte)(change.AdvBase ?? current.AdvBase), (byte)NewAdvertisedSkew(current, change)) < CarpTiming.Interval(peerBase, peerSkew);
+    }
+
+    /// <summary>The advskew advertised after <paramref name="change"/>: the demotion the engine adds to the configured advskew stays as it is.</summary>
+    private static int NewAdvertisedSkew(VirtualHostStatus current, InterfaceChange change) =>
+        Math.Clamp((change.AdvSkew ?? current.AdvSkew) + (current.AdvertisedAdvSkew - current.AdvSkew), 0, CarpConstants.BowOut - 1);
 
     /// <summary>
     /// Whether a MASTER that advertises worse after <paramref name="change"/> would advertise worse than the peer it heard, so
@@ -260,9 +279,7 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
             return false;
         }
 
-        // The demotion the engine adds to the configured advskew stays as it is.
-        var skew = Math.Clamp((change.AdvSkew ?? current.AdvSkew) + (current.AdvertisedAdvSkew - current.AdvSkew), 0, CarpConstants.BowOut - 1);
-        return CarpTiming.Interval((byte)(change.AdvBase ?? current.AdvBase), (byte)skew) > CarpTiming.Interval(peerBase, peerSkew);
+        return CarpTiming.Interval((byte)(change.AdvBase ?? current.AdvBase), (byte)NewAdvertisedSkew(current, change)) > CarpTiming.Interval(peerBase, peerSkew);
     }
 
     /// <summary>What changes, for ShouldProcess and verbose text; the pass is named, never shown.</summary>
