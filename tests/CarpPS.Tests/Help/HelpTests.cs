@@ -146,28 +146,54 @@ public sealed class HelpTests(ModuleFixture module)
 
         foreach (var about in Directory.GetFiles(Path.Combine(module.RepositoryRoot, "en-US"), "about_*.help.txt"))
         {
-            // In the about topics, blocks of lines indented by eight spaces are examples: each must parse and use valid commands.
-            var block = new List<string>();
-            foreach (var line in File.ReadAllLines(about).Append(string.Empty))
+            var examples = AboutExamples(File.ReadAllLines(about));
+            if (examples.Count == 0)
             {
-                if (line.StartsWith("        ", StringComparison.Ordinal))
-                {
-                    block.Add(line);
-                    continue;
-                }
+                problems.Add($"{Path.GetFileName(about)}: no example (a block of lines indented by eight spaces whose first line starts with 'PS> ').");
+            }
 
-                if (block.Count > 0 && block.Any(l => l.Contains("-Carp", StringComparison.Ordinal)))
-                {
-                    var where = $"{Path.GetFileName(about)} '{block[0].Trim()}'";
-                    var ast = ScriptCheck.Parse(string.Join("\n", block), where, problems);
-                    problems.AddRange(ScriptCheck.Problems(ast, cmdlets, where));
-                }
-
-                block.Clear();
+            foreach (var example in examples)
+            {
+                var where = $"{Path.GetFileName(about)} '{example[0].Trim()}'";
+                var ast = ScriptCheck.Parse(string.Join("\n", example), where, problems);
+                problems.AddRange(ScriptCheck.Problems(ast, cmdlets, where));
             }
         }
 
         Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    /// <summary>
+    /// The examples of an about topic (see EXAMPLES IN THIS TOPIC in about_CarpPS): a block of lines indented by eight spaces whose
+    /// first line starts with "PS> ", up to the next line that is blank or indented less; each line without the eight spaces and
+    /// its "PS> ". tests/pester/CarpPS.HelpExamples.Tests.ps1 finds and runs them by the same rule.
+    /// </summary>
+    internal static List<List<string>> AboutExamples(IEnumerable<string> lines)
+    {
+        const string Indent = "        ";
+        const string Prompt = "PS> ";
+        var examples = new List<List<string>>();
+        List<string>? block = null;
+        foreach (var line in lines)
+        {
+            if (block is null && line.StartsWith(Indent + Prompt, StringComparison.Ordinal))
+            {
+                block = [];
+                examples.Add(block);
+            }
+            else if (block is not null && (!line.StartsWith(Indent, StringComparison.Ordinal) || line.Trim().Length == 0))
+            {
+                block = null;
+            }
+
+            if (block is not null)
+            {
+                var code = line[Indent.Length..];
+                block.Add(code.StartsWith(Prompt, StringComparison.Ordinal) ? code[Prompt.Length..] : code);
+            }
+        }
+
+        return examples;
     }
 
     internal static Dictionary<string, CmdletInfo> Cmdlets(PsSession ps) =>
