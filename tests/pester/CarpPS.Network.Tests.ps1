@@ -97,7 +97,10 @@ Describe "The seed's two firewalls with the engine in <Engine>" -Tag 'Network' -
         Wait-State $shells[0] carp2 Master | Should -Be 'Master'
         Wait-State $shells[1] carp1 Backup | Should -Be 'Backup'
         Wait-State $shells[1] carp2 Backup | Should -Be 'Backup'
-        Invoke-CarpTestShell $shells[1] '(Get-CarpStatus -Name carp1).MasterSeen' | Should -Match '^192\.0\.2\.1$'
+        # fw2 is BACKUP from the start; it names fw1 as the master once it has heard fw1's first advert as MASTER.
+        Wait-CarpTestCondition -Because 'fw2 never named fw1 (192.0.2.1) as the master of carp1' {
+            (Invoke-CarpTestShell $shells[1] '(Get-CarpStatus -Name carp1).MasterSeen') -eq '192.0.2.1'
+        }
 
         $replies = @(Get-CarpTestArpReply -Namespace $client -Address 192.0.2.100 -Count 2)
         $replies.Count | Should -Be 2 -Because 'one firewall, and only one, answers each request'

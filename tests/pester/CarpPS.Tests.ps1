@@ -351,6 +351,10 @@ Describe 'The README example' -Tag 'Simulation' {
         $block = [regex]::Matches($readme, '(?s)```powershell\r?\n(.*?)```') | ForEach-Object { $_.Groups[1].Value } |
             Where-Object { $_ -match 'Connect-CarpService -Simulation -CarpDev em0,em1' } | Select-Object -First 1
         $block | Should -Not -BeNullOrEmpty
+        # The notify hook's log goes to a folder of the test's, not the host's /var/log.
+        $block | Should -Match '/var/log/carp1\.log'
+        $log = Join-Path $TestDrive 'carp1.log'
+        $block = $block.Replace('/var/log/carp1.log', $log)
         # Import-Module CarpPS, by name as in the README, finds the module under test.
         $savedPath = $env:PSModulePath
         $env:PSModulePath = (Split-Path (Split-Path (Split-Path $Manifest))) + [IO.Path]::PathSeparator + $env:PSModulePath
@@ -365,6 +369,9 @@ Describe 'The README example' -Tag 'Simulation' {
         (Get-CarpStatus -Name carp1).State | Should -Be 'Master'
         (Get-CarpInterface -Name carp2).CarpDev | Should -Be 'em1'
         (Get-CarpSysctl -Name preempt).Value | Should -Be 1
+        # The Register-CarpAction line ran its hook for the takeover, in the background runspace.
+        $wrote = [System.Threading.SpinWait]::SpinUntil([Func[bool]] { (Test-Path -LiteralPath $log) -and (Get-Content -Raw -LiteralPath $log) -match 'Master' }, 10000)
+        $wrote | Should -BeTrue
     }
 }
 
