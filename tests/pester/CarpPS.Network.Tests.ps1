@@ -7,7 +7,8 @@
     who answers for the gateway. Once with the engine in the pwsh processes, once in carpd behind
     Connect-CarpService.
 
-    - The two firewalls: fw1 and fw2 share carp1 (LAN) and carp2 (WAN); fw2 has -AdvSkew 128; preempt is on.
+    - The two firewalls: fw1 and fw2 share carp1 (LAN, carpdev em0) and carp2 (WAN, em1), named as in the
+      seed; fw2 has -AdvSkew 128; preempt is on.
     - Group failover: one carpdev of the master goes down, so it advertises advskew 240 on the other one
       and every carp interface fails over together; they come back when the carpdev does.
     - Notification: a Register-CarpAction hook runs a carpcontrol.sh, like devd's, on every state change.
@@ -53,8 +54,8 @@ Describe "The seed's two firewalls with the engine in <Engine>" -Tag 'Network' -
         Add-CarpTestBridge $br 'br1'
         $fw = foreach ($n in 1, 2) {
             $ns = Add-CarpTestNamespace $net "fw$n"
-            Connect-CarpTestNamespace -Namespace $ns -Interface eth0 -BridgeNamespace $br -Bridge br0 -Port "l$n" -Address "192.0.2.$n/24"
-            Connect-CarpTestNamespace -Namespace $ns -Interface eth1 -BridgeNamespace $br -Bridge br1 -Port "w$n" -Address "198.51.100.$n/24"
+            Connect-CarpTestNamespace -Namespace $ns -Interface em0 -BridgeNamespace $br -Bridge br0 -Port "l$n" -Address "192.0.2.$n/24"
+            Connect-CarpTestNamespace -Namespace $ns -Interface em1 -BridgeNamespace $br -Bridge br1 -Port "w$n" -Address "198.51.100.$n/24"
             $ns
         }
         $client = Add-CarpTestNamespace $net 'client'
@@ -80,8 +81,8 @@ Describe "The seed's two firewalls with the engine in <Engine>" -Tag 'Network' -
             # The seed, as typed on each firewall: the second one with -AdvSkew 128.
             $skew = if ($i -eq 1) { ' -AdvSkew 128' } else { '' }
             $null = Invoke-CarpTestShell $shell 'Set-CarpSysctl -Preempt $true'
-            $null = Invoke-CarpTestShell $shell "New-CarpInterface -Name carp1 -Vhid 1 -CarpDev eth0 -Pass lanpasswd -Address 192.0.2.100/24$skew"
-            $null = Invoke-CarpTestShell $shell "New-CarpInterface -Name carp2 -Vhid 2 -CarpDev eth1 -Pass wanpasswd -Address 198.51.100.100/24$skew"
+            $null = Invoke-CarpTestShell $shell "New-CarpInterface -Name carp1 -Vhid 1 -CarpDev em0 -Pass lanpasswd -Address 192.0.2.100/24$skew"
+            $null = Invoke-CarpTestShell $shell "New-CarpInterface -Name carp2 -Vhid 2 -CarpDev em1 -Pass wanpasswd -Address 198.51.100.100/24$skew"
             $shell
         }
         $hook = '$null = Register-CarpAction -EventType StateChanged -ScriptBlock { param($e) & ''HOOK'' "$($e.Vhid)@$($e.Interface)" $e.NewState.ToString().ToUpperInvariant() }'
@@ -130,7 +131,7 @@ Describe "The seed's two firewalls with the engine in <Engine>" -Tag 'Network' -
 
     It 'fails both interfaces over together when the master loses its LAN carpdev, advertising advskew 240 on the WAN' {
         $wan = Start-CarpTestCapture -Network $net -Namespace $br -Interface br1
-        $null = Invoke-CarpTestIp -n $fw[0] link set eth0 down
+        $null = Invoke-CarpTestIp -n $fw[0] link set em0 down
 
         Wait-State $shells[1] carp1 Master | Should -Be 'Master'
         Wait-State $shells[1] carp2 Master | Should -Be 'Master'
@@ -147,7 +148,7 @@ Describe "The seed's two firewalls with the engine in <Engine>" -Tag 'Network' -
         }
 
         # The carpdev comes back: its demotion goes, and with preempt fw1 takes both back.
-        $null = Invoke-CarpTestIp -n $fw[0] link set eth0 up
+        $null = Invoke-CarpTestIp -n $fw[0] link set em0 up
         Wait-State $shells[0] carp1 Master | Should -Be 'Master'
         Wait-State $shells[0] carp2 Master | Should -Be 'Master'
         Wait-State $shells[1] carp1 Backup | Should -Be 'Backup'

@@ -373,6 +373,22 @@ Describe 'The README example' -Tag 'Simulation' {
         $wrote = [System.Threading.SpinWait]::SpinUntil([Func[bool]] { (Test-Path -LiteralPath $log) -and (Get-Content -Raw -LiteralPath $log) -match 'Master' }, 10000)
         $wrote | Should -BeTrue
     }
+
+    It "has a carpd configuration that carpd --check-config accepts as written" {
+        $carpd = if ($env:CARPD_PATH) { $env:CARPD_PATH } else { Join-Path $PSScriptRoot '../../artifacts/bin/carpd/release/carpd' }
+        $readme = Get-Content -Path (Join-Path $PSScriptRoot '../../README.md') -Raw
+        $config = [regex]::Matches($readme, '(?ms)^```[a-z]*\r?\n(.*?)^```') | ForEach-Object { $_.Groups[1].Value } |
+            Where-Object { $_ -match '(?m)^net\.inet\.carp\.preempt=1' } | Select-Object -First 1
+        $config | Should -Not -BeNullOrEmpty
+        $file = Join-Path $TestDrive 'carpd.conf'
+        Set-Content -LiteralPath $file -Value $config -NoNewline
+        & chmod 0600 $file # carpd refuses a file with passes that others can read
+        $summary = & $carpd --check-config $file 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because ($summary -join "`n")
+        $summary -join "`n" | Should -Match 'carp1: vhid 1 carpdev em0'
+        $summary -join "`n" | Should -Match 'carp2: vhid 2 carpdev em1'
+        $summary -join "`n" | Should -Not -Match 'lanpasswd|wanpasswd'
+    }
 }
 
 Describe 'A failover question in a non-interactive pwsh' -Tag 'Simulation' {
