@@ -13,6 +13,16 @@
 
 .PARAMETER ResultPath
     Where the NUnit XML result goes.
+
+.PARAMETER Name
+    The name on the summary line ("<Name>  Total: ..."); build.sh runs Pester (-ExcludeTag BuildScript)
+    beside the xunit suites and PesterBuild (-Tag BuildScript) after them.
+
+.PARAMETER Tag
+    Run only the tests with one of these tags.
+
+.PARAMETER ExcludeTag
+    Leave out the tests with one of these tags.
 #>
 [CmdletBinding()]
 param(
@@ -20,7 +30,14 @@ param(
     [string] $PesterPath,
 
     [Parameter(Mandatory)]
-    [string] $ResultPath
+    [string] $ResultPath,
+
+    [ValidatePattern('^[A-Za-z][A-Za-z0-9.]*$')]
+    [string] $Name = 'Pester',
+
+    [string[]] $Tag = @(),
+
+    [string[]] $ExcludeTag = @()
 )
 
 $ErrorActionPreference = 'Stop'
@@ -31,6 +48,8 @@ $configuration = New-PesterConfiguration
 $configuration.Run.Path = Join-Path $PSScriptRoot '../tests/pester'
 $configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = 'Detailed'
+if ($Tag) { $configuration.Filter.Tag = $Tag }
+if ($ExcludeTag) { $configuration.Filter.ExcludeTag = $ExcludeTag }
 $configuration.TestResult.Enabled = $true
 $configuration.TestResult.OutputFormat = 'NUnitXml'
 $configuration.TestResult.OutputPath = $ResultPath
@@ -38,5 +57,8 @@ $configuration.TestResult.OutputPath = $ResultPath
 $result = Invoke-Pester -Configuration $configuration
 # Discovery or container failures (a broken BeforeAll) count as failures too.
 $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
-"Pester  Total: $($result.TotalCount), Errors: $($result.FailedBlocksCount + $result.FailedContainersCount), Failed: $($result.FailedCount), Skipped: $($result.SkippedCount + $result.NotRunCount)"
+# Tests the tag filter left out are no part of this run; a selected test that did not run counts as skipped.
+$selected = @($result.Tests | Where-Object ShouldRun)
+$skipped = @($selected | Where-Object Result -In 'Skipped', 'NotRun').Count
+"$Name  Total: $($selected.Count), Errors: $($result.FailedBlocksCount + $result.FailedContainersCount), Failed: $($result.FailedCount), Skipped: $skipped"
 exit ([int]($failed -ne 0))

@@ -5,7 +5,9 @@
     that eng/install-deps.sh installs into .tools/ (eng/run-pester.ps1). By hand:
 
         ./build.ps1 -Task Layout
-        Invoke-Pester ./tests/pester -Output Detailed
+        Invoke-Pester ./tests/pester -ExcludeTagFilter BuildScript -Output Detailed
+
+    (The tests tagged BuildScript run build.ps1's tasks and install the nupkg; build.sh runs them as PesterBuild.)
 
     They import the laid-out module (out/CarpPS/<version>/, or $env:CARPPS_MODULE_DIR) and use
     Connect-CarpService -Simulation: no root, nothing sent on any network. The scenarios that move
