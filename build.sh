@@ -97,6 +97,9 @@ case "$task" in
     # The PowerShell tests import exactly the module as it is laid out for installation.
     CARPPS_MODULE_DIR=$(CONFIGURATION=$config CARP_ARTIFACTS=$artifacts eng/layout.sh --from "$artifacts/bin/CarpPS/${config,,}" --out "$out" | tail -n 1)
     export CARPPS_MODULE_DIR
+    # The Pester namespace scenarios start this build's carpd.
+    CARPD_PATH=$(bin carpd)
+    export CARPD_PATH
     mkdir -p "$logs"
     # Independent suites run side by side; each one's log is kept under $logs (artifacts/test-logs).
     # The Pester tests tagged BuildScript run build.ps1 and eng/package.sh (builds, a nested test run, the lab):
