@@ -88,14 +88,24 @@ public sealed class LinuxWire : ICarpWire
             throw;
         }
 
-        var port = new Port(device, link, this);
+        PacketSender? sender = null;
+        if (device.SendDescriptor is var socket and >= 0)
+        {
+            sender = new PacketSender(socket, link.Index);
+        }
+        else
+        {
+            _log?.Invoke(CarpLogLevel.Warning, $"{carpDev}: libpcap gives no socket to batch on (pcap_fileno): adverts are sent one by one");
+        }
+
+        var port = new Port(device, sender, link, this);
         try
         {
             port.RefreshAddresses();
         }
         catch
         {
-            device.Dispose();
+            port.Dispose();
             throw;
         }
 
@@ -302,7 +312,7 @@ public sealed class LinuxWire : ICarpWire
         _netlink.Dispose();
     }
 
-    private sealed class Port(PacketDevice device, LinkInfo link, LinuxWire owner) : IWirePort
+    private sealed class Port(PacketDevice device, PacketSender? sender, LinkInfo link, LinuxWire owner) : IWirePort
     {
         public string Name => link.Name;
 
@@ -332,6 +342,19 @@ public sealed class LinuxWire : ICarpWire
             }
         }
 
-        public void Dispose() => device.Dispose();
+        /// <summary>A timer pass's frames go out in one sendmmsg(2) (docs/protocol.md#advert-coalescing).</summary>
+        public bool CanQueue => sender is not null;
+
+        public int Queued => sender?.Queued ?? 0;
+
+        public bool Queue(ReadOnlySpan<byte> frame) => sender is not null ? sender.Queue(frame) : Send(frame);
+
+        public string? Flush(Span<bool> sent) => sender?.Flush(sent);
+
+        public void Dispose()
+        {
+            sender?.Dispose();
+            device.Dispose();
+        }
     }
 }

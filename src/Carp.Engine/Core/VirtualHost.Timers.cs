@@ -27,8 +27,14 @@ public sealed partial class VirtualHost
     /// <summary>The advskew the timers run on: the configured one, or the advertised one where the demotion style says so.</summary>
     private byte TimerAdvSkew => _demotion.TimersUseAdvertisedAdvSkew ? AdvertisedAdvSkew : Config.AdvSkew;
 
-    /// <summary>Timers at or before <paramref name="now"/> fire.</summary>
-    internal void OnTimer(long now)
+    /// <summary>True when <paramref name="deadline"/> is this host's advert deadline (a MASTER's next periodic advert).</summary>
+    internal bool IsAdvertDeadline(long deadline) => _advertDeadline == deadline;
+
+    /// <summary>
+    /// Master-down timers at or before <paramref name="now"/> fire; the advert timer fires at or before
+    /// <paramref name="advertHorizon"/> (≥ now: a periodic advert may go out early to share a pass, docs/protocol.md#advert-coalescing).
+    /// </summary>
+    internal void OnTimer(long now, long advertHorizon)
     {
         if (_masterDownDeadline4 <= now || _masterDownDeadline6 <= now)
         {
@@ -39,12 +45,12 @@ public sealed partial class VirtualHost
             }
         }
 
-        if (_advertDeadline <= now)
+        if (_advertDeadline <= advertHorizon)
         {
             _advertDeadline = Unarmed;
             if (State == CarpState.Master)
             {
-                SendAdvertisements();
+                SendPeriodicAdvertisements();
                 ArmAdvert();
             }
         }

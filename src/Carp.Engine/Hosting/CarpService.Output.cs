@@ -9,6 +9,8 @@ public sealed partial class CarpService
 {
     // ---- ICarpOutput: the protocol's effects on the wire ---------------------------------------
 
+    private Action<VirtualHost, string>? _batchSendFailed;
+
     bool ICarpOutput.SendAdvertisement(VirtualHost host, AddressFamily family, ReadOnlySpan<byte> carpHeader)
     {
         var port = _ports[host.Device.Name];
@@ -20,19 +22,29 @@ public sealed partial class CarpService
             return SendFailed(host, $"{port.Name} has no {(v4 ? "IPv4" : "IPv6")} address to send the advert from");
         }
 
-        // No neighbour resolution here: a unicast peer's Ethernet destination is unknown, so building its frame fails.
-        var addressing = AdvertAddressing.For(host.Config, family, port.Mac);
         try
         {
-            return port.Send(addressing.Frame(source, _node.Sysctls.TrafficClass, carpHeader))
-                || SendFailed(host, $"the advert to {addressing.Destination} was not sent");
+            // The host's prebuilt frame, patched (docs/protocol.md#prebuilt-advert-frames): no allocation, no system call but the send.
+            var frame = _frames.Frame(host, family, port.Mac, source, _node.Sysctls.TrafficClass, carpHeader);
+            return (_batch.IsOpen ? _batch.Advert(port, frame, host) : port.Send(frame))
+                || SendFailed(host, $"the advert to {_frames.DestinationOf(host, family)} was not sent");
         }
         catch (Exception ex)
         {
             // Never out of an output: the protocol step that called it must finish and re-arm its timers.
-            return SendFailed(host, $"cannot send the advert to {addressing.Destination}: {ex.Message}");
+            var destination = _frames.DestinationOf(host, family) ?? AdvertAddressing.For(host.Config, family, port.Mac).Destination;
+            return SendFailed(host, $"cannot send the advert to {destination}: {ex.Message}");
         }
     }
+
+    bool ICarpOutput.BeginAdvertBatch()
+    {
+        _batch.Begin();
+        return true;
+    }
+
+    void ICarpOutput.FlushAdvertisements(Span<bool> sent) =>
+        _batch.Flush(sent, _batchSendFailed ??= (host, error) => SendFailed(host, $"the advert was not sent: {error}"));
 
     void ICarpOutput.SetAddresses(VirtualHost host, IReadOnlyList<CarpAddress> addresses, bool present)
     {
@@ -57,7 +69,7 @@ public sealed partial class CarpService
                 var frame = address.IsIPv6
                     ? CarpFrameBuilder.UnsolicitedNeighborAdvertisement(mac, address.Address, address.Address, router: false)
                     : CarpFrameBuilder.GratuitousArp(mac, address.Address);
-                port.Send(frame);
+                _ = _batch.IsOpen ? _batch.Other(port, frame) : port.Send(frame);
             }
             catch (Exception ex)
             {

@@ -20,6 +20,8 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
     private readonly Action<CarpLogLevel, string>? _log;
     private readonly Dictionary<string, IWirePort> _ports = new(StringComparer.Ordinal);
     private readonly CaptureDropTally _captureDrops = new();
+    private readonly AdvertFrameCache _frames = new();
+    private readonly WireBatch _batch = new();
     private readonly SendFailureLog _sendFailures;
     private readonly LogRateLimiter<CarpStatistic> _badPacketLog;
     private int _disposed;
@@ -29,7 +31,7 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
         options ??= new CarpServiceOptions();
         _wire = wire;
         _log = options.Log;
-        _node = new CarpNode(this, options.TimeProvider, options.Sysctls);
+        _node = new CarpNode(this, options.TimeProvider, options.Sysctls) { AdvertCoalescing = options.AdvertCoalescing };
         _sendFailures = new SendFailureLog(_node.Time);
         _events = new EventDispatcher(_log);
         _badPacketLog = new LogRateLimiter<CarpStatistic>(BadPacketLogInterval, options.TimeProvider, held =>
@@ -200,11 +202,13 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
 
     private void ReleaseUnusedPorts()
     {
+        _frames.Retain(_node.VirtualHosts);
         foreach (var (name, port) in _ports.ToArray())
         {
             if (_node.FindDevice(name) is { Count: 0 })
             {
                 _ports.Remove(name);
+                _batch.Forget(port);
                 _captureDrops.Closing(port);
                 port.Dispose();
             }
