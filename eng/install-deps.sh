@@ -19,7 +19,9 @@ install_powershell() {
     dotnet restore "$root/eng/pester/Pester.Restore.csproj" --packages "$tools/nuget" -p:PesterVersion="$pester_version" -v:q >/dev/null
   fi
 }
-packages=(libpcap0.8 ucarp tshark tcpdump iproute2 iputils-ping iputils-arping nftables procps systemd)
+# keepalived is only run by the lab (./build.sh lab --peer keepalived), in a namespace, in the foreground; strace counts
+# carpd's system calls in ./build.sh bench-scale.
+packages=(libpcap0.8 ucarp keepalived strace tshark tcpdump iproute2 iputils-ping iputils-arping nftables procps systemd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -35,5 +37,19 @@ fi
 echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+# keepalived (like ucarp) must never run as a host service: a policy-rc.d that denies every start keeps its
+# maintainer scripts from starting it during the install, and its unit is disabled and masked afterwards.
+policy=/usr/sbin/policy-rc.d
+saved_policy=""
+if [ -e "$policy" ]; then saved_policy=$(mktemp); cp -p "$policy" "$saved_policy"; fi
+restore_policy() { if [ -n "$saved_policy" ]; then mv -f "$saved_policy" "$policy"; else rm -f "$policy"; fi; }
+trap restore_policy EXIT
+printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod 755 "$policy"
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+restore_policy; trap - EXIT
+if dpkg-query -W -f='${Status}' keepalived 2>/dev/null | grep -q "install ok installed"; then
+  systemctl disable keepalived.service >/dev/null 2>&1 || true
+  systemctl mask keepalived.service >/dev/null 2>&1 || true
+  if [ -d /run/systemd/system ]; then systemctl stop keepalived.service >/dev/null 2>&1 || true; fi
+fi
 install_powershell

@@ -21,6 +21,8 @@ public sealed class LinuxWire : ICarpWire
     private readonly Action<CarpLogLevel, string>? _log;
     private readonly AddressGuardian? _guardian;
     private readonly StallWatch _stall = new();
+    private readonly AddressBatch _batch;
+    private bool _batching;
 
     public LinuxWire(Action<CarpLogLevel, string>? log = null)
     {
@@ -36,6 +38,7 @@ public sealed class LinuxWire : ICarpWire
             _log?.Invoke(CarpLogLevel.Error, $"no address guardian ({ex.Message}): if this process dies, its virtual addresses stay on the host");
         }
 
+        _batch = new AddressBatch(_netlink, _guardian);
         _monitor.LinkChanged += (_, e) => LinkChanged?.Invoke(e.Name, e.IsUp);
         _monitor.AddressesChanged += (_, name) => AddressesChanged?.Invoke(name);
         _monitor.Start();
@@ -127,6 +130,8 @@ public sealed class LinuxWire : ICarpWire
 
     public void PrepareInterface(VirtualHostConfig config)
     {
+        AddPending();
+        _batch.ForgetLink(AddressLink(config));
         if (config.Peer is not null || config.Peer6 is not null)
         {
             // A unicast advert needs the peer's MAC (neighbour resolution), which this wire does not do yet.
@@ -192,6 +197,8 @@ public sealed class LinuxWire : ICarpWire
 
     public void ReleaseInterface(VirtualHostConfig config)
     {
+        AddPending();
+        _batch.ForgetLink(AddressLink(config));
         if (config.MacMode == MacMode.Virtual)
         {
             _netlink.DeleteLink(config.Name);
@@ -212,9 +219,41 @@ public sealed class LinuxWire : ICarpWire
         UpdateStallTimeout(config, present: false);
     }
 
+    /// <inheritdoc />
+    public bool BeginAddressBatch()
+    {
+        _batching = true;
+        return true;
+    }
+
+    /// <inheritdoc />
+    public void FlushAddressBatch(Action<VirtualHostConfig, string> failed)
+    {
+        _batching = false;
+        AddPending();
+        _batch.ReportFailures(failed);
+    }
+
+    /// <summary>Adds what a batch holds back now: before anything else touches addresses, so their order stays the core's.</summary>
+    private void AddPending()
+    {
+        if (_batch.Count > 0)
+        {
+            _batch.Add();
+        }
+    }
+
     public void SetAddresses(VirtualHostConfig config, IReadOnlyList<CarpAddress> addresses, bool present)
     {
         var linkName = AddressLink(config);
+        if (present && _batching)
+        {
+            _batch.Hold(config, linkName, addresses);
+            UpdateStallTimeout(config, present);
+            return;
+        }
+
+        AddPending();
         try
         {
             var link = _netlink.GetLink(linkName) ?? throw new CarpException(CarpErrorCode.ServiceError,

@@ -60,6 +60,11 @@ public sealed partial class CarpService
 
     void ICarpOutput.Announce(VirtualHost host)
     {
+        if (DeferAnnounce(host))
+        {
+            return;
+        }
+
         var port = _ports[host.Device.Name];
         var mac = AdvertAddressing.SourceMacOf(host.Config, port.Mac);
         foreach (var address in host.Config.Addresses)

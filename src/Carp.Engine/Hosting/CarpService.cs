@@ -36,7 +36,7 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
         _events = new EventDispatcher(_log);
         _badPacketLog = new LogRateLimiter<CarpStatistic>(BadPacketLogInterval, options.TimeProvider, held =>
             Log(CarpLogLevel.Debug, 2, $"{held.Count} more bad packets ({held.Kind}) dropped in the last {held.Period.TotalSeconds:0.#} s"));
-        _loop = new EngineLoop(options.Platform, options.TimeProvider, () => _node.NextDeadline, _node.RunDueTimers, _log,
+        _loop = new EngineLoop(options.Platform, options.TimeProvider, () => _node.NextDeadline, RunTimers, _log,
             options.LoopTurn is { } turn ? () => { turn(); return _wire.Heartbeat(); } : _wire.Heartbeat, OnStalled, options.LoopTurnInterval);
         _wire.LinkChanged += OnLinkChanged;
         _wire.AddressesChanged += OnAddressesChanged;
