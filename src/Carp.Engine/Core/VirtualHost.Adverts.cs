@@ -29,16 +29,20 @@ public sealed partial class VirtualHost
     private static CarpHmac NewHmac(VirtualHostConfig config) =>
         new(config.Key, config.Vhid, config.Addresses.Select(a => a.Address), sendScoped: config.Profile.SignsLinkLocalAddresses);
 
-    /// <summary>The periodic advert of a MASTER's advert timer: the one advert that may wait in the pass's batch (docs/protocol.md#advert-coalescing).</summary>
-    private void SendPeriodicAdvertisements() => SendAdvertisements(Config.AdvBase, AdvertisedAdvSkew, periodic: true);
+    /// <summary>
+    /// A periodic advert, or a takeover's: inside a timer pass both join the pass's batch, which goes out at the end of the
+    /// pass before any address is added (docs/protocol.md#advert-coalescing); outside one (a preemption on receive, a forced
+    /// state) there is no batch and they leave at once.
+    /// </summary>
+    private void SendBatchableAdvertisements() => SendAdvertisements(Config.AdvBase, AdvertisedAdvSkew, mayJoinBatch: true);
 
     private void SendAdvertisements() => SendAdvertisements(Config.AdvBase, AdvertisedAdvSkew);
 
-    private void SendAdvertisements(byte advBase, byte advSkew, bool periodic = false)
+    private void SendAdvertisements(byte advBase, byte advSkew, bool mayJoinBatch = false)
     {
-        if (!periodic)
+        if (!mayJoinBatch)
         {
-            // A takeover, bow-out or demotion advert never waits: what the pass queued goes first, then this at once.
+            // A bow-out or demotion advert never waits: what a pass queued goes first, then this at once.
             _node.AdvertBatch.Close(_node.Output);
         }
 

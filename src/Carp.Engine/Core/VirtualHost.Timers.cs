@@ -50,7 +50,7 @@ public sealed partial class VirtualHost
             _advertDeadline = Unarmed;
             if (State == CarpState.Master)
             {
-                SendPeriodicAdvertisements();
+                SendBatchableAdvertisements();
                 ArmAdvert();
             }
         }

@@ -3,8 +3,8 @@ using Carp.Engine.Core;
 namespace Carp.Engine.Hosting;
 
 /// <summary>
-/// A timer pass's takeovers carried out together (docs/ARCHITECTURE.md#address-batches): the core sends each takeover's
-/// advert at once, the wire holds back the addresses of the pass and adds them in one batch at its end, and the
+/// A timer pass's takeovers carried out together (docs/ARCHITECTURE.md#address-batches): the core's takeover adverts leave
+/// in the pass's advert batch at its end (docs/protocol.md#advert-coalescing), the wire holds back the addresses of the pass and adds them in one batch at its end, and the
 /// announcements of the pass wait for the batch, so every host still goes advert, then addresses, then gratuitous ARP.
 /// </summary>
 public sealed partial class CarpService
@@ -57,6 +57,8 @@ public sealed partial class CarpService
         }
 
         _announcingBatch = true;
+        // The pass's announcements leave together too: one sendmmsg per carpdev for a mass switch's gratuitous ARPs.
+        _batch.Begin();
         try
         {
             foreach (var host in _announceAfterBatch)
@@ -70,6 +72,7 @@ public sealed partial class CarpService
         }
         finally
         {
+            _batch.Flush([], static (_, _) => { });
             _announcingBatch = false;
             _announceAfterBatch.Clear();
         }

@@ -119,24 +119,35 @@ public sealed class AdvertBatchTests : IDisposable
     }
 
     [Fact]
-    public void A_takeover_advert_is_never_queued()
+    public void A_takeover_in_a_timer_pass_leaves_with_the_pass_and_is_never_early()
     {
         using var node = new CarpNode(_output, _h.Clock, random: new Random(1));
         node.AddDevice("eth0", linkUp: true, System.Net.IPAddress.Parse("192.0.2.1"));
         node.AddVirtualHost(Config("carp2", vhid: 2, addresses: "192.0.2.102/24"));
+        node.AddVirtualHost(Config("carp3", vhid: 3, addresses: "192.0.2.103/24"));
         _h.Clock.AdvanceTo(Ts(1.995));
         node.AddVirtualHost(Config("carp1", vhid: 1, addresses: "192.0.2.101/24"));
         node.Force("carp1", CarpState.Master);
         _output.Log.Clear();
 
-        // 2.995 s: carp1's periodic advert is queued; 3.0 s: carp2's master-down fires and its takeover advert goes at once.
-        _h.Clock.AdvanceTo(Ts(2.995));
+        // 2.999 s: carp1's periodic advert would be due at 2.995 s + 1 s, within the window, but no master-down is due yet.
+        _h.Clock.AdvanceTo(Ts(2.999));
         node.RunDueTimers();
+        Assert.Equal(CarpState.Backup, node.Find("carp2")!.State);
+        Assert.DoesNotContain(_output.Log, l => l.Host != "carp1");
+
+        // 3.0 s: carp2's and carp3's master-down fire in one pass: both takeover adverts join the pass's batch.
         _h.Clock.AdvanceTo(Ts(3.0));
         node.RunDueTimers();
-        var takeover = _output.Log.Single(l => l.Host == "carp2");
-        Assert.False(takeover.Batched);
+        Assert.Equal([("carp2", true), ("carp3", true)], _output.Log.Where(l => l.Host != "carp1").Select(l => (l.Host, l.Batched)));
         Assert.Equal(CarpState.Master, node.Find("carp2")!.State);
+        Assert.Equal(CarpState.Master, node.Find("carp3")!.State);
+
+        // Outside a timer pass there is no batch: a forced takeover's advert leaves at once.
+        node.Force("carp2", CarpState.Backup);
+        _output.Log.Clear();
+        node.Force("carp2", CarpState.Master);
+        Assert.Equal([("carp2", false)], _output.Log.Select(l => (l.Host, l.Batched)));
     }
 
     private sealed class BatchingOutput : ICarpOutput
