@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what CarpPS needs on a fresh Debian machine (run as root). Idempotent: does nothing when all is present.
-#   Debian packages: libpcap0.8 and the tools the lab and the network tests drive.
+#   Debian packages: libpcap0.8 and the tools the lab and the network tests drive; openssh-server (never started).
 #   pwsh 7.6.9 (a .NET tool) and Pester 6.2.0 (from NuGet), into the repository's own .tools/ (or $CARP_TOOLS).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,6 +19,33 @@ install_powershell() {
     dotnet restore "$root/eng/pester/Pester.Restore.csproj" --packages "$tools/nuget" -p:PesterVersion="$pester_version" -v:q >/dev/null
   fi
 }
+# OpenSSH for the remoting scenarios (tests/pester/CarpPS.Remoting.Tests.ps1), which start their own sshd in each
+# namespace: installed with a policy-rc.d that forbids starting services, then the system sshd is disabled again.
+install_openssh() {
+  local need=() p policy=/usr/sbin/policy-rc.d created= before after
+  for p in openssh-server openssh-client; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+  done
+  [ ${#need[@]} -eq 0 ] && return 0
+  [ "$(id -u)" -eq 0 ] || { echo "install-deps: missing ${need[*]}; run as root" >&2; exit 1; }
+  echo "install-deps: installing ${need[*]} (the system sshd is neither started nor enabled)" >&2
+  before=$(pgrep -x sshd | sort || true)
+  if [ ! -e "$policy" ]; then
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT # only the one created here
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 0755 "$policy" && created=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  if [ -n "$created" ]; then rm -f "$policy"; trap - EXIT; fi
+  systemctl disable --quiet ssh.service ssh.socket 2>/dev/null || true
+  update-rc.d ssh disable >/dev/null 2>&1 || true
+  after=$(pgrep -x sshd | sort || true)
+  if [ -n "$(comm -13 <(echo "$before") <(echo "$after"))" ]; then
+    echo "install-deps: a system sshd started while installing openssh-server (PIDs: $after); stop it: systemctl stop ssh" >&2
+    exit 1
+  fi
+}
+install_openssh
 packages=(libpcap0.8 ucarp tshark tcpdump iproute2 iputils-ping iputils-arping nftables procps systemd)
 missing=()
 for p in "${packages[@]}"; do
