@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what CarpPS needs on a fresh Debian machine (run as root). Idempotent: does nothing when all is present.
-#   Debian packages: libpcap0.8 and the tools the lab and the network tests drive.
+#   Debian packages: libpcap0.8 and the tools the lab and the network tests drive; openssh-server (never started).
 #   pwsh 7.6.9 (a .NET tool) and Pester 6.2.0 (from NuGet), into the repository's own .tools/ (or $CARP_TOOLS).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,8 +20,9 @@ install_powershell() {
   fi
 }
 # keepalived is only run by the lab (./build.sh lab --peer keepalived), in a namespace, in the foreground; strace counts
-# carpd's system calls in ./build.sh bench-scale.
-packages=(libpcap0.8 ucarp keepalived strace tshark tcpdump iproute2 iputils-ping iputils-arping nftables procps systemd)
+# carpd's system calls in ./build.sh bench-scale; OpenSSH serves the remoting scenarios (tests/pester/CarpPS.Remoting.Tests.ps1),
+# which start their own sshd in each namespace.
+packages=(libpcap0.8 ucarp keepalived strace openssh-server openssh-client tshark tcpdump iproute2 iputils-ping iputils-arping nftables procps systemd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -34,11 +35,12 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps: missing ${missing[*]}; run as root (or: sudo apt-get install ${missing[*]})" >&2
   exit 1
 fi
-echo "install-deps: installing ${missing[*]}" >&2
+echo "install-deps: installing ${missing[*]} (keepalived and sshd are neither started nor enabled)" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-# keepalived (like ucarp) must never run as a host service: a policy-rc.d that denies every start keeps its
-# maintainer scripts from starting it during the install, and its unit is disabled and masked afterwards.
+sshd_before=$(pgrep -x sshd | sort || true)
+# keepalived and sshd (like ucarp) must never run as host services: a policy-rc.d that denies every start keeps their
+# maintainer scripts from starting them during the install, and their units are disabled (keepalived's masked) afterwards.
 policy=/usr/sbin/policy-rc.d
 saved_policy=""
 if [ -e "$policy" ]; then saved_policy=$(mktemp); cp -p "$policy" "$saved_policy"; fi
@@ -51,5 +53,13 @@ if dpkg-query -W -f='${Status}' keepalived 2>/dev/null | grep -q "install ok ins
   systemctl disable keepalived.service >/dev/null 2>&1 || true
   systemctl mask keepalived.service >/dev/null 2>&1 || true
   if [ -d /run/systemd/system ]; then systemctl stop keepalived.service >/dev/null 2>&1 || true; fi
+fi
+if dpkg-query -W -f='${Status}' openssh-server 2>/dev/null | grep -q "install ok installed"; then
+  systemctl disable --quiet ssh.service ssh.socket 2>/dev/null || true
+  update-rc.d ssh disable >/dev/null 2>&1 || true
+  if [ -n "$(comm -13 <(echo "$sshd_before") <(pgrep -x sshd | sort || true))" ]; then
+    echo "install-deps: a system sshd started while installing openssh-server; stop it: systemctl stop ssh" >&2
+    exit 1
+  fi
 fi
 install_powershell

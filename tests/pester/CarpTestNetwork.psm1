@@ -113,13 +113,21 @@ function Start-CarpTestShell {
         [Parameter(Mandatory)] [string] $Namespace,
         [Parameter(Mandatory)] [string] $Manifest,
         # A process (carpd) whose mount namespace the shell shares, to see the /run it sees.
-        [System.Diagnostics.Process] $MountNamespaceOf
+        [System.Diagnostics.Process] $MountNamespaceOf,
+        # Path on the host => path in the shell: bind-mounted in the shell's own mount namespace (ip netns exec makes one).
+        [System.Collections.IDictionary] $BindMount = @{},
+        [hashtable] $Environment = @{}
     )
+    if ($MountNamespaceOf -and $BindMount.Count) { throw 'A shell in another process''s mount namespace cannot have bind mounts of its own.' }
     # dotnet runs pwsh.dll in its own process, so the PID we kill is PowerShell itself, not a launcher.
     $pwsh = 'dotnet', (Join-Path $PSHOME 'pwsh.dll'), '-NoLogo', '-NoProfile', '-NonInteractive', '-File', (Join-Path $PSScriptRoot 'Fixtures/CarpShell.ps1'), '-Manifest', $Manifest
     if ($MountNamespaceOf) { $pwsh = @('nsenter', '-t', $MountNamespaceOf.Id, '-m', '--') + $pwsh }
+    if ($BindMount.Count) {
+        $mounts = foreach ($source in $BindMount.Keys) { $source; $BindMount[$source] }
+        $pwsh = @('/bin/sh', '-c', 'while [ "$1" != -- ]; do mount --bind "$1" "$2" || exit 1; shift 2; done; shift; exec "$@"', 'bind') + $mounts + '--' + $pwsh
+    }
     $process = Start-CarpTestProcess -Network $Network -Namespace $Namespace -FilePath $pwsh[0] -ArgumentList ($pwsh | Select-Object -Skip 1) -Interactive `
-        -Environment @{ NO_COLOR = '1' }
+        -Environment (@{ NO_COLOR = '1' } + $Environment)
     $shell = [pscustomobject]@{ Namespace = $Namespace; Process = $process; Pending = $null; Transcript = [System.Collections.Generic.List[string]]::new() }
     $null = Read-CarpTestShellLine -Shell $shell -Until '<<READY>>' -Timeout ([timespan]::FromSeconds(60))
     $shell
