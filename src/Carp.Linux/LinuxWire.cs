@@ -22,6 +22,7 @@ public sealed class LinuxWire : ICarpWire
     private readonly AddressGuardian? _guardian;
     private readonly StallWatch _stall = new();
     private readonly AddressBatch _batch;
+    private readonly List<VirtualHostConfig> _stallPending = [];
     private bool _batching;
 
     public LinuxWire(Action<CarpLogLevel, string>? log = null)
@@ -237,6 +238,12 @@ public sealed class LinuxWire : ICarpWire
     /// <summary>Adds what a batch holds back now: before anything else touches addresses, so their order stays the core's.</summary>
     private void AddPending()
     {
+        foreach (var config in _stallPending)
+        {
+            UpdateStallTimeout(config, present: true);
+        }
+
+        _stallPending.Clear();
         if (_batch.Count > 0)
         {
             _batch.Add();
@@ -248,8 +255,9 @@ public sealed class LinuxWire : ICarpWire
         var linkName = AddressLink(config);
         if (present && _batching)
         {
+            // The guardian hears of the new master when the batch is added, still before any address: the pass's adverts go first.
             _batch.Hold(config, linkName, addresses);
-            UpdateStallTimeout(config, present);
+            _stallPending.Add(config);
             return;
         }
 

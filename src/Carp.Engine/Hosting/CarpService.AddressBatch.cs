@@ -10,6 +10,8 @@ namespace Carp.Engine.Hosting;
 public sealed partial class CarpService
 {
     private readonly List<VirtualHost> _announceAfterBatch = [];
+    private readonly List<(CarpLogLevel Level, string Message, CarpEvent Event)> _noticesAfterPass = [];
+    private bool _inTimerPass;
     private Action<VirtualHostConfig, string>? _batchAddFailed;
     private bool _addressBatchOpen;
     private bool _announcingBatch;
@@ -17,6 +19,7 @@ public sealed partial class CarpService
     /// <summary>The loop's timer step: the core's due timers inside an address batch (when the wire batches), then the batch.</summary>
     private void RunTimers()
     {
+        _inTimerPass = true;
         _addressBatchOpen = _wire.BeginAddressBatch();
         try
         {
@@ -28,7 +31,42 @@ public sealed partial class CarpService
             {
                 FlushAddressBatch();
             }
+
+            _inTimerPass = false;
+            NotifyAfterPass();
         }
+    }
+
+    /// <summary>
+    /// A transition's log line and event: told at once, or, inside a timer pass, after the pass's adverts, addresses and
+    /// announcements, so that writing a log line never delays a takeover's advert (docs/ARCHITECTURE.md#address-batches).
+    /// </summary>
+    private void Notify(CarpLogLevel level, string message, CarpEvent e)
+    {
+        if (_inTimerPass)
+        {
+            _noticesAfterPass.Add((level, message, e));
+            return;
+        }
+
+        Log(level, 1, message);
+        Publish(e);
+    }
+
+    private void NotifyAfterPass()
+    {
+        if (_noticesAfterPass.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var (level, message, e) in _noticesAfterPass)
+        {
+            Log(level, 1, message);
+            Publish(e);
+        }
+
+        _noticesAfterPass.Clear();
     }
 
     /// <summary>True when the announcement of <paramref name="host"/> waits for the pass's address batch (its addresses are in it).</summary>

@@ -85,9 +85,7 @@ public sealed partial class CarpService
 
     void ICarpOutput.StateChanged(VirtualHost host, CarpState oldState, CarpState newState, TransitionReason reason)
     {
-        Log(oldState == CarpState.Init || newState == CarpState.Init ? CarpLogLevel.Warning : CarpLogLevel.Info, 1,
-            $"{host.Name}: {oldState} -> {newState} ({reason})");
-        Publish(new CarpStateChangedEvent
+        var changed = new CarpStateChangedEvent
         {
             Timestamp = _node.Time.GetUtcNow(),
             Interface = host.Name,
@@ -97,13 +95,14 @@ public sealed partial class CarpService
             Reason = reason,
             Peer = reason is TransitionReason.MoreFrequentMaster or TransitionReason.Preempt or TransitionReason.RemoteDemoted or TransitionReason.MasterWillTimeOut
                 ? host.MasterSeen : null,
-        });
+        };
+        Notify(oldState == CarpState.Init || newState == CarpState.Init ? CarpLogLevel.Warning : CarpLogLevel.Info,
+            $"{host.Name}: {oldState} -> {newState} ({reason})", changed);
     }
 
     void ICarpOutput.DemotionChanged(VirtualHost host, byte oldAdvertisedAdvSkew, byte newAdvertisedAdvSkew, byte oldDemoteCount, byte newDemoteCount)
     {
-        Log(CarpLogLevel.Info, 1, $"{host.Name}: advertised advskew {oldAdvertisedAdvSkew} -> {newAdvertisedAdvSkew}, demote {oldDemoteCount} -> {newDemoteCount}");
-        Publish(new CarpDemotionChangedEvent
+        var changed = new CarpDemotionChangedEvent
         {
             Timestamp = _node.Time.GetUtcNow(),
             Interface = host.Name,
@@ -112,7 +111,8 @@ public sealed partial class CarpService
             NewAdvSkew = newAdvertisedAdvSkew,
             OldDemotion = oldDemoteCount,
             NewDemotion = newDemoteCount,
-        });
+        };
+        Notify(CarpLogLevel.Info, $"{host.Name}: advertised advskew {oldAdvertisedAdvSkew} -> {newAdvertisedAdvSkew}, demote {oldDemoteCount} -> {newDemoteCount}", changed);
     }
 
     void ICarpOutput.BadPacket(CarpStatistic counter, string carpDev, byte vhid, string detail)
