@@ -12,8 +12,8 @@ public sealed class ManifestTests(ModuleFixture module)
     private static readonly string[] Cmdlets =
     [
         "Connect-CarpService", "Disconnect-CarpService", "Get-CarpAction", "Get-CarpInterface", "Get-CarpStatistics", "Get-CarpStatus", "Get-CarpSysctl",
-        "New-CarpInterface", "Register-CarpAction", "Register-CarpEvent", "Remove-CarpInterface", "Reset-CarpStatistics", "Set-CarpInterface",
-        "Set-CarpSysctl", "Unregister-CarpAction", "Wait-CarpState",
+        "New-CarpInterface", "Register-CarpAction", "Register-CarpEvent", "Remove-CarpInterface", "Reset-CarpStatistics", "Resume-CarpInterface",
+        "Set-CarpInterface", "Set-CarpSysctl", "Suspend-CarpInterface", "Unregister-CarpAction", "Wait-CarpState",
     ];
 
     private string CarpVersion => XDocument.Load(Path.Combine(module.RepositoryRoot, "Directory.Build.props"))
