@@ -67,7 +67,7 @@ public sealed class ManifestTests(ModuleFixture module)
             .Select(f => (string)f.GetValue(null)!)
             .ToHashSet();
         var changing = new[] { "New-CarpInterface", "Set-CarpInterface", "Remove-CarpInterface", "Set-CarpSysctl", "Reset-CarpStatistics", "Connect-CarpService", "Disconnect-CarpService",
-            "Register-CarpAction", "Unregister-CarpAction" };
+            "Register-CarpAction", "Unregister-CarpAction", "Suspend-CarpInterface", "Resume-CarpInterface" };
         foreach (var cmdlet in Help.HelpTests.Cmdlets(ps).Values)
         {
             Assert.Contains(cmdlet.Verb, approved);
@@ -82,7 +82,7 @@ public sealed class ManifestTests(ModuleFixture module)
             Assert.Equal(changing.Contains(cmdlet.Name), cmdlet.Parameters.ContainsKey("WhatIf"));
         }
 
-        foreach (var name in new[] { "Set-CarpInterface", "Remove-CarpInterface" })
+        foreach (var name in new[] { "Set-CarpInterface", "Remove-CarpInterface", "Suspend-CarpInterface" })
         {
             Assert.True(Help.HelpTests.Cmdlets(ps)[name].Parameters.ContainsKey("Force"), $"{name} has no -Force");
         }
