@@ -16,6 +16,8 @@
         'Set-CarpInterface'
         'Get-CarpInterface'
         'Remove-CarpInterface'
+        'Suspend-CarpInterface'
+        'Resume-CarpInterface'
         'Get-CarpStatus'
         'Get-CarpSysctl'
         'Set-CarpSysctl'

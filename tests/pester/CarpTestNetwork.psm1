@@ -174,18 +174,25 @@ function Start-CarpTestCarpd {
         (Start-CarpTestShell -MountNamespaceOf joins it). Started the way systemd starts it: with NOTIFY_SOCKET, and
         ready once it sent READY=1. Its output goes to <WorkDir>/<Name>.carpd.log.
     #>
-    param([Parameter(Mandatory)] $Network, [Parameter(Mandatory)] [string] $Namespace, [Parameter(Mandatory)] [string] $Name)
+    param(
+        [Parameter(Mandatory)] $Network, [Parameter(Mandatory)] [string] $Namespace, [Parameter(Mandatory)] [string] $Name,
+        # carpd's configuration file (--config): loaded at start, written back on every change.
+        [string] $Config
+    )
     $carpd = if ($env:CARPD_PATH) { $env:CARPD_PATH } else { Join-Path $PSScriptRoot '../../artifacts/bin/carpd/release/carpd' }
     if (-not (Test-Path -LiteralPath $carpd)) { throw "carpd is not built at $carpd; run ./build.sh build or set CARPD_PATH." }
 
     $log = Join-Path $Network.WorkDir "$Name.carpd.log"
     $notifyPath = Join-Path $Network.WorkDir "$Name.notify"
+    # A carpd started again under the same name binds the notify socket afresh.
+    Remove-Item -LiteralPath $notifyPath -ErrorAction Ignore
+    $configArguments = if ($Config) { @('--config', $Config) } else { @() }
     $notify = [System.Net.Sockets.Socket]::new([System.Net.Sockets.AddressFamily]::Unix, [System.Net.Sockets.SocketType]::Dgram, [System.Net.Sockets.ProtocolType]::Unspecified)
     try {
         $notify.Bind([System.Net.Sockets.UnixDomainSocketEndPoint]::new($notifyPath))
         # unshare, sh and carpd each exec the next: the PID started here is carpd's.
         $process = Start-CarpTestProcess -Network $Network -Namespace $Namespace -FilePath 'unshare' -Environment @{ NOTIFY_SOCKET = $notifyPath } `
-            -ArgumentList '--mount', '--propagation', 'private', '/bin/sh', '-c', 'mount -t tmpfs carpd-run /run && exec "$0" >"$1" 2>&1', $carpd, $log
+            -ArgumentList (@('--mount', '--propagation', 'private', '/bin/sh', '-c', 'mount -t tmpfs carpd-run /run && log=$1 && shift && exec "$0" "$@" >>"$log" 2>&1', $carpd, $log) + $configArguments)
         $notify.ReceiveTimeout = 20000
         $buffer = [byte[]]::new(4096)
         while ($true) {

@@ -179,8 +179,15 @@ public sealed partial class CarpNode : IDisposable
                 throw CarpRefusals.VhidInUse(config.Vhid, clash.Name, device.Name);
             }
 
+            var wasSuspended = host.Suspended;
             RemoveVirtualHost(name, TransitionReason.Reconfigured);
-            return AddVirtualHost(config);
+            var rebuilt = AddVirtualHost(config);
+            if (wasSuspended != config.Maintenance)
+            {
+                Output.MaintenanceChanged(rebuilt, config.Maintenance);
+            }
+
+            return rebuilt;
         }
 
         host.Reconfigure(config);

@@ -42,6 +42,9 @@ public interface ICarpOutput
     /// <summary>What <paramref name="host"/> advertises changed: its advertised advskew or its demote count (docs/glossary.md).</summary>
     void DemotionChanged(VirtualHost host, byte oldAdvertisedAdvSkew, byte newAdvertisedAdvSkew, byte oldDemoteCount, byte newDemoteCount);
 
+    /// <summary>Maintenance mode of <paramref name="host"/> was switched on or off (docs/protocol.md#maintenance).</summary>
+    void MaintenanceChanged(VirtualHost host, bool maintenance);
+
     /// <summary>A received packet failed a check; only called when the <c>log</c> sysctl is 2 or more.</summary>
     void BadPacket(CarpStatistic counter, string carpDev, byte vhid, string detail);
 }

@@ -39,7 +39,7 @@ public sealed partial class VirtualHost
         if (_masterDownDeadline4 <= now || _masterDownDeadline6 <= now)
         {
             _masterDownDeadline4 = _masterDownDeadline6 = Unarmed;
-            if (State == CarpState.Backup)
+            if (State == CarpState.Backup && !Suspended)
             {
                 EnterMaster(TransitionReason.MasterDown);
             }
@@ -65,6 +65,13 @@ public sealed partial class VirtualHost
     /// <summary>Arms the master-down timer of one family, or of every family the vhost carries.</summary>
     private void ArmMasterDown(AddressFamily family)
     {
+        if (Suspended)
+        {
+            // Maintenance: no master-down timer, so none can make it MASTER (docs/protocol.md#maintenance).
+            _masterDownDeadline4 = _masterDownDeadline6 = Unarmed;
+            return;
+        }
+
         var deadline = _node.Now + _node.ToTimestamp(CarpTiming.MasterDown(Profile.MasterDown, Config.AdvBase, TimerAdvSkew));
         if (family != AddressFamily.InterNetworkV6 && _hasIPv4)
         {

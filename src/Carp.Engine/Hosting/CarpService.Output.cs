@@ -115,6 +115,18 @@ public sealed partial class CarpService
         Notify(CarpLogLevel.Info, $"{host.Name}: advertised advskew {oldAdvertisedAdvSkew} -> {newAdvertisedAdvSkew}, demote {oldDemoteCount} -> {newDemoteCount}", changed);
     }
 
+    void ICarpOutput.MaintenanceChanged(VirtualHost host, bool maintenance)
+    {
+        Log(CarpLogLevel.Info, 1, $"{host.Name}: maintenance mode {(maintenance ? "on (suspended)" : "off (resumed)")}");
+        Publish(new CarpMaintenanceChangedEvent
+        {
+            Timestamp = _node.Time.GetUtcNow(),
+            Interface = host.Name,
+            Vhid = host.Vhid,
+            Maintenance = maintenance,
+        });
+    }
+
     void ICarpOutput.BadPacket(CarpStatistic counter, string carpDev, byte vhid, string detail)
     {
         // Anyone on the LAN can send bad packets: the counters count each one, the log one per counter per interval.

@@ -80,6 +80,11 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
         var host = _node.Find(name) ?? throw CarpRefusals.NoSuchInterface(name);
         var old = host.Config;
         var config = change.ApplyTo(old);
+        if (change.State == CarpState.Master && config.Maintenance)
+        {
+            // Refused before anything changes: a suspended host is kept out of mastership until it is resumed.
+            throw CarpRefusals.Suspended(name);
+        }
 
         var identityChanged = config.Vhid != old.Vhid || config.CarpDev != old.CarpDev || config.MacMode != old.MacMode;
         if (identityChanged)
