@@ -55,6 +55,10 @@ internal sealed class FramingOutput : ICarpOutput
     {
     }
 
+    public void MaintenanceChanged(VirtualHost host, bool maintenance)
+    {
+    }
+
     public void DemotionChanged(VirtualHost host, byte oldAdvertisedAdvSkew, byte newAdvertisedAdvSkew, byte oldDemoteCount, byte newDemoteCount)
     {
     }

@@ -187,6 +187,10 @@ public sealed class AdvertBatchTests : IDisposable
         {
         }
 
+        public void MaintenanceChanged(VirtualHost host, bool maintenance)
+        {
+        }
+
         public void DemotionChanged(VirtualHost host, byte oldAdvertisedAdvSkew, byte newAdvertisedAdvSkew, byte oldDemoteCount, byte newDemoteCount)
         {
         }
