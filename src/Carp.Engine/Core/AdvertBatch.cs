@@ -12,6 +12,7 @@ internal sealed class AdvertBatch
 {
     private (VirtualHost Host, AddressFamily Family)[] _queued = new (VirtualHost, AddressFamily)[16];
     private bool[] _sent = new bool[16];
+    private readonly List<VirtualHost> _takeovers = [];
     private int _count;
 
     /// <summary>True between <see cref="Open"/> (when the output agreed to queue) and <see cref="Close"/>.</summary>
@@ -32,7 +33,17 @@ internal sealed class AdvertBatch
         _queued[_count++] = (host, family);
     }
 
-    /// <summary>Has the output send what it queued, then counts each advert's outcome. Nothing happens when not open.</summary>
+    /// <summary>
+    /// A host that took over in this pass and queued its advert: it takes its addresses once the batch has left, so that
+    /// nothing but signing and framing stands between a master-down deadline and the takeover's advert
+    /// (docs/protocol.md#advert-coalescing).
+    /// </summary>
+    public void AddTakeover(VirtualHost host) => _takeovers.Add(host);
+
+    /// <summary>
+    /// Has the output send what it queued, counts each advert's outcome, then lets the pass's takeovers take their
+    /// addresses. Nothing happens when not open.
+    /// </summary>
     public void Close(ICarpOutput output)
     {
         if (!IsOpen)
@@ -52,5 +63,11 @@ internal sealed class AdvertBatch
         }
 
         _count = 0;
+        foreach (var host in _takeovers)
+        {
+            host.TakeAddresses();
+        }
+
+        _takeovers.Clear();
     }
 }

@@ -27,11 +27,31 @@ public sealed partial class VirtualHost
         _masterDownDeadline4 = _masterDownDeadline6 = Unarmed;
         _node.Statistics.Increment(CarpStatistic.Preempt);
         SendBatchableAdvertisements();
-        _node.Output.SetAddresses(this, Config.Addresses, present: true);
-        _node.Output.Announce(this);
+        if (_node.AdvertBatch.IsOpen)
+        {
+            // The advert waits in the pass's batch: the addresses follow it when it has left.
+            _node.AdvertBatch.AddTakeover(this);
+        }
+        else
+        {
+            TakeAddresses();
+        }
+
         _delayedAnnounce = 2;
         ArmAdvert();
         Changed(old, reason);
+    }
+
+    /// <summary>A MASTER's addresses, then their announcement, after its takeover advert (docs/protocol.md#announce-on-master).</summary>
+    internal void TakeAddresses()
+    {
+        if (State != CarpState.Master)
+        {
+            return; // it left MASTER again in the same pass
+        }
+
+        _node.Output.SetAddresses(this, Config.Addresses, present: true);
+        _node.Output.Announce(this);
     }
 
     private void EnterBackup(TransitionReason reason)
