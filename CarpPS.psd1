@@ -49,6 +49,8 @@
 - Engines: in-process on the real wire (root), carpd over its control socket, or a simulated LAN
   for trying CARP without root (Connect-CarpService -Simulation).
 - Compatibility profiles FreeBSD, OpenBSD, Classic and ucarp.
+- DSC: class-based resources CarpInterface and CarpSysctl, and DSC v3 resource manifests
+  (CarpPS/CarpInterface, CarpPS/CarpSysctl) that configure carpd's persisted configuration.
 '@
         }
     }

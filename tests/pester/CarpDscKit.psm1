@@ -24,8 +24,8 @@ function Import-CarpDscTestLibrary {
 
 function Start-CarpDscCarpd {
     <#
-        carpd --simulate-carpdev em0,em1 (a simulated LAN: no root, no packets) on <Directory>/<Name>.sock with the configuration file
-        <Directory>/<Name>.conf (created empty, mode 0600, unless it exists), started as systemd starts it:
+        carpd --simulate-carpdev em0,em1 (a simulated LAN: no root, no packets) on <Directory>/<Name>.sock with the
+        configuration file <Directory>/<Name>.conf (created empty, mode 0600, unless it exists), started as systemd starts it:
         ready once it sent READY=1 on NOTIFY_SOCKET. Its output goes to <Directory>/<Name>.log.
     #>
     param([Parameter(Mandatory)] [string] $Directory, [Parameter(Mandatory)] [string] $Name)

@@ -118,7 +118,8 @@ Describe 'The DSC classes against carpd' -Tag 'Dsc' {
 
     It 'keeps the state across a carpd restart (the configuration file)' {
         Stop-CarpDscCarpd $fw1
-        $script:fw1 = Start-CarpDscCarpd -Directory $TestDrive -Name 'classes'
+        # The same object, so that AfterAll stops the new process.
+        $fw1.Process = (Start-CarpDscCarpd -Directory $TestDrive -Name 'classes').Process
         (New-Carp1 @{ AdvSkew = 100; Address = '192.0.2.100/24', '192.0.2.101/24' }).Test() | Should -BeTrue
     }
 
@@ -129,6 +130,14 @@ Describe 'The DSC classes against carpd' -Tag 'Dsc' {
         $absent.Test() | Should -BeTrue
         (Get-Content -Raw $fw1.Config) | Should -Not -Match '(?m)^carp1 '
         $absent.Apply() | Should -BeNullOrEmpty
+    }
+
+    It 'runs through Invoke-DscResource where PSDesiredStateConfiguration is installed' -Skip:(-not (Get-Command Invoke-DscResource -ErrorAction Ignore)) {
+        $properties = @{ Name = 'carp3'; Vhid = 3; CarpDev = 'em0'; Address = @('192.0.2.103/24'); SocketPath = $fw1.Socket }
+        $resource = @{ Name = 'CarpInterface'; ModuleName = 'CarpPS'; Property = $properties }
+        (Invoke-DscResource @resource -Method Test).InDesiredState | Should -BeFalse
+        Invoke-DscResource @resource -Method Set | Out-Null
+        (Invoke-DscResource @resource -Method Test).InDesiredState | Should -BeTrue
     }
 
     It 'says what a creation lacks' {
