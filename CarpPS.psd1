@@ -15,12 +15,14 @@
     FormatsToProcess     = @('CarpPS.format.ps1xml')
     NestedModules        = @('CarpPS.dll')
     # CarpPS.Dsc.ps1 and the *.dsc.resource.json manifests run them for DSC v3.
-    DscResourcesToExport = @('CarpInterface', 'CarpSysctl')
+    DscResourcesToExport = @('CarpInterface', 'CarpMaintenance', 'CarpSysctl')
     CmdletsToExport      = @(
         'New-CarpInterface'
         'Set-CarpInterface'
         'Get-CarpInterface'
         'Remove-CarpInterface'
+        'Suspend-CarpInterface'
+        'Resume-CarpInterface'
         'Get-CarpStatus'
         'Get-CarpSysctl'
         'Set-CarpSysctl'
@@ -49,8 +51,8 @@
 - Engines: in-process on the real wire (root), carpd over its control socket, or a simulated LAN
   for trying CARP without root (Connect-CarpService -Simulation).
 - Compatibility profiles FreeBSD, OpenBSD, Classic and ucarp.
-- DSC: class-based resources CarpInterface and CarpSysctl, and DSC v3 resource manifests
-  (CarpPS/CarpInterface, CarpPS/CarpSysctl) that configure carpd's persisted configuration.
+- DSC: class-based resources CarpInterface, CarpMaintenance and CarpSysctl, and DSC v3 resource manifests
+  (CarpPS/CarpInterface, CarpPS/CarpMaintenance, CarpPS/CarpSysctl) that configure carpd's persisted configuration.
 '@
         }
     }

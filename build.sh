@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CarpPS build entry point. Run as root on Debian with the .NET SDK:
-#   ./build.sh lab    the failover lab (namespaces, carpd, a real failover with a timeline)
+#   ./build.sh lab    the failover lab (namespaces, carpd, a real failover with a timeline); --fresh N, --peer ucarp|keepalived
+#   ./build.sh bench-scale   carpd at scale in namespaces: 1000 masters (CPU, RSS, wake-ups, system calls) and a 255-vhid mass switch
 #   ./build.sh test   every test suite (engine, architecture, carpd, network namespaces, PowerShell module, Pester with pwsh)
 #                     CARP_TEST_SUITES="Carp.Architecture.Tests Pester" runs only the named ones (default: all of
 #                     Carp.Engine.Tests Carp.Architecture.Tests Carpd.Tests Carp.Network.Tests CarpPS.Tests Pester PesterBuild)
@@ -81,6 +82,10 @@ case "$task" in
     eng/install-deps.sh
     build
     exec "$(bin Carp.Lab)" "$@" ;;
+  bench-scale)
+    eng/install-deps.sh
+    build
+    exec "$(bin Carp.Lab)" --scale "$@" ;;
   bench)
     dotnet run -c Release --project bench/Carp.Benchmarks --artifacts-path "$artifacts/bench" -- "$@" ;;
   test)
@@ -141,5 +146,5 @@ case "$task" in
     echo "soak: $(grep -E "^\s*Carp.Network.Tests\s+Total:" "$log" | tail -1 | sed 's/^ *//') (exit $rc, log $log)"
     exit $rc ;;
   *)
-    echo "usage: ./build.sh lab|test|soak|build|layout|package|sim|bench" >&2; exit 2 ;;
+    echo "usage: ./build.sh lab|test|soak|build|layout|package|sim|bench|bench-scale" >&2; exit 2 ;;
 esac

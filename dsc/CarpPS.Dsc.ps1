@@ -1,5 +1,5 @@
-# DSC v3 runs this for the CarpPS/CarpInterface and CarpPS/CarpSysctl resources (CarpInterface.dsc.resource.json,
-# CarpSysctl.dsc.resource.json): it reads one JSON instance from stdin, runs the operation with the class of
+# DSC v3 runs this for the CarpPS/CarpInterface, CarpPS/CarpMaintenance and CarpPS/CarpSysctl resources
+# (CarpInterface.dsc.resource.json, CarpMaintenance.dsc.resource.json, CarpSysctl.dsc.resource.json): it reads one JSON instance from stdin, runs the operation with the class of
 # CarpPS.Dsc.psm1 and writes JSON to stdout as the manifests declare it:
 #   get     the actual state
 #   test    the actual state with _inDesiredState, then (second line) the names of the properties that differ
@@ -13,7 +13,7 @@ using module ./CarpPS.psd1
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)]
-    [ValidateSet('CarpInterface', 'CarpSysctl')]
+    [ValidateSet('CarpInterface', 'CarpMaintenance', 'CarpSysctl')]
     [string] $Resource,
 
     [Parameter(Mandatory)]
@@ -33,6 +33,7 @@ $Properties = @{
         name = 'Name'; vhid = 'Vhid'; carpDev = 'CarpDev'; address = 'Address'; advBase = 'AdvBase'; advSkew = 'AdvSkew'
         pass = 'Pass'; macMode = 'MacMode'; profile = 'Profile'; hasPass = 'HasPass'
     }
+    CarpMaintenance = [ordered]@{ name = 'Name'; maintenance = 'Maintenance'; exists = 'Exists' }
     CarpSysctl    = [ordered]@{
         allow = 'Allow'; preempt = 'Preempt'; log = 'Log'; arpBalance = 'ArpBalance'
         ifDownDemotionFactor = 'IfDownDemotionFactor'; sendErrDemotionFactor = 'SendErrDemotionFactor'; dscp = 'Dscp'
@@ -61,7 +62,7 @@ function ConvertTo-Resource([string] $Json) {
                 'socketPath' { $instance.SocketPath = $value; continue }
                 '_exist' { if ($Resource -eq 'CarpInterface') { $instance.Ensure = $value ? 'Present' : 'Absent'; continue } }
                 '_inDesiredState' { continue }
-                'hasPass' { continue }
+                { $_ -in 'hasPass', 'exists' } { continue }
                 'pass' {
                     # Never quoted in an error: the message names the property only.
                     if ($value -isnot [string]) { throw [InvalidInstance]::new("'pass' must be a string.") }

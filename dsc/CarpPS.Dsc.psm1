@@ -1,4 +1,5 @@
-# The class-based DSC resources of CarpPS: CarpInterface (a carp interface) and CarpSysctl (net.inet.carp.*).
+# The class-based DSC resources of CarpPS: CarpInterface (a carp interface), CarpMaintenance (its maintenance mode)
+# and CarpSysctl (net.inet.carp.*).
 # The module's root module (so that `using module CarpPS` finds the classes); the cmdlets come from CarpPS.dll,
 # its nested module, which is loaded first.
 # Each call connects to carpd's control socket (SocketPath, default /run/carpd/carpd.sock) with the module's
@@ -193,6 +194,81 @@ class CarpInterface : CarpDscResource {
         $a = @($left | ForEach-Object { & $canonical $_ } | Sort-Object -Unique)
         $b = @($right | ForEach-Object { & $canonical $_ } | Sort-Object -Unique)
         return ($a -join ' ') -ceq ($b -join ' ')
+    }
+}
+
+# Maintenance mode of an existing interface (Suspend-/Resume-CarpInterface: a MASTER hands over and the interface
+# stays out of mastership). carpd saves it with the interface. The interface itself is CarpInterface's.
+[DscResource()]
+class CarpMaintenance : CarpDscResource {
+    [DscProperty(Key)]
+    [string] $Name
+
+    [DscProperty(Mandatory)]
+    [bool] $Maintenance
+
+    # Whether the interface exists: all the other properties say nothing when it does not.
+    [DscProperty(NotConfigurable)]
+    [Nullable[bool]] $Exists
+
+    [CarpMaintenance] Get() {
+        $session = $this.Open()
+        try { return $this.Read($session) } finally { $this.Close($session) }
+    }
+
+    [bool] Test() {
+        $session = $this.Open()
+        try { return $this.Differences($this.Read($session)).Count -eq 0 } finally { $this.Close($session) }
+    }
+
+    [void] Set() {
+        $null = $this.Apply()
+    }
+
+    hidden [string[]] Apply() {
+        $session = $this.Open()
+        try {
+            $current = $this.Read($session)
+            if (-not $current.Exists) { throw "CarpMaintenance: there is no interface $($this.Name); create it first (CarpInterface)." }
+            $changed = $this.Differences($current)
+            if ($changed.Count -eq 0) { return @() }
+            if ($this.Maintenance) {
+                CarpPS\Suspend-CarpInterface -Session $session -Name $this.Name -Force -Confirm:$false -ErrorAction Stop | Out-Null
+            }
+            else {
+                CarpPS\Resume-CarpInterface -Session $session -Name $this.Name -Confirm:$false -ErrorAction Stop | Out-Null
+            }
+            return $changed
+        }
+        finally { $this.Close($session) }
+    }
+
+    static [CarpMaintenance[]] Export([string] $SocketPath) {
+        $probe = [CarpMaintenance]@{ SocketPath = $SocketPath }
+        $session = $probe.Open()
+        try {
+            return @(CarpPS\Get-CarpStatus -Session $session -ErrorAction Stop | ForEach-Object {
+                    [CarpMaintenance]@{ Name = $_.Name; Maintenance = $_.Maintenance; Exists = $true; SocketPath = $SocketPath }
+                })
+        }
+        finally { $probe.Close($session) }
+    }
+
+    static [CarpMaintenance[]] Export() {
+        return [CarpMaintenance]::Export(([CarpMaintenance]::new()).SocketPath)
+    }
+
+    hidden [CarpMaintenance] Read([object] $session) {
+        $status = CarpPS\Get-CarpStatus -Session $session -ErrorAction Stop | Where-Object Name -CEQ $this.Name
+        $state = [CarpMaintenance]@{ Name = $this.Name; SocketPath = $this.SocketPath; Exists = $null -ne $status }
+        if ($null -ne $status) { $state.Maintenance = $status.Maintenance }
+        return $state
+    }
+
+    hidden [List[string]] Differences([CarpMaintenance] $current) {
+        $changed = [List[string]]::new()
+        if (-not $current.Exists -or $this.Maintenance -ne $current.Maintenance) { $changed.Add('Maintenance') }
+        return $changed
     }
 }
 

@@ -30,6 +30,10 @@ internal sealed class NullOutput : ICarpOutput
     {
     }
 
+    public void MaintenanceChanged(VirtualHost host, bool maintenance)
+    {
+    }
+
     public void BadPacket(CarpStatistic counter, string carpDev, byte vhid, string detail)
     {
     }

@@ -37,6 +37,7 @@ internal static class ControlMapper
         Transitions = status.Transitions,
         ForcedState = status.ForcedState,
         Groups = [.. status.Groups],
+        Maintenance = status.Maintenance,
     };
 
     public static VirtualHostStatus FromDto(InterfaceStatusDto dto) => new()
@@ -61,6 +62,7 @@ internal static class ControlMapper
         Transitions = dto.Transitions,
         ForcedState = dto.ForcedState,
         Groups = [.. dto.Groups ?? []],
+        Maintenance = dto.Maintenance,
     };
 
     public static Dictionary<string, long> ToDto(CarpSysctls sysctls) =>
@@ -129,6 +131,10 @@ internal static class ControlMapper
             Timestamp = e.Timestamp, Interface = e.Interface, Vhid = e.Vhid,
             Counter = e.Counter, Detail = e.Detail, Source = e.Source?.ToString(),
         },
+        CarpMaintenanceChangedEvent e => new MaintenanceChangedEventDto
+        {
+            Timestamp = e.Timestamp, Interface = e.Interface, Vhid = e.Vhid, Maintenance = e.Maintenance,
+        },
         _ => null,
     };
 
@@ -149,6 +155,10 @@ internal static class ControlMapper
             Timestamp = e.Timestamp, Interface = e.Interface, Vhid = ToByte(e.Vhid),
             Counter = e.Counter, Detail = e.Detail, Source = ParseIp(e.Source),
         },
+        MaintenanceChangedEventDto e => new CarpMaintenanceChangedEvent
+        {
+            Timestamp = e.Timestamp, Interface = e.Interface, Vhid = ToByte(e.Vhid), Maintenance = e.Maintenance,
+        },
         _ => throw new CarpException(CarpErrorCode.ServiceError, "carpd sent an event of an unknown type."),
     };
 
@@ -168,6 +178,7 @@ internal static class ControlMapper
         Groups = [.. config.Groups],
         Peer = config.Peer?.ToString(),
         Peer6 = config.Peer6?.ToString(),
+        Maintenance = config.Maintenance ? true : null,
     };
 
     public static VirtualHostConfig FromDto(InterfaceConfigDto dto) => new()
@@ -184,6 +195,7 @@ internal static class ControlMapper
         Groups = [.. dto.Groups ?? []],
         Peer = ParsePeer(dto.Peer, "peer"),
         Peer6 = ParsePeer(dto.Peer6, "peer6"),
+        Maintenance = dto.Maintenance ?? false,
     };
 
     public static InterfaceChangeDto ToDto(InterfaceChange change, string name) => new()
@@ -200,6 +212,7 @@ internal static class ControlMapper
         Groups = change.Groups?.ToList(),
         State = change.State,
         DemoteAdjustment = change.DemoteAdjustment,
+        Maintenance = change.Maintenance,
     };
 
     public static (string Name, InterfaceChange Change) FromDto(InterfaceChangeDto dto) =>
@@ -218,6 +231,7 @@ internal static class ControlMapper
              State = dto.State is null or CarpState.Master or CarpState.Backup ? dto.State
                  : throw new CarpException(CarpErrorCode.InvalidArgument, $"state {dto.State} cannot be forced: only Master or Backup can."),
              DemoteAdjustment = dto.DemoteAdjustment,
+             Maintenance = dto.Maintenance,
          });
 
     // The numbers are ints in the DTOs so that a value outside a byte is a CARP refusal, not a JSON error;

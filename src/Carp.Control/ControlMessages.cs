@@ -57,6 +57,9 @@ internal sealed class InterfaceStatusDto
     public CarpState? ForcedState { get; init; }
 
     public IReadOnlyList<string> Groups { get; init; } = [];
+
+    /// <summary>In maintenance mode (docs/protocol.md#maintenance).</summary>
+    public bool Maintenance { get; init; }
 }
 
 /// <summary>createInterface params: a <see cref="VirtualHostConfig"/>; <c>pass</c> is base64 of the key bytes (<see cref="PassDto"/>).</summary>
@@ -89,6 +92,8 @@ internal sealed class InterfaceConfigDto
     public string? Peer { get; init; }
 
     public string? Peer6 { get; init; }
+
+    public bool? Maintenance { get; init; }
 }
 
 /// <summary>setInterface params: the interface's name and the <see cref="InterfaceChange"/>; absent = unchanged.</summary>
@@ -121,6 +126,9 @@ internal sealed class InterfaceChangeDto
     public CarpState? State { get; init; }
 
     public int? DemoteAdjustment { get; init; }
+
+    /// <summary>true suspends (maintenance mode on), false resumes; saved in carpd's configuration.</summary>
+    public bool? Maintenance { get; init; }
 }
 
 /// <summary>removeInterface params.</summary>
@@ -168,6 +176,7 @@ internal sealed class ErrorDataDto
 [JsonDerivedType(typeof(StateChangedEventDto), "stateChanged")]
 [JsonDerivedType(typeof(DemotionChangedEventDto), "demotionChanged")]
 [JsonDerivedType(typeof(BadPacketEventDto), "badPacket")]
+[JsonDerivedType(typeof(MaintenanceChangedEventDto), "maintenanceChanged")]
 internal abstract class EventDto
 {
     public DateTimeOffset Timestamp { get; init; }
@@ -208,4 +217,9 @@ internal sealed class BadPacketEventDto : EventDto
     public string Detail { get; init; } = string.Empty;
 
     public string? Source { get; init; }
+}
+
+internal sealed class MaintenanceChangedEventDto : EventDto
+{
+    public bool Maintenance { get; init; }
 }

@@ -24,6 +24,9 @@ internal abstract class LabNode(string name, string @namespace) : IDisposable
 
     public bool Running => Process is { HasExited: false };
 
+    /// <summary>The node's (first) process id: <c>ip netns exec</c> execs the program, so it is the program's own.</summary>
+    public int ProcessId => Process?.Id ?? throw new InvalidOperationException($"{Name} is not running");
+
     public CarpState StateOf(string carpInterface) => Running && _states.TryGetValue(carpInterface, out var s) ? s : CarpState.Init;
 
     /// <summary>Starts the node and returns once it runs its virtual hosts.</summary>
@@ -32,6 +35,7 @@ internal abstract class LabNode(string name, string @namespace) : IDisposable
     /// <summary>SIGKILL, as a crash: no bow-out, no cleanup.</summary>
     public void Kill()
     {
+        BeforeKill();
         if (Process is { HasExited: false } p)
         {
             p.Kill();
@@ -40,6 +44,11 @@ internal abstract class LabNode(string name, string @namespace) : IDisposable
 
         _states.Clear();
         OnKilled();
+    }
+
+    /// <summary>Runs first in <see cref="Kill"/>: processes of the node other than <see cref="Process"/> go here.</summary>
+    protected virtual void BeforeKill()
+    {
     }
 
     protected virtual void OnKilled()

@@ -2,12 +2,15 @@ using System.Globalization;
 
 namespace Carp.Lab;
 
-/// <summary>Command line of the lab: <c>carp-lab [--simulate] [--peer ours|ucarp] [--advbase N] [--advskew N] [--ipv6] [--runs N]</c>.</summary>
+/// <summary>
+/// Command line of the lab: <c>carp-lab [--simulate] [--peer ours|ucarp|keepalived] [--advbase N] [--advskew N] [--ipv6] [--runs N] [--fresh N]</c>,
+/// or <c>carp-lab --scale [load|switch] [--vhids N]</c>.
+/// </summary>
 internal sealed record LabOptions
 {
     public bool Simulate { get; init; }
 
-    /// <summary>Implementation of node 2 (the backup): "ours" (carpd) or "ucarp".</summary>
+    /// <summary>Implementation of node 2 (the backup): "ours" (carpd), "ucarp", or "keepalived" (VRRPv3 on both nodes).</summary>
     public string Peer { get; init; } = "ours";
 
     public byte AdvBase { get; init; } = 1;
@@ -22,6 +25,15 @@ internal sealed record LabOptions
 
     public bool KeepGoing { get; init; }
 
+    /// <summary>Every run with freshly started processes on both nodes, so each takeover is the taking-over process's first.</summary>
+    public bool Fresh { get; init; }
+
+    /// <summary>The scale bench instead of the failover lab: "all", "load" (1000 masters) or "switch" (the mass switch).</summary>
+    public string? ScalePart { get; init; }
+
+    /// <summary>Vhids of the mass switch (255 by default).</summary>
+    public int ScaleSwitchVhids { get; init; } = 255;
+
     public static LabOptions Parse(string[] args)
     {
         var options = new LabOptions();
@@ -31,12 +43,15 @@ internal sealed record LabOptions
             options = args[i] switch
             {
                 "--simulate" => options with { Simulate = true },
-                "--peer" => options with { Peer = Next() is "ours" or "ucarp" ? args[i] : throw new ArgumentException("--peer is ours or ucarp") },
+                "--peer" => options with { Peer = Next() is "ours" or "ucarp" or "keepalived" ? args[i] : throw new ArgumentException("--peer is ours, ucarp or keepalived") },
+                "--fresh" => options with { Fresh = true, Runs = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--scale" => options with { ScalePart = i + 1 < args.Length && args[i + 1] is "load" or "switch" ? args[++i] : "all" },
+                "--vhids" => options with { ScaleSwitchVhids = int.Parse(Next(), CultureInfo.InvariantCulture) is var n and >= 1 and <= 255 ? n : throw new ArgumentException("--vhids is 1..255") },
                 "--advbase" => options with { AdvBase = byte.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--advskew" => options with { AdvSkew = byte.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--ipv6" => options with { IPv6 = true },
                 "--runs" => options with { Runs = int.Parse(Next(), CultureInfo.InvariantCulture) },
-                _ => throw new ArgumentException($"unknown option {args[i]}; use --simulate, --peer ours|ucarp, --advbase N, --advskew N, --ipv6, --runs N"),
+                _ => throw new ArgumentException($"unknown option {args[i]}; use --simulate, --peer ours|ucarp|keepalived, --advbase N, --advskew N, --ipv6, --runs N, --fresh N, --scale [load|switch], --vhids N"),
             };
         }
 

@@ -20,9 +20,9 @@ internal static class NamespaceLab
 
     public static int Run(LabOptions options, TextWriter output)
     {
-        if (options.IPv6 && options.Peer == "ucarp")
+        if (options.IPv6 && options.Peer != "ours")
         {
-            output.WriteLine("carp-lab: ucarp speaks IPv4 only; use --ipv6 with --peer ours.");
+            output.WriteLine("carp-lab: the lab's ucarp and keepalived nodes are IPv4 only; use --ipv6 with --peer ours.");
             return 2;
         }
 
@@ -59,8 +59,14 @@ internal static class NamespaceLab
         net.Plug(cl, "eth0", br, "br0", "lc", "192.0.2.10/24", "2001:db8::10/64");
 
         var bound = TimeSpan.FromMicroseconds(CarpTiming.MasterDown(MasterDownFormula.ThreeAdvBasePlusSkew, options.AdvBase, 128));
-        var node1 = new CarpdNode(net, "n1", n1, WriteConfig(work, "n1", options.AdvBase, options.AdvSkew, options.IPv6), work);
-        LabNode node2 = options.Peer == "ucarp"
+        // keepalived speaks VRRPv3, we speak CARP: its run is keepalived on both nodes, priorities 200 - advskew and 128, so
+        // its bound (3 × interval + (256 - 128)/256 × interval) is ours.
+        KeepalivedNode.Instance[] vrrp = [new("carp1", "eth0", 1, LanVip, 24), new("carp2", "eth1", 2, WanVip, 24)];
+        LabNode node1 = options.Peer == "keepalived"
+            ? new KeepalivedNode(net, "n1", n1, work, vrrp, (byte)(200 - options.AdvSkew), options.AdvBase)
+            : new CarpdNode(net, "n1", n1, WriteConfig(work, "n1", options.AdvBase, options.AdvSkew, options.IPv6), work);
+        LabNode node2 = options.Peer == "keepalived" ? new KeepalivedNode(net, "n2", n2, work, vrrp, 128, options.AdvBase)
+            : options.Peer == "ucarp"
             ? new UcarpNode(net, "n2", n2, work,
                 [
                     new("carp1", "eth0", "192.0.2.2", 1, "lanpasswd", LanVip, 24, 128),
@@ -69,7 +75,7 @@ internal static class NamespaceLab
             : new CarpdNode(net, "n2", n2, WriteConfig(work, "n2", options.AdvBase, 128, options.IPv6), work);
 
         output.WriteLine($"CarpPS failover lab — namespaces {net.Id}-*: LAN 192.0.2.0/24 (carp1 {LanVip}{(options.IPv6 ? $", {LanVip6}" : "")}), WAN 198.51.100.0/24 (carp2 {WanVip})");
-        output.WriteLine($"  n1: carpd, advbase {options.AdvBase} advskew {options.AdvSkew}; n2: {node2.Implementation}, advskew 128; preempt on; client pings {(options.IPv6 ? LanVip6 : LanVip)} every 10 ms");
+        output.WriteLine($"  n1: {node1.Implementation}, advbase {options.AdvBase} advskew {options.AdvSkew}; n2: {node2.Implementation}, advskew 128; preempt on; client pings {(options.IPv6 ? LanVip6 : LanVip)} every 10 ms");
 
         using var capture = new BridgeCapture(br, "br0", "br1");
         using (node1)
@@ -88,6 +94,16 @@ internal static class NamespaceLab
             var results = new List<RunResult>();
             for (var run = 1; run <= options.Runs; run++)
             {
+                if (options.Fresh && run > 1)
+                {
+                    // n1 was restarted by the last run; n2 is restarted now, so its takeover is its process's first.
+                    node2.Kill();
+                    node2.Start();
+                    Require(WaitUntil(() => OneMasterEach(nodes) && node2.StateOf("carp1") == CarpState.Backup && node2.StateOf("carp2") == CarpState.Backup,
+                        TimeSpan.FromSeconds(10 + (4 * options.AdvBase))), "n2 did not come back as BACKUP after its restart");
+                    Thread.Sleep(TimeSpan.FromSeconds(2 * options.AdvBase));
+                }
+
                 var result = FailOverAndBack(net, br, node1, node2, capture, pings, bound, options);
                 results.Add(result);
                 if (run == 1 || options.Runs <= 3)
@@ -97,7 +113,7 @@ internal static class NamespaceLab
             }
 
             ping.Kill();
-            Summarize(output, results, bound, node2.Implementation);
+            Summarize(output, results, bound, node2.Implementation + (options.Fresh ? ", each run with freshly started processes (first takeovers)" : ""));
             var ok = results.All(r => r.Ok);
             output.WriteLine(ok ? "RESULT: ok (failover within the bound, one master per vhid, preemption returned n1)" : "RESULT: FAILED — " + string.Join("; ", results.Where(r => !r.Ok).Select(r => r.Problem)));
             return ok ? 0 : 1;

@@ -11,4 +11,6 @@ catch (Exception ex) when (ex is ArgumentException or FormatException or Overflo
     return 2;
 }
 
-return options.Simulate ? SimulatedLab.Run(options, Console.Out) : NamespaceLab.Run(options, Console.Out);
+return options.Simulate ? SimulatedLab.Run(options, Console.Out)
+    : options.ScalePart is not null ? Carp.Lab.Scale.ScaleLab.Run(options, Console.Out)
+    : NamespaceLab.Run(options, Console.Out);

@@ -120,6 +120,10 @@ public sealed unsafe class AddressGuardian : IDisposable
     /// <summary>Records an address the engine is about to add on <paramref name="device"/>; call before adding it.</summary>
     public void OwnAddress(string device, string cidr) => Send($"addr {device} {cidr}");
 
+    /// <summary>Records addresses the engine is about to add, with one write; call before adding them.</summary>
+    public void OwnAddresses(IEnumerable<(string Device, string Cidr)> addresses) =>
+        Send(string.Join('\n', addresses.Select(a => $"addr {a.Device} {a.Cidr}")));
+
     /// <summary>Forgets an address the engine has removed.</summary>
     public void DisownAddress(string device, string cidr) => Send($"unaddr {device} {cidr}");
 

@@ -82,6 +82,51 @@ internal static unsafe partial class LibC
         public fixed byte Address[8];
     }
 
+    /// <summary>struct iovec.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct IoVec
+    {
+        public void* Base;
+        public nuint Length;
+    }
+
+    /// <summary>struct msghdr.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct MsgHdr
+    {
+        public void* Name;
+        public uint NameLength;
+        public IoVec* Iov;
+        public nuint IovLength;
+        public void* Control;
+        public nuint ControlLength;
+        public int Flags;
+    }
+
+    /// <summary>struct mmsghdr: a struct msghdr (padded to its alignment, as C pads it) and the number of bytes sent.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct MMsgHdr
+    {
+        public MsgHdr Header;
+        public uint Length;
+    }
+
+    /// <summary>struct sockaddr_ll (20 bytes).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct SockAddrLl
+    {
+        public ushort Family;
+        public ushort Protocol;
+        public int IfIndex;
+        public ushort HaType;
+        public byte PacketType;
+        public byte HaLength;
+        public fixed byte Address[8];
+    }
+
+    [LibraryImport(Library, EntryPoint = "sendmmsg", SetLastError = true)]
+    internal static partial int SendMMsg(int fd, MMsgHdr* messages, uint count, int flags);
+
     [LibraryImport(Library, EntryPoint = "socket", SetLastError = true)]
     internal static partial int Socket(int domain, int type, int protocol);
 

@@ -18,6 +18,10 @@ internal static unsafe class LibpcapLibrary
         () => Handle.Value != IntPtr.Zero && NativeLibrary.TryGetExport(Handle.Value, "pcap_setdirection", out IntPtr f) ? f : IntPtr.Zero,
         LazyThreadSafetyMode.ExecutionAndPublication);
 
+    private static readonly Lazy<IntPtr> FileNoExport = new(
+        () => Handle.Value != IntPtr.Zero && NativeLibrary.TryGetExport(Handle.Value, "pcap_fileno", out IntPtr f) ? f : IntPtr.Zero,
+        LazyThreadSafetyMode.ExecutionAndPublication);
+
     /// <summary>pcap_direction_t PCAP_D_IN.</summary>
     public const int DirectionIn = 1;
 
@@ -50,6 +54,13 @@ internal static unsafe class LibpcapLibrary
 
         ((delegate* unmanaged<IntPtr, void>)f)(pcap);
         return true;
+    }
+
+    /// <summary>pcap_fileno: the packet socket of a live capture (what pcap_inject sends on), or -1.</summary>
+    public static int FileNo(IntPtr pcap)
+    {
+        IntPtr f = FileNoExport.Value;
+        return f == IntPtr.Zero || pcap == IntPtr.Zero ? -1 : ((delegate* unmanaged<IntPtr, int>)f)(pcap);
     }
 
     /// <summary>pcap_setdirection; returns libpcap's result (0 on success), or -1 when unavailable.</summary>

@@ -21,6 +21,9 @@ public sealed class LinuxWire : ICarpWire
     private readonly Action<CarpLogLevel, string>? _log;
     private readonly AddressGuardian? _guardian;
     private readonly StallWatch _stall = new();
+    private readonly AddressBatch _batch;
+    private readonly List<VirtualHostConfig> _stallPending = [];
+    private bool _batching;
 
     public LinuxWire(Action<CarpLogLevel, string>? log = null)
     {
@@ -36,6 +39,7 @@ public sealed class LinuxWire : ICarpWire
             _log?.Invoke(CarpLogLevel.Error, $"no address guardian ({ex.Message}): if this process dies, its virtual addresses stay on the host");
         }
 
+        _batch = new AddressBatch(_netlink, _guardian);
         _monitor.LinkChanged += (_, e) => LinkChanged?.Invoke(e.Name, e.IsUp);
         _monitor.AddressesChanged += (_, name) => AddressesChanged?.Invoke(name);
         _monitor.Start();
@@ -88,14 +92,24 @@ public sealed class LinuxWire : ICarpWire
             throw;
         }
 
-        var port = new Port(device, link, this);
+        PacketSender? sender = null;
+        if (device.SendDescriptor is var socket and >= 0)
+        {
+            sender = new PacketSender(socket, link.Index);
+        }
+        else
+        {
+            _log?.Invoke(CarpLogLevel.Warning, $"{carpDev}: libpcap gives no socket to batch on (pcap_fileno): adverts are sent one by one");
+        }
+
+        var port = new Port(device, sender, link, this);
         try
         {
             port.RefreshAddresses();
         }
         catch
         {
-            device.Dispose();
+            port.Dispose();
             throw;
         }
 
@@ -117,6 +131,8 @@ public sealed class LinuxWire : ICarpWire
 
     public void PrepareInterface(VirtualHostConfig config)
     {
+        AddPending();
+        _batch.ForgetLink(AddressLink(config));
         if (config.Peer is not null || config.Peer6 is not null)
         {
             // A unicast advert needs the peer's MAC (neighbour resolution), which this wire does not do yet.
@@ -182,6 +198,8 @@ public sealed class LinuxWire : ICarpWire
 
     public void ReleaseInterface(VirtualHostConfig config)
     {
+        AddPending();
+        _batch.ForgetLink(AddressLink(config));
         if (config.MacMode == MacMode.Virtual)
         {
             _netlink.DeleteLink(config.Name);
@@ -202,9 +220,48 @@ public sealed class LinuxWire : ICarpWire
         UpdateStallTimeout(config, present: false);
     }
 
+    /// <inheritdoc />
+    public bool BeginAddressBatch()
+    {
+        _batching = true;
+        return true;
+    }
+
+    /// <inheritdoc />
+    public void FlushAddressBatch(Action<VirtualHostConfig, string> failed)
+    {
+        _batching = false;
+        AddPending();
+        _batch.ReportFailures(failed);
+    }
+
+    /// <summary>Adds what a batch holds back now: before anything else touches addresses, so their order stays the core's.</summary>
+    private void AddPending()
+    {
+        foreach (var config in _stallPending)
+        {
+            UpdateStallTimeout(config, present: true);
+        }
+
+        _stallPending.Clear();
+        if (_batch.Count > 0)
+        {
+            _batch.Add();
+        }
+    }
+
     public void SetAddresses(VirtualHostConfig config, IReadOnlyList<CarpAddress> addresses, bool present)
     {
         var linkName = AddressLink(config);
+        if (present && _batching)
+        {
+            // The guardian hears of the new master when the batch is added, still before any address: the pass's adverts go first.
+            _batch.Hold(config, linkName, addresses);
+            _stallPending.Add(config);
+            return;
+        }
+
+        AddPending();
         try
         {
             var link = _netlink.GetLink(linkName) ?? throw new CarpException(CarpErrorCode.ServiceError,
@@ -302,7 +359,7 @@ public sealed class LinuxWire : ICarpWire
         _netlink.Dispose();
     }
 
-    private sealed class Port(PacketDevice device, LinkInfo link, LinuxWire owner) : IWirePort
+    private sealed class Port(PacketDevice device, PacketSender? sender, LinkInfo link, LinuxWire owner) : IWirePort
     {
         public string Name => link.Name;
 
@@ -332,6 +389,19 @@ public sealed class LinuxWire : ICarpWire
             }
         }
 
-        public void Dispose() => device.Dispose();
+        /// <summary>A timer pass's frames go out in one sendmmsg(2) (docs/protocol.md#advert-coalescing).</summary>
+        public bool CanQueue => sender is not null;
+
+        public int Queued => sender?.Queued ?? 0;
+
+        public bool Queue(ReadOnlySpan<byte> frame) => sender is not null ? sender.Queue(frame) : Send(frame);
+
+        public string? Flush(Span<bool> sent) => sender?.Flush(sent);
+
+        public void Dispose()
+        {
+            sender?.Dispose();
+            device.Dispose();
+        }
     }
 }

@@ -114,8 +114,9 @@ public sealed partial class NetlinkRouteSocket
         return true;
     }
 
+    /// <param name="ack">Ask for an ACK on success (errors are always reported); a batch asks only at its end.</param>
     private NetlinkMessageWriter BuildAddressRequest(
-        Span<byte> buffer, ushort type, ushort extraFlags, int ifIndex, IPAddress address, int prefixLength, out uint seq)
+        Span<byte> buffer, ushort type, ushort extraFlags, int ifIndex, IPAddress address, int prefixLength, out uint seq, bool ack = true)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ifIndex);
         ArgumentNullException.ThrowIfNull(address);
@@ -134,7 +135,7 @@ public sealed partial class NetlinkRouteSocket
         raw = raw[..length];
 
         seq = NextSequence();
-        var w = new NetlinkMessageWriter(buffer, type, (ushort)(NLM_F_REQUEST | NLM_F_ACK | extraFlags), seq);
+        var w = new NetlinkMessageWriter(buffer, type, (ushort)(NLM_F_REQUEST | (ack ? NLM_F_ACK : 0) | extraFlags), seq);
         byte scope = v4 && raw[0] == 127 ? (byte)254 /* RT_SCOPE_HOST */ : (byte)0 /* RT_SCOPE_UNIVERSE */;
         w.WriteIfAddrMsg(v4 ? AF_INET : AF_INET6, (byte)prefixLength, v4 ? (byte)0 : IFA_F_NODAD, scope, ifIndex);
         if (v4)

@@ -127,6 +127,9 @@ public sealed unsafe class PacketDevice : IDisposable
         }
     }
 
+    /// <summary>The packet socket pcap sends on (pcap_fileno), for batch sends; valid until <see cref="Dispose"/>; -1 if unknown.</summary>
+    internal int SendDescriptor => LibpcapLibrary.FileNo(_device.Handle.DangerousGetHandle());
+
     /// <summary>The capture thread failed (or the callback threw); capture stops after a pcap error.</summary>
     public event EventHandler<Exception>? Faulted;
 

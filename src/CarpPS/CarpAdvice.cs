@@ -34,6 +34,7 @@ internal static class CarpAdvice
         CarpErrorCode.NotPermitted => "Run PowerShell as root (or grant CAP_NET_RAW and CAP_NET_ADMIN), connect to carpd with Connect-CarpService, or try CARP without root with Connect-CarpService -Simulation.",
         CarpErrorCode.LibpcapMissing => "Install libpcap (apt-get install libpcap0.8), or connect to carpd with Connect-CarpService.",
         CarpErrorCode.ServiceUnreachable => "Check that carpd is running (systemctl status carpd) and that you may open its socket (run as root), or use Connect-CarpService -Simulation.",
+        CarpErrorCode.InterfaceSuspended => "Run Resume-CarpInterface first; then, if it is still needed, Set-CarpInterface -State Master.",
         _ => Generic,
     };
 }

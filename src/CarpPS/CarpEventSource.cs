@@ -10,6 +10,7 @@ public enum CarpEventType
     StateChanged,
     DemotionChanged,
     BadPacket,
+    MaintenanceChanged,
 }
 
 /// <summary>What <c>$Event.SourceEventArgs</c> holds for a CARP event. Carries no secret.</summary>
@@ -30,7 +31,7 @@ public sealed class CarpEventArgs : EventArgs
 
     public DateTimeOffset Timestamp => Event.Timestamp;
 
-    /// <summary>The engine's event: CarpStateChangedEvent (OldState, NewState, Reason, Peer), CarpDemotionChangedEvent or CarpBadPacketEvent.</summary>
+    /// <summary>The engine's event: CarpStateChangedEvent (OldState, NewState, Reason, Peer), CarpDemotionChangedEvent, CarpBadPacketEvent or CarpMaintenanceChangedEvent (Maintenance).</summary>
     public CarpEvent Event { get; }
 
     /// <summary>For StateChanged: the state left; otherwise null.</summary>
@@ -42,12 +43,16 @@ public sealed class CarpEventArgs : EventArgs
     /// <summary>For StateChanged: why the state changed; otherwise null.</summary>
     public TransitionReason? Reason => (Event as CarpStateChangedEvent)?.Reason;
 
+    /// <summary>For MaintenanceChanged: true when suspended, false when resumed; otherwise null.</summary>
+    public bool? Maintenance => (Event as CarpMaintenanceChangedEvent)?.Maintenance;
+
     public override string ToString() => Event.ToString();
 
     internal static CarpEventType TypeOf(CarpEvent carpEvent) => carpEvent switch
     {
         CarpStateChangedEvent => CarpEventType.StateChanged,
         CarpDemotionChangedEvent => CarpEventType.DemotionChanged,
+        CarpMaintenanceChangedEvent => CarpEventType.MaintenanceChanged,
         _ => CarpEventType.BadPacket,
     };
 }

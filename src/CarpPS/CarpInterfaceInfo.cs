@@ -78,6 +78,7 @@ public sealed class CarpStatus
         Profile = status.Profile;
         HasPass = status.HasPass;
         Groups = new CarpList(status.Groups);
+        Maintenance = status.Maintenance;
     }
 
     public string Name { get; }
@@ -87,6 +88,9 @@ public sealed class CarpStatus
     public string CarpDev { get; }
 
     public CarpState State { get; }
+
+    /// <summary>In maintenance mode (Suspend-CarpInterface): it stays out of mastership until Resume-CarpInterface.</summary>
+    public bool Maintenance { get; }
 
     /// <summary>The virtual addresses, written as 192.0.2.1/24.</summary>
     public CarpList Address { get; }

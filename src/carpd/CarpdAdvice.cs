@@ -27,6 +27,7 @@ internal static class CarpdAdvice
         CarpErrorCode.NotPermitted => "Run carpd as root, or with CAP_NET_ADMIN and CAP_NET_RAW (see packaging/carpd.service).",
         CarpErrorCode.LibpcapMissing => "Install libpcap: apt-get install libpcap0.8.",
         CarpErrorCode.ServiceUnreachable => "Check that carpd is running: systemctl status carpd.",
+        CarpErrorCode.InterfaceSuspended => "Resume the interface first (setInterface with \"maintenance\": false, or remove the maintenance keyword and reload), then force its state.",
         CarpErrorCode.InvalidArgument => "Check the request against docs/carpd-protocol.md.",
         _ => "See carpd's log (journalctl -u carpd) for the cause.",
     };

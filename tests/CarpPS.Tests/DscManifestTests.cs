@@ -13,7 +13,7 @@ namespace CarpPS.Tests;
 /// </summary>
 public sealed partial class DscManifestTests(ModuleFixture module)
 {
-    public static TheoryData<string> Resources => ["CarpInterface", "CarpSysctl"];
+    public static TheoryData<string> Resources => ["CarpInterface", "CarpMaintenance", "CarpSysctl"];
 
     private JsonObject Manifest(string resource) =>
         JsonNode.Parse(File.ReadAllText(Path.Combine(module.RepositoryRoot, "dsc", $"{resource}.dsc.resource.json")))!.AsObject();

@@ -12,8 +12,8 @@ public sealed class ManifestTests(ModuleFixture module)
     private static readonly string[] Cmdlets =
     [
         "Connect-CarpService", "Disconnect-CarpService", "Get-CarpAction", "Get-CarpInterface", "Get-CarpStatistics", "Get-CarpStatus", "Get-CarpSysctl",
-        "New-CarpInterface", "Register-CarpAction", "Register-CarpEvent", "Remove-CarpInterface", "Reset-CarpStatistics", "Set-CarpInterface",
-        "Set-CarpSysctl", "Unregister-CarpAction", "Wait-CarpState",
+        "New-CarpInterface", "Register-CarpAction", "Register-CarpEvent", "Remove-CarpInterface", "Reset-CarpStatistics", "Resume-CarpInterface",
+        "Set-CarpInterface", "Set-CarpSysctl", "Suspend-CarpInterface", "Unregister-CarpAction", "Wait-CarpState",
     ];
 
     private string CarpVersion => XDocument.Load(Path.Combine(module.RepositoryRoot, "Directory.Build.props"))
@@ -67,7 +67,7 @@ public sealed class ManifestTests(ModuleFixture module)
             .Select(f => (string)f.GetValue(null)!)
             .ToHashSet();
         var changing = new[] { "New-CarpInterface", "Set-CarpInterface", "Remove-CarpInterface", "Set-CarpSysctl", "Reset-CarpStatistics", "Connect-CarpService", "Disconnect-CarpService",
-            "Register-CarpAction", "Unregister-CarpAction" };
+            "Register-CarpAction", "Unregister-CarpAction", "Suspend-CarpInterface", "Resume-CarpInterface" };
         foreach (var cmdlet in Help.HelpTests.Cmdlets(ps).Values)
         {
             Assert.Contains(cmdlet.Verb, approved);
@@ -82,7 +82,7 @@ public sealed class ManifestTests(ModuleFixture module)
             Assert.Equal(changing.Contains(cmdlet.Name), cmdlet.Parameters.ContainsKey("WhatIf"));
         }
 
-        foreach (var name in new[] { "Set-CarpInterface", "Remove-CarpInterface" })
+        foreach (var name in new[] { "Set-CarpInterface", "Remove-CarpInterface", "Suspend-CarpInterface" })
         {
             Assert.True(Help.HelpTests.Cmdlets(ps)[name].Parameters.ContainsKey("Force"), $"{name} has no -Force");
         }
@@ -112,7 +112,7 @@ public sealed class ManifestTests(ModuleFixture module)
         Assert.Equal("CarpPS", Path.GetFileName(Path.GetDirectoryName(module.ModuleDirectory)));
         foreach (var file in new[] { "CarpPS.dll", "Carp.Engine.dll", "SharpPcap.dll", "PacketDotNet.dll", "CarpPS.psd1", "CarpPS.format.ps1xml",
             "en-US/CarpPS.dll-Help.xml", "en-US/about_CarpPS.help.txt", "en-US/about_CarpPS_Events.help.txt",
-            "CarpPS.Dsc.psm1", "CarpPS.Dsc.ps1", "CarpInterface.dsc.resource.json", "CarpSysctl.dsc.resource.json" })
+            "CarpPS.Dsc.psm1", "CarpPS.Dsc.ps1", "CarpInterface.dsc.resource.json", "CarpMaintenance.dsc.resource.json", "CarpSysctl.dsc.resource.json" })
         {
             Assert.True(File.Exists(Path.Combine(module.ModuleDirectory, file)), $"{file} is missing from the layout");
         }
@@ -156,7 +156,7 @@ public sealed class ManifestTests(ModuleFixture module)
             var entries = zip.Entries.Select(e => e.FullName).ToHashSet();
             foreach (var entry in new[] { "CarpPS.nuspec", "[Content_Types].xml", "_rels/.rels", "CarpPS.psd1", "CarpPS.dll", "Carp.Engine.dll",
                 "SharpPcap.dll", "PacketDotNet.dll", "CarpPS.format.ps1xml", "en-US/CarpPS.dll-Help.xml",
-                "CarpPS.Dsc.psm1", "CarpPS.Dsc.ps1", "CarpInterface.dsc.resource.json", "CarpSysctl.dsc.resource.json" })
+                "CarpPS.Dsc.psm1", "CarpPS.Dsc.ps1", "CarpInterface.dsc.resource.json", "CarpMaintenance.dsc.resource.json", "CarpSysctl.dsc.resource.json" })
             {
                 Assert.Contains(entry, entries);
             }

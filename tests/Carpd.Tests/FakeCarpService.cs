@@ -109,6 +109,7 @@ internal sealed class FakeCarpService : ICarpService
                 CarpDev = change.CarpDev ?? current.CarpDev,
                 MacMode = change.MacMode ?? current.MacMode,
                 Groups = change.Groups ?? current.Groups,
+                Maintenance = change.Maintenance ?? current.Maintenance,
             };
             return ToStatus(_interfaces[index]) with { ForcedState = change.State };
         }

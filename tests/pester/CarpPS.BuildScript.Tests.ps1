@@ -17,7 +17,7 @@ Describe 'build.ps1' -Tag 'BuildScript' {
         $work = New-TestDirectory 'carpps-buildps1-test-'
         $common = @('-Configuration', $Configuration, '-ArtifactsPath', $Artifacts)
         $RequiredDlls = 'CarpPS.dll', 'Carp.Engine.dll', 'Carp.Linux.dll', 'Carp.Control.dll', 'SharpPcap.dll', 'PacketDotNet.dll'
-        $DscFiles = 'CarpPS.Dsc.psm1', 'CarpPS.Dsc.ps1', 'CarpInterface.dsc.resource.json', 'CarpSysctl.dsc.resource.json'
+        $DscFiles = 'CarpPS.Dsc.psm1', 'CarpPS.Dsc.ps1', 'CarpInterface.dsc.resource.json', 'CarpMaintenance.dsc.resource.json', 'CarpSysctl.dsc.resource.json'
         $buildOutput = Join-Path $Artifacts "bin/CarpPS/$($Configuration.ToLowerInvariant())"
 
         # What a directory holds at its top (names and times), to show that a task left it alone.

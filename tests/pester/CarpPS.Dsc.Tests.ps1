@@ -29,9 +29,9 @@ AfterAll {
 }
 
 Describe 'The DSC resources of the module' -Tag 'Dsc' {
-    It 'exports CarpInterface and CarpSysctl and ships the DSC v3 manifests and their script' {
-        (Import-PowerShellDataFile $Manifest).DscResourcesToExport | Should -Be @('CarpInterface', 'CarpSysctl')
-        foreach ($file in 'CarpPS.Dsc.psm1', 'CarpPS.Dsc.ps1', 'CarpInterface.dsc.resource.json', 'CarpSysctl.dsc.resource.json') {
+    It 'exports its DSC resources and ships the DSC v3 manifests and their script' {
+        (Import-PowerShellDataFile $Manifest).DscResourcesToExport | Should -Be @('CarpInterface', 'CarpMaintenance', 'CarpSysctl')
+        foreach ($file in 'CarpPS.Dsc.psm1', 'CarpPS.Dsc.ps1', 'CarpInterface.dsc.resource.json', 'CarpMaintenance.dsc.resource.json', 'CarpSysctl.dsc.resource.json') {
             Join-Path $moduleDir $file | Should -Exist
         }
         $CarpInterface.Name | Should -Be 'CarpInterface'
@@ -39,7 +39,7 @@ Describe 'The DSC resources of the module' -Tag 'Dsc' {
     }
 
     It 'is listed by Get-DscResource where PSDesiredStateConfiguration is installed' -Skip:(-not (Get-Module -ListAvailable PSDesiredStateConfiguration)) {
-        (Get-DscResource -Module CarpPS).Name | Should -Be @('CarpInterface', 'CarpSysctl')
+        (Get-DscResource -Module CarpPS).Name | Should -Be @('CarpInterface', 'CarpMaintenance', 'CarpSysctl')
     }
 }
 
@@ -144,6 +144,48 @@ Describe 'The DSC classes against carpd' -Tag 'Dsc' {
         $bare = $CarpInterface::new()
         $bare.Name = 'carp9'; $bare.SocketPath = $fw1.Socket
         { $bare.Set() } | Should -Throw '*give Vhid, CarpDev, Address*'
+    }
+}
+
+Describe 'The CarpMaintenance class against carpd' -Tag 'Dsc' {
+    BeforeAll {
+        $fw = Start-CarpDscCarpd -Directory $TestDrive -Name 'maintenance'
+        $CarpMaintenance = & $Module { [CarpMaintenance] }
+        function New-Maintenance([string] $Name, [bool] $On) {
+            $resource = $CarpMaintenance::new()
+            $resource.Name = $Name; $resource.Maintenance = $On; $resource.SocketPath = $fw.Socket
+            $resource
+        }
+        $carp1 = $CarpInterface::new()
+        $carp1.Name = 'carp1'; $carp1.Vhid = 1; $carp1.CarpDev = 'em0'; $carp1.Address = '192.0.2.100/24'; $carp1.SocketPath = $fw.Socket
+        $carp1.Set()
+    }
+    AfterAll { Stop-CarpDscCarpd $fw }
+
+    It 'suspends once, persists it, and resumes once' {
+        $on = New-Maintenance 'carp1' $true
+        $on.Get().Maintenance | Should -BeFalse
+        $on.Test() | Should -BeFalse
+        $on.Apply() | Should -Be @('Maintenance')
+        $on.Test() | Should -BeTrue
+        Get-Content -Raw $fw.Config | Should -Match '(?m)^carp1 .*\bmaintenance\b'
+        $saved = Read-Bytes $fw.Config
+        $on.Apply() | Should -BeNullOrEmpty
+        Read-Bytes $fw.Config | Should -Be $saved
+        $CarpMaintenance::Export($fw.Socket) | Where-Object Name -EQ 'carp1' | ForEach-Object Maintenance | Should -BeTrue
+
+        $off = New-Maintenance 'carp1' $false
+        $off.Test() | Should -BeFalse
+        $off.Apply() | Should -Be @('Maintenance')
+        $off.Test() | Should -BeTrue
+        Get-Content -Raw $fw.Config | Should -Not -Match '(?m)^carp1 .*\bmaintenance\b'
+    }
+
+    It 'refuses an interface that does not exist' {
+        $missing = New-Maintenance 'carp9' $true
+        $missing.Get().Exists | Should -BeFalse
+        $missing.Test() | Should -BeFalse
+        { $missing.Set() } | Should -Throw '*no interface carp9*'
     }
 }
 

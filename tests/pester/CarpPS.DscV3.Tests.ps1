@@ -35,7 +35,7 @@ AfterAll {
 }
 
 Describe 'The DSC v3 resource manifests' -Tag 'Dsc' {
-    It '<_> declares get, set, test and export, stateAndDiff and an embedded 2020-12 schema' -ForEach @('CarpPS/CarpInterface', 'CarpPS/CarpSysctl') {
+    It '<_> declares get, set, test and export, stateAndDiff and an embedded 2020-12 schema' -ForEach @('CarpPS/CarpInterface', 'CarpPS/CarpMaintenance', 'CarpPS/CarpSysctl') {
         $m = $Manifests[$_]
         $m.Data.'$schema' | Should -Be 'https://aka.ms/dsc/schemas/v3/bundled/resource/manifest.json'
         foreach ($operation in 'get', 'set', 'test', 'export') { $m.Data[$operation].executable | Should -Be 'pwsh' }
@@ -119,6 +119,17 @@ Describe 'The DSC v3 operations against carpd' -Tag 'Dsc' {
         $export = Invoke-Checked $Interface 'export' @{ socketPath = $fw.Socket }
         ($export.Lines | ConvertFrom-Json).name | Should -Be @('carp1', 'carp2')
         ((Invoke-Checked $Sysctl 'export' @{ socketPath = $fw.Socket }).Lines | ConvertFrom-Json).preempt | Should -Be @($true)
+    }
+
+    It 'suspends and resumes with CarpPS/CarpMaintenance' {
+        $maintenance = $Manifests['CarpPS/CarpMaintenance']
+        $on = @{ name = 'carp1'; maintenance = $true; socketPath = $fw.Socket }
+        (Invoke-Checked $maintenance 'set' $on).Lines[1] | ConvertFrom-Json | Should -Be @('maintenance')
+        (Invoke-Checked $maintenance 'set' $on).Lines[1] | Should -Be '[]'
+        ((Invoke-Checked $maintenance 'test' $on).Lines[0] | ConvertFrom-Json)._inDesiredState | Should -BeTrue
+        $off = @{ name = 'carp1'; maintenance = $false; socketPath = $fw.Socket }
+        (Invoke-Checked $maintenance 'set' $off).Lines[1] | ConvertFrom-Json | Should -Be @('maintenance')
+        ((Invoke-Checked $maintenance 'get' $off).Lines[0] | ConvertFrom-Json).maintenance | Should -BeFalse
     }
 
     It 'removes with _exist false, once' {

@@ -110,6 +110,9 @@ Connect-CarpService -Simulation -CarpDev em0,em1
                           $null = Wait-CarpState -Session $peer -Name carp1 -State Master -Timeout 10 -ErrorAction Stop
                           Connect-CarpService -Simulation -CarpDev em0,em1
                           New-CarpInterface -Name carp1 -Vhid 1 -CarpDev em0 -Address 192.0.2.100/24 -AdvSkew 100'
+        # carp1 exists and is in maintenance mode (BACKUP, no peer heard).
+        Carp1Suspended = 'New-CarpInterface -Name carp1 -Vhid 1 -CarpDev em0 -Address 192.0.2.100/24
+                          Suspend-CarpInterface -Name carp1 -Force'
         # One registered action, which does nothing.
         Action         = '$null = Register-CarpAction -EventType StateChanged -ScriptBlock { }'
         # ./carp.csv describes carp1 on em0 and carp2 on em1.
@@ -186,6 +189,9 @@ Connect-CarpService -Simulation -CarpDev em0,em1
         'Remove-CarpInterface 1'    = @{ Setup = 'Carp1Master'; Check = { param($Output, $Run) & $Run 'Get-CarpInterface' | Should -BeNullOrEmpty } }
         'Remove-CarpInterface 2'    = @{ Setup = 'Carp1Master'; Check = { param($Output, $Run) & $Run 'Get-CarpInterface' | Should -BeNullOrEmpty } }
         'Remove-CarpInterface 3'    = @{ Check = { param($Output, $Run) (& $Run 'Get-CarpInterface').Name | Should -Be 'carp1' } }
+        'Resume-CarpInterface 1'    = @{ Setup = 'Carp1Suspended'; Check = { param($Output, $Run) (& $Run 'Get-CarpStatus -Name carp1').Maintenance | Should -BeFalse } }
+        'Resume-CarpInterface 2'    = @{ Setup = 'Carp1Suspended'; Check = { param($Output) $Output | Should -HaveCount 1; $Output[0].Maintenance | Should -BeFalse } }
+        'Resume-CarpInterface 3'    = @{ Setup = 'Carp1Master'; Check = { param($Output, $Run) (& $Run 'Get-CarpStatus -Name carp1').Maintenance | Should -BeFalse } }
         'Reset-CarpStatistics 1'    = @{ Check = { param($Output) $Output | Should -HaveCount 1; $Output[0].PSObject.Properties.Name | Should -Contain 'BadAuth' } }
         'Set-CarpInterface 1'       = @{ Setup = 'Carp1Master'; Check = { param($Output, $Run) (& $Run 'Get-CarpInterface -Name carp1').AdvSkew | Should -Be 100 } }
         # A lone carp1 becomes master again after its master-down time (3 s): the check runs well before.
@@ -197,6 +203,15 @@ Connect-CarpService -Simulation -CarpDev em0,em1
             } }
         'Set-CarpInterface 3'       = @{ Check = { param($Output) $Output | Should -HaveCount 1; $Output[0].HasPass | Should -BeTrue; $Output[0].Address | Should -HaveCount 2 } }
         'Set-CarpInterface 4'       = @{ Setup = 'Carp1'; Check = { param($Output, $Run) (& $Run 'Get-CarpInterface -Name carp1').Vhid | Should -Be 1 } }
+        'Suspend-CarpInterface 1'   = @{ Setup = 'Carp1Master'; Check = {
+                param($Output, $Run)
+                $status = & $Run 'Get-CarpStatus -Name carp1'
+                $status.Maintenance | Should -BeTrue
+                $status.State | Should -Be 'Backup'
+                $status.LastTransitionReason | Should -Be 'Suspended'
+            } }
+        'Suspend-CarpInterface 2'   = @{ Setup = 'Carp1'; Check = { param($Output) $Output | Should -HaveCount 1; $Output[0].Maintenance | Should -BeTrue } }
+        'Suspend-CarpInterface 3'   = @{ Check = { param($Output, $Run) (& $Run 'Get-CarpStatus -Name carp1').Maintenance | Should -BeFalse } }
         'Set-CarpSysctl 1'          = @{ Check = { param($Output, $Run) (& $Run 'Get-CarpSysctl -Name preempt').Value | Should -Be 1 } }
         'Set-CarpSysctl 2'          = @{ Check = { param($Output, $Run) (& $Run 'Get-CarpSysctl -Name preempt').Value | Should -Be 1 } }
         'Set-CarpSysctl 3'          = @{ Check = { param($Output, $Run) (& $Run 'Get-CarpSysctl -Name demotion').Value | Should -Be 0 } }

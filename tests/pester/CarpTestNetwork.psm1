@@ -113,13 +113,21 @@ function Start-CarpTestShell {
         [Parameter(Mandatory)] [string] $Namespace,
         [Parameter(Mandatory)] [string] $Manifest,
         # A process (carpd) whose mount namespace the shell shares, to see the /run it sees.
-        [System.Diagnostics.Process] $MountNamespaceOf
+        [System.Diagnostics.Process] $MountNamespaceOf,
+        # Path on the host => path in the shell: bind-mounted in the shell's own mount namespace (ip netns exec makes one).
+        [System.Collections.IDictionary] $BindMount = @{},
+        [hashtable] $Environment = @{}
     )
+    if ($MountNamespaceOf -and $BindMount.Count) { throw 'A shell in another process''s mount namespace cannot have bind mounts of its own.' }
     # dotnet runs pwsh.dll in its own process, so the PID we kill is PowerShell itself, not a launcher.
     $pwsh = 'dotnet', (Join-Path $PSHOME 'pwsh.dll'), '-NoLogo', '-NoProfile', '-NonInteractive', '-File', (Join-Path $PSScriptRoot 'Fixtures/CarpShell.ps1'), '-Manifest', $Manifest
     if ($MountNamespaceOf) { $pwsh = @('nsenter', '-t', $MountNamespaceOf.Id, '-m', '--') + $pwsh }
+    if ($BindMount.Count) {
+        $mounts = foreach ($source in $BindMount.Keys) { $source; $BindMount[$source] }
+        $pwsh = @('/bin/sh', '-c', 'while [ "$1" != -- ]; do mount --bind "$1" "$2" || exit 1; shift 2; done; shift; exec "$@"', 'bind') + $mounts + '--' + $pwsh
+    }
     $process = Start-CarpTestProcess -Network $Network -Namespace $Namespace -FilePath $pwsh[0] -ArgumentList ($pwsh | Select-Object -Skip 1) -Interactive `
-        -Environment @{ NO_COLOR = '1' }
+        -Environment (@{ NO_COLOR = '1' } + $Environment)
     $shell = [pscustomobject]@{ Namespace = $Namespace; Process = $process; Pending = $null; Transcript = [System.Collections.Generic.List[string]]::new() }
     $null = Read-CarpTestShellLine -Shell $shell -Until '<<READY>>' -Timeout ([timespan]::FromSeconds(60))
     $shell
@@ -166,18 +174,25 @@ function Start-CarpTestCarpd {
         (Start-CarpTestShell -MountNamespaceOf joins it). Started the way systemd starts it: with NOTIFY_SOCKET, and
         ready once it sent READY=1. Its output goes to <WorkDir>/<Name>.carpd.log.
     #>
-    param([Parameter(Mandatory)] $Network, [Parameter(Mandatory)] [string] $Namespace, [Parameter(Mandatory)] [string] $Name)
+    param(
+        [Parameter(Mandatory)] $Network, [Parameter(Mandatory)] [string] $Namespace, [Parameter(Mandatory)] [string] $Name,
+        # carpd's configuration file (--config): loaded at start, written back on every change.
+        [string] $Config
+    )
     $carpd = if ($env:CARPD_PATH) { $env:CARPD_PATH } else { Join-Path $PSScriptRoot '../../artifacts/bin/carpd/release/carpd' }
     if (-not (Test-Path -LiteralPath $carpd)) { throw "carpd is not built at $carpd; run ./build.sh build or set CARPD_PATH." }
 
     $log = Join-Path $Network.WorkDir "$Name.carpd.log"
     $notifyPath = Join-Path $Network.WorkDir "$Name.notify"
+    # A carpd started again under the same name binds the notify socket afresh.
+    Remove-Item -LiteralPath $notifyPath -ErrorAction Ignore
+    $configArguments = if ($Config) { @('--config', $Config) } else { @() }
     $notify = [System.Net.Sockets.Socket]::new([System.Net.Sockets.AddressFamily]::Unix, [System.Net.Sockets.SocketType]::Dgram, [System.Net.Sockets.ProtocolType]::Unspecified)
     try {
         $notify.Bind([System.Net.Sockets.UnixDomainSocketEndPoint]::new($notifyPath))
         # unshare, sh and carpd each exec the next: the PID started here is carpd's.
         $process = Start-CarpTestProcess -Network $Network -Namespace $Namespace -FilePath 'unshare' -Environment @{ NOTIFY_SOCKET = $notifyPath } `
-            -ArgumentList '--mount', '--propagation', 'private', '/bin/sh', '-c', 'mount -t tmpfs carpd-run /run && exec "$0" >"$1" 2>&1', $carpd, $log
+            -ArgumentList (@('--mount', '--propagation', 'private', '/bin/sh', '-c', 'mount -t tmpfs carpd-run /run && log=$1 && shift && exec "$0" "$@" >>"$log" 2>&1', $carpd, $log) + $configArguments)
         $notify.ReceiveTimeout = 20000
         $buffer = [byte[]]::new(4096)
         while ($true) {

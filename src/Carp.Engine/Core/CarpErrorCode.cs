@@ -24,4 +24,6 @@ public enum CarpErrorCode
     LibpcapMissing,
     ServiceUnreachable,
     ServiceError,
+    /// <summary>The interface is in maintenance mode (suspended): it cannot be forced MASTER.</summary>
+    InterfaceSuspended,
 }

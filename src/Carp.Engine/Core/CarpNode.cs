@@ -16,6 +16,14 @@ public sealed partial class CarpNode : IDisposable
     private readonly TimerQueue _timers = new();
     private readonly ReceiveValidation _receiveValidation;
     private readonly double _ticksPerMicrosecond;
+    private TimeSpan _coalescing;
+    private long _coalescingTicks;
+
+    /// <summary>The default <see cref="AdvertCoalescing"/>: 20 ms, 2 % of the shortest advert interval (docs/protocol.md#advert-coalescing).</summary>
+    public static readonly TimeSpan DefaultAdvertCoalescing = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>The largest <see cref="AdvertCoalescing"/>: 100 ms, a tenth of the shortest advert interval (docs/protocol.md#advert-coalescing).</summary>
+    public static readonly TimeSpan MaxAdvertCoalescing = TimeSpan.FromMilliseconds(100);
 
     /// <param name="random">Counter source; null draws counters from the system CSPRNG. Pass a seeded one for a reproducible simulation.</param>
     public CarpNode(ICarpOutput output, TimeProvider? time = null, CarpSysctls? sysctls = null, Random? random = null)
@@ -26,6 +34,7 @@ public sealed partial class CarpNode : IDisposable
         _receiveValidation = new ReceiveValidation(Statistics, output);
         RandomCounters = new RandomCounterSource(random);
         _ticksPerMicrosecond = Time.TimestampFrequency / 1_000_000.0;
+        AdvertCoalescing = DefaultAdvertCoalescing;
     }
 
     public ICarpOutput Output { get; }
@@ -170,8 +179,15 @@ public sealed partial class CarpNode : IDisposable
                 throw CarpRefusals.VhidInUse(config.Vhid, clash.Name, device.Name);
             }
 
+            var wasSuspended = host.Suspended;
             RemoveVirtualHost(name, TransitionReason.Reconfigured);
-            return AddVirtualHost(config);
+            var rebuilt = AddVirtualHost(config);
+            if (wasSuspended != config.Maintenance)
+            {
+                Output.MaintenanceChanged(rebuilt, config.Maintenance);
+            }
+
+            return rebuilt;
         }
 
         host.Reconfigure(config);
@@ -250,17 +266,54 @@ public sealed partial class CarpNode : IDisposable
 
     // ---- Timers -------------------------------------------------------------------------------
 
-    /// <summary>Fires every timer that is due now.</summary>
+    /// <summary>
+    /// Fires every timer that is due now, and the advert timers due within <see cref="AdvertCoalescing"/> after now with
+    /// them; the output may send the pass's periodic adverts together (docs/protocol.md#advert-coalescing).
+    /// </summary>
     public void RunDueTimers()
     {
         var now = Now;
-        while (_timers.TryTakeDue(now, out var host))
+        var horizon = now + _coalescingTicks;
+        AdvertBatch.Open(Output);
+        try
         {
-            host.OnTimer(now);
+            while (_timers.TryTakeDue(now, out var host))
+            {
+                host.OnTimer(now, horizon);
+            }
+
+            while (_coalescingTicks > 0 && _timers.TryTakeEarlyAdvert(horizon, out var host))
+            {
+                host.OnTimer(now, horizon);
+            }
+        }
+        finally
+        {
+            AdvertBatch.Close(Output);
         }
 
         AdvertiseDemotionChanges();
     }
+
+    /// <summary>
+    /// How much earlier than its deadline a periodic advert may be sent so that it leaves in the same timer pass as
+    /// another (docs/protocol.md#advert-coalescing): <see cref="DefaultAdvertCoalescing"/> unless set; zero sends every
+    /// advert exactly at its deadline. Master-down timers never fire early.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Negative, or above <see cref="MaxAdvertCoalescing"/>.</exception>
+    public TimeSpan AdvertCoalescing
+    {
+        get => _coalescing;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, MaxAdvertCoalescing);
+            _coalescing = value;
+            _coalescingTicks = ToTimestamp((long)value.TotalMicroseconds);
+        }
+    }
+
+    internal AdvertBatch AdvertBatch { get; } = new();
 
     internal void Schedule(VirtualHost host, long deadline) => _timers.Schedule(host, deadline);
 

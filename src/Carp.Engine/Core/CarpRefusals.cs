@@ -16,6 +16,9 @@ public static class CarpRefusals
     public static CarpException VhidInUse(byte vhid, string usedBy, string carpDev) =>
         new(CarpErrorCode.DuplicateVhid, $"vhid {vhid} is already used by {usedBy} on {carpDev}.");
 
+    public static CarpException Suspended(string name) =>
+        new(CarpErrorCode.InterfaceSuspended, $"{name} is in maintenance mode: it cannot be made MASTER until it is resumed.");
+
     public static CarpException UnknownProfile(string name) =>
         new(CarpErrorCode.InvalidArgument, $"There is no compatibility profile '{name}'; the profiles are {CompatibilityProfile.NameList}.");
 }

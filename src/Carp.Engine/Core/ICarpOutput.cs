@@ -9,8 +9,27 @@ namespace Carp.Engine.Core;
 /// </summary>
 public interface ICarpOutput
 {
-    /// <summary>Send this 36-byte CARP header as an advert of <paramref name="family"/>; false if the send failed.</summary>
+    /// <summary>
+    /// Send this 36-byte CARP header as an advert of <paramref name="family"/>; false if the send failed. Between
+    /// <see cref="BeginAdvertBatch"/> and <see cref="FlushAdvertisements"/> the output may queue it instead and return
+    /// true; its outcome is then reported by <see cref="FlushAdvertisements"/>.
+    /// </summary>
     bool SendAdvertisement(VirtualHost host, AddressFamily family, ReadOnlySpan<byte> carpHeader);
+
+    /// <summary>
+    /// A timer pass begins whose periodic adverts may be queued and sent together (docs/protocol.md#advert-coalescing).
+    /// True when this output queues them until <see cref="FlushAdvertisements"/>; false (the default) when it sends each at once.
+    /// </summary>
+    bool BeginAdvertBatch() => false;
+
+    /// <summary>
+    /// Sends what was queued since <see cref="BeginAdvertBatch"/> returned true and ends the batch: <paramref name="sent"/>
+    /// has one element per advert queued (each <see cref="SendAdvertisement"/> that returned true), in that order, and
+    /// receives whether it went out.
+    /// </summary>
+    void FlushAdvertisements(Span<bool> sent)
+    {
+    }
 
     /// <summary>Make <paramref name="addresses"/> present (MASTER) or absent (BACKUP/INIT) on this host.</summary>
     void SetAddresses(VirtualHost host, IReadOnlyList<CarpAddress> addresses, bool present);
@@ -22,6 +41,9 @@ public interface ICarpOutput
 
     /// <summary>What <paramref name="host"/> advertises changed: its advertised advskew or its demote count (docs/glossary.md).</summary>
     void DemotionChanged(VirtualHost host, byte oldAdvertisedAdvSkew, byte newAdvertisedAdvSkew, byte oldDemoteCount, byte newDemoteCount);
+
+    /// <summary>Maintenance mode of <paramref name="host"/> was switched on or off (docs/protocol.md#maintenance).</summary>
+    void MaintenanceChanged(VirtualHost host, bool maintenance);
 
     /// <summary>A received packet failed a check; only called when the <c>log</c> sysctl is 2 or more.</summary>
     void BadPacket(CarpStatistic counter, string carpDev, byte vhid, string detail);

@@ -50,6 +50,34 @@ internal sealed class TimerQueue
         return false;
     }
 
+    /// <summary>
+    /// Takes the next host whose earliest timer is its advert timer, due by <paramref name="horizon"/>: adverts that
+    /// join an earlier pass (docs/protocol.md#advert-coalescing). Stops at the first other timer: a master-down timer
+    /// never fires early, and the pass at its deadline takes what lies behind it.
+    /// </summary>
+    public bool TryTakeEarlyAdvert(long horizon, out VirtualHost host)
+    {
+        while (_heap.TryPeek(out host!, out var at) && at <= horizon)
+        {
+            if (!Settle(host, at))
+            {
+                continue;
+            }
+
+            if (!host.IsAdvertDeadline(at))
+            {
+                break;
+            }
+
+            _heap.Dequeue();
+            host.ScheduledAt = null;
+            return true;
+        }
+
+        host = null!;
+        return false;
+    }
+
     public int Count => _heap.Count;
 
     /// <summary>True when the top entry is the host's live one and due at <paramref name="at"/>; otherwise drops or moves it.</summary>

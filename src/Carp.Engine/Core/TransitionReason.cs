@@ -34,4 +34,9 @@ public enum TransitionReason
     /// took the addresses away, so a MASTER resumes as BACKUP and the election decides (docs/ARCHITECTURE.md#address-guardian).
     /// </summary>
     AddressesRevoked,
+    /// <summary>
+    /// Maintenance mode was switched on (Suspend-CarpInterface, carpd's <c>maintenance</c> keyword): a MASTER bows out so that
+    /// a backup takes over at once, and stays BACKUP until resumed (docs/protocol.md#maintenance).
+    /// </summary>
+    Suspended,
 }

@@ -29,22 +29,35 @@ public sealed partial class VirtualHost
     private static CarpHmac NewHmac(VirtualHostConfig config) =>
         new(config.Key, config.Vhid, config.Addresses.Select(a => a.Address), sendScoped: config.Profile.SignsLinkLocalAddresses);
 
+    /// <summary>
+    /// A periodic advert, or a takeover's: inside a timer pass both join the pass's batch, which goes out at the end of the
+    /// pass before any address is added (docs/protocol.md#advert-coalescing); outside one (a preemption on receive, a forced
+    /// state) there is no batch and they leave at once.
+    /// </summary>
+    private void SendBatchableAdvertisements() => SendAdvertisements(Config.AdvBase, AdvertisedAdvSkew, mayJoinBatch: true);
+
     private void SendAdvertisements() => SendAdvertisements(Config.AdvBase, AdvertisedAdvSkew);
 
-    private void SendAdvertisements(byte advBase, byte advSkew)
+    private void SendAdvertisements(byte advBase, byte advSkew, bool mayJoinBatch = false)
     {
+        if (!mayJoinBatch)
+        {
+            // A bow-out or demotion advert never waits: what a pass queued goes first, then this at once.
+            _node.AdvertBatch.Close(_node.Output);
+        }
+
         var counter = _advertCounter.Next(_node.RandomCounters);
         _hmac.Compute(counter, _hmacBuffer);
         CarpHeaderCodec.Write(_header, Config.Vhid, advSkew, DemoteCount, advBase, counter, _hmacBuffer);
 
         if (_hasIPv4)
         {
-            Send(AddressFamily.InterNetwork, CarpStatistic.OPackets);
+            Send(AddressFamily.InterNetwork);
         }
 
         if (_hasIPv6)
         {
-            Send(AddressFamily.InterNetworkV6, CarpStatistic.OPackets6);
+            Send(AddressFamily.InterNetworkV6);
         }
 
         if (_delayedAnnounce > 0 && --_delayedAnnounce == 0)
@@ -55,10 +68,24 @@ public sealed partial class VirtualHost
     }
 
     /// <summary>One advert of <paramref name="family"/>; a failed send counts <c>onomem</c> and towards send-error demotion (docs/protocol.md#send-errors).</summary>
-    private void Send(AddressFamily family, CarpStatistic counter)
+    private void Send(AddressFamily family)
     {
         var sent = _node.Output.SendAdvertisement(this, family, _header);
-        _node.Statistics.Increment(sent ? counter : CarpStatistic.ONoMem);
+        if (sent && _node.AdvertBatch.IsOpen)
+        {
+            // Queued: counted when the batch goes out.
+            _node.AdvertBatch.Add(this, family);
+            return;
+        }
+
+        CountSend(family, sent);
+    }
+
+    /// <summary>Counts one advert's outcome: <c>opackets</c>/<c>opackets6</c> or <c>onomem</c>, and the send-error streak.</summary>
+    internal void CountSend(AddressFamily family, bool sent)
+    {
+        _node.Statistics.Increment(!sent ? CarpStatistic.ONoMem
+            : family == AddressFamily.InterNetwork ? CarpStatistic.OPackets : CarpStatistic.OPackets6);
         _demotion.CountSend(sent);
     }
 }

@@ -52,6 +52,10 @@ public sealed partial class VirtualHost
 
                 break;
 
+            case CarpState.Backup when Suspended:
+                // Maintenance: it listens (MasterSeen stays current) but takes nothing over (docs/protocol.md#maintenance).
+                break;
+
             case CarpState.Backup:
                 if (_node.Sysctls.Preempt && local < remote && remoteDemote >= localDemote)
                 {

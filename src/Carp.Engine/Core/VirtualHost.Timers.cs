@@ -27,24 +27,30 @@ public sealed partial class VirtualHost
     /// <summary>The advskew the timers run on: the configured one, or the advertised one where the demotion style says so.</summary>
     private byte TimerAdvSkew => _demotion.TimersUseAdvertisedAdvSkew ? AdvertisedAdvSkew : Config.AdvSkew;
 
-    /// <summary>Timers at or before <paramref name="now"/> fire.</summary>
-    internal void OnTimer(long now)
+    /// <summary>True when <paramref name="deadline"/> is this host's advert deadline (a MASTER's next periodic advert).</summary>
+    internal bool IsAdvertDeadline(long deadline) => _advertDeadline == deadline;
+
+    /// <summary>
+    /// Master-down timers at or before <paramref name="now"/> fire; the advert timer fires at or before
+    /// <paramref name="advertHorizon"/> (≥ now: a periodic advert may go out early to share a pass, docs/protocol.md#advert-coalescing).
+    /// </summary>
+    internal void OnTimer(long now, long advertHorizon)
     {
         if (_masterDownDeadline4 <= now || _masterDownDeadline6 <= now)
         {
             _masterDownDeadline4 = _masterDownDeadline6 = Unarmed;
-            if (State == CarpState.Backup)
+            if (State == CarpState.Backup && !Suspended)
             {
                 EnterMaster(TransitionReason.MasterDown);
             }
         }
 
-        if (_advertDeadline <= now)
+        if (_advertDeadline <= advertHorizon)
         {
             _advertDeadline = Unarmed;
             if (State == CarpState.Master)
             {
-                SendAdvertisements();
+                SendBatchableAdvertisements();
                 ArmAdvert();
             }
         }
@@ -59,6 +65,13 @@ public sealed partial class VirtualHost
     /// <summary>Arms the master-down timer of one family, or of every family the vhost carries.</summary>
     private void ArmMasterDown(AddressFamily family)
     {
+        if (Suspended)
+        {
+            // Maintenance: no master-down timer, so none can make it MASTER (docs/protocol.md#maintenance).
+            _masterDownDeadline4 = _masterDownDeadline6 = Unarmed;
+            return;
+        }
+
         var deadline = _node.Now + _node.ToTimestamp(CarpTiming.MasterDown(Profile.MasterDown, Config.AdvBase, TimerAdvSkew));
         if (family != AddressFamily.InterNetworkV6 && _hasIPv4)
         {

@@ -26,7 +26,7 @@ public sealed partial class VirtualHost
         State = CarpState.Master;
         _masterDownDeadline4 = _masterDownDeadline6 = Unarmed;
         _node.Statistics.Increment(CarpStatistic.Preempt);
-        SendAdvertisements();
+        SendBatchableAdvertisements();
         _node.Output.SetAddresses(this, Config.Addresses, present: true);
         _node.Output.Announce(this);
         _delayedAnnounce = 2;

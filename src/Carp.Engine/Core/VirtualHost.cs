@@ -101,6 +101,11 @@ public sealed partial class VirtualHost : IDisposable
     /// <summary>Administrative state change, like FreeBSD's <c>ifconfig … vhid N state master|backup</c>: the protocol runs on from there.</summary>
     internal void Force(CarpState state)
     {
+        if (state == CarpState.Master && Suspended)
+        {
+            throw CarpRefusals.Suspended(Name);
+        }
+
         if (!IsUsable(out _))
         {
             return;
@@ -157,6 +162,11 @@ public sealed partial class VirtualHost : IDisposable
     internal void Reconfigure(VirtualHostConfig config)
     {
         var old = Config;
+        if (old.Maintenance != config.Maintenance)
+        {
+            ChangeMaintenance(config.Maintenance);
+        }
+
         Config = config;
         (_hasIPv4, _hasIPv6) = (config.HasIPv4, config.HasIPv6);
         if (!ReferenceEquals(old.Key, config.Key) || !old.Addresses.SequenceEqual(config.Addresses) ||

@@ -37,6 +37,12 @@ public sealed record VirtualHostConfig
     /// <summary>Unicast IPv6 peer (FreeBSD <c>peer6</c>); null = ff02::12.</summary>
     public IPAddress? Peer6 { get; init; }
 
+    /// <summary>
+    /// Maintenance mode (planned failover, docs/protocol.md#maintenance): the host stays out of mastership. A MASTER
+    /// bows out and becomes BACKUP; a BACKUP neither preempts nor takes over when master-down expires.
+    /// </summary>
+    public bool Maintenance { get; init; }
+
     public bool HasIPv4 => Addresses.Any(a => a.Family == AddressFamily.InterNetwork);
 
     public bool HasIPv6 => Addresses.Any(a => a.Family == AddressFamily.InterNetworkV6);

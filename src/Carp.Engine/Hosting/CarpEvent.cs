@@ -39,3 +39,11 @@ public sealed record CarpBadPacketEvent : CarpEvent
     public required string Detail { get; init; }
     public IPAddress? Source { get; init; }
 }
+
+/// <summary>Maintenance mode of a virtual host was switched on (suspended) or off (resumed).</summary>
+public sealed record CarpMaintenanceChangedEvent : CarpEvent
+{
+    public required bool Maintenance { get; init; }
+
+    public override string ToString() => $"{Interface} vhid {Vhid}: maintenance {(Maintenance ? "on" : "off")}";
+}

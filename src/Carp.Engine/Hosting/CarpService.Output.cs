@@ -9,6 +9,8 @@ public sealed partial class CarpService
 {
     // ---- ICarpOutput: the protocol's effects on the wire ---------------------------------------
 
+    private Action<VirtualHost, string>? _batchSendFailed;
+
     bool ICarpOutput.SendAdvertisement(VirtualHost host, AddressFamily family, ReadOnlySpan<byte> carpHeader)
     {
         var port = _ports[host.Device.Name];
@@ -20,19 +22,29 @@ public sealed partial class CarpService
             return SendFailed(host, $"{port.Name} has no {(v4 ? "IPv4" : "IPv6")} address to send the advert from");
         }
 
-        // No neighbour resolution here: a unicast peer's Ethernet destination is unknown, so building its frame fails.
-        var addressing = AdvertAddressing.For(host.Config, family, port.Mac);
         try
         {
-            return port.Send(addressing.Frame(source, _node.Sysctls.TrafficClass, carpHeader))
-                || SendFailed(host, $"the advert to {addressing.Destination} was not sent");
+            // The host's prebuilt frame, patched (docs/protocol.md#prebuilt-advert-frames): no allocation, no system call but the send.
+            var frame = _frames.Frame(host, family, port.Mac, source, _node.Sysctls.TrafficClass, carpHeader);
+            return (_batch.IsOpen ? _batch.Advert(port, frame, host) : port.Send(frame))
+                || SendFailed(host, $"the advert to {_frames.DestinationOf(host, family)} was not sent");
         }
         catch (Exception ex)
         {
             // Never out of an output: the protocol step that called it must finish and re-arm its timers.
-            return SendFailed(host, $"cannot send the advert to {addressing.Destination}: {ex.Message}");
+            var destination = _frames.DestinationOf(host, family) ?? AdvertAddressing.For(host.Config, family, port.Mac).Destination;
+            return SendFailed(host, $"cannot send the advert to {destination}: {ex.Message}");
         }
     }
+
+    bool ICarpOutput.BeginAdvertBatch()
+    {
+        _batch.Begin();
+        return true;
+    }
+
+    void ICarpOutput.FlushAdvertisements(Span<bool> sent) =>
+        _batch.Flush(sent, _batchSendFailed ??= (host, error) => SendFailed(host, $"the advert was not sent: {error}"));
 
     void ICarpOutput.SetAddresses(VirtualHost host, IReadOnlyList<CarpAddress> addresses, bool present)
     {
@@ -48,6 +60,11 @@ public sealed partial class CarpService
 
     void ICarpOutput.Announce(VirtualHost host)
     {
+        if (DeferAnnounce(host))
+        {
+            return;
+        }
+
         var port = _ports[host.Device.Name];
         var mac = AdvertAddressing.SourceMacOf(host.Config, port.Mac);
         foreach (var address in host.Config.Addresses)
@@ -57,7 +74,7 @@ public sealed partial class CarpService
                 var frame = address.IsIPv6
                     ? CarpFrameBuilder.UnsolicitedNeighborAdvertisement(mac, address.Address, address.Address, router: false)
                     : CarpFrameBuilder.GratuitousArp(mac, address.Address);
-                port.Send(frame);
+                _ = _batch.IsOpen ? _batch.Other(port, frame) : port.Send(frame);
             }
             catch (Exception ex)
             {
@@ -68,9 +85,7 @@ public sealed partial class CarpService
 
     void ICarpOutput.StateChanged(VirtualHost host, CarpState oldState, CarpState newState, TransitionReason reason)
     {
-        Log(oldState == CarpState.Init || newState == CarpState.Init ? CarpLogLevel.Warning : CarpLogLevel.Info, 1,
-            $"{host.Name}: {oldState} -> {newState} ({reason})");
-        Publish(new CarpStateChangedEvent
+        var changed = new CarpStateChangedEvent
         {
             Timestamp = _node.Time.GetUtcNow(),
             Interface = host.Name,
@@ -80,13 +95,14 @@ public sealed partial class CarpService
             Reason = reason,
             Peer = reason is TransitionReason.MoreFrequentMaster or TransitionReason.Preempt or TransitionReason.RemoteDemoted or TransitionReason.MasterWillTimeOut
                 ? host.MasterSeen : null,
-        });
+        };
+        Notify(oldState == CarpState.Init || newState == CarpState.Init ? CarpLogLevel.Warning : CarpLogLevel.Info,
+            $"{host.Name}: {oldState} -> {newState} ({reason})", changed);
     }
 
     void ICarpOutput.DemotionChanged(VirtualHost host, byte oldAdvertisedAdvSkew, byte newAdvertisedAdvSkew, byte oldDemoteCount, byte newDemoteCount)
     {
-        Log(CarpLogLevel.Info, 1, $"{host.Name}: advertised advskew {oldAdvertisedAdvSkew} -> {newAdvertisedAdvSkew}, demote {oldDemoteCount} -> {newDemoteCount}");
-        Publish(new CarpDemotionChangedEvent
+        var changed = new CarpDemotionChangedEvent
         {
             Timestamp = _node.Time.GetUtcNow(),
             Interface = host.Name,
@@ -95,6 +111,19 @@ public sealed partial class CarpService
             NewAdvSkew = newAdvertisedAdvSkew,
             OldDemotion = oldDemoteCount,
             NewDemotion = newDemoteCount,
+        };
+        Notify(CarpLogLevel.Info, $"{host.Name}: advertised advskew {oldAdvertisedAdvSkew} -> {newAdvertisedAdvSkew}, demote {oldDemoteCount} -> {newDemoteCount}", changed);
+    }
+
+    void ICarpOutput.MaintenanceChanged(VirtualHost host, bool maintenance)
+    {
+        Log(CarpLogLevel.Info, 1, $"{host.Name}: maintenance mode {(maintenance ? "on (suspended)" : "off (resumed)")}");
+        Publish(new CarpMaintenanceChangedEvent
+        {
+            Timestamp = _node.Time.GetUtcNow(),
+            Interface = host.Name,
+            Vhid = host.Vhid,
+            Maintenance = maintenance,
         });
     }
 

@@ -20,6 +20,8 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
     private readonly Action<CarpLogLevel, string>? _log;
     private readonly Dictionary<string, IWirePort> _ports = new(StringComparer.Ordinal);
     private readonly CaptureDropTally _captureDrops = new();
+    private readonly AdvertFrameCache _frames = new();
+    private readonly WireBatch _batch = new();
     private readonly SendFailureLog _sendFailures;
     private readonly LogRateLimiter<CarpStatistic> _badPacketLog;
     private int _disposed;
@@ -29,12 +31,12 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
         options ??= new CarpServiceOptions();
         _wire = wire;
         _log = options.Log;
-        _node = new CarpNode(this, options.TimeProvider, options.Sysctls);
+        _node = new CarpNode(this, options.TimeProvider, options.Sysctls) { AdvertCoalescing = options.AdvertCoalescing };
         _sendFailures = new SendFailureLog(_node.Time);
         _events = new EventDispatcher(_log);
         _badPacketLog = new LogRateLimiter<CarpStatistic>(BadPacketLogInterval, options.TimeProvider, held =>
             Log(CarpLogLevel.Debug, 2, $"{held.Count} more bad packets ({held.Kind}) dropped in the last {held.Period.TotalSeconds:0.#} s"));
-        _loop = new EngineLoop(options.Platform, options.TimeProvider, () => _node.NextDeadline, _node.RunDueTimers, _log,
+        _loop = new EngineLoop(options.Platform, options.TimeProvider, () => _node.NextDeadline, RunTimers, _log,
             options.LoopTurn is { } turn ? () => { turn(); return _wire.Heartbeat(); } : _wire.Heartbeat, OnStalled, options.LoopTurnInterval);
         _wire.LinkChanged += OnLinkChanged;
         _wire.AddressesChanged += OnAddressesChanged;
@@ -78,6 +80,11 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
         var host = _node.Find(name) ?? throw CarpRefusals.NoSuchInterface(name);
         var old = host.Config;
         var config = change.ApplyTo(old);
+        if (change.State == CarpState.Master && config.Maintenance)
+        {
+            // Refused before anything changes: a suspended host is kept out of mastership until it is resumed.
+            throw CarpRefusals.Suspended(name);
+        }
 
         var identityChanged = config.Vhid != old.Vhid || config.CarpDev != old.CarpDev || config.MacMode != old.MacMode;
         if (identityChanged)
@@ -206,11 +213,13 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
 
     private void ReleaseUnusedPorts()
     {
+        _frames.Retain(_node.VirtualHosts);
         foreach (var (name, port) in _ports.ToArray())
         {
             if (_node.FindDevice(name) is { Count: 0 })
             {
                 _ports.Remove(name);
+                _batch.Forget(port);
                 _captureDrops.Closing(port);
                 port.Dispose();
             }

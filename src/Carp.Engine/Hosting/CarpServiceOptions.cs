@@ -20,6 +20,12 @@ public sealed record CarpServiceOptions
     /// <summary>The longest the loop sleeps without a turn, deadline or not (at most a second).</summary>
     public TimeSpan LoopTurnInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How much earlier than its deadline a periodic advert may leave so that the adverts due close together go out in
+    /// one timer pass and one batch (docs/protocol.md#advert-coalescing); at most <see cref="CarpNode.MaxAdvertCoalescing"/>.
+    /// </summary>
+    public TimeSpan AdvertCoalescing { get; init; } = CarpNode.DefaultAdvertCoalescing;
+
     /// <summary>Receives log lines already filtered by the <c>log</c> sysctl; never contains a pass.</summary>
     public Action<CarpLogLevel, string>? Log { get; init; }
 }

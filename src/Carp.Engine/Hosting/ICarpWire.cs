@@ -21,6 +21,21 @@ public interface ICarpWire : IDisposable
     /// <summary>Adds or removes virtual addresses (on carpN in Virtual mode, on the carpdev in Real mode).</summary>
     void SetAddresses(VirtualHostConfig config, IReadOnlyList<CarpAddress> addresses, bool present);
 
+    /// <summary>
+    /// A timer pass begins (docs/ARCHITECTURE.md#address-batches): until <see cref="FlushAddressBatch"/> the wire may hold
+    /// back the addresses that <see cref="SetAddresses"/> is asked to add and add them together at the flush. True when it
+    /// does; false (the default) when it adds them at once.
+    /// </summary>
+    bool BeginAddressBatch() => false;
+
+    /// <summary>
+    /// Adds what was held back since <see cref="BeginAddressBatch"/> and ends the batch; calls <paramref name="failed"/> once
+    /// per address that could not be added, with the virtual host's configuration and why.
+    /// </summary>
+    void FlushAddressBatch(Action<VirtualHostConfig, string> failed)
+    {
+    }
+
     /// <summary>Raised with (carpdev, isUp) when a carpdev's link changes.</summary>
     event Action<string, bool>? LinkChanged;
 

@@ -26,4 +26,22 @@ public interface IWirePort : IDisposable
 
     /// <summary>Injects one Ethernet frame; false, or an exception that says why, when the send failed.</summary>
     bool Send(ReadOnlySpan<byte> frame);
+
+    /// <summary>
+    /// Whether this port can queue frames and send them together (<see cref="Queue"/>, <see cref="Flush"/>); false (the
+    /// default): the engine sends each frame by <see cref="Send"/>.
+    /// </summary>
+    bool CanQueue => false;
+
+    /// <summary>Frames queued since the last <see cref="Flush"/>.</summary>
+    int Queued => 0;
+
+    /// <summary>Queues a copy of <paramref name="frame"/> for the next <see cref="Flush"/>; false when it cannot be queued.</summary>
+    bool Queue(ReadOnlySpan<byte> frame) => throw new NotSupportedException($"{Name} does not queue frames.");
+
+    /// <summary>
+    /// Sends every queued frame together (on Linux one sendmmsg(2)) and empties the queue. <paramref name="sent"/> has
+    /// <see cref="Queued"/> elements and receives whether each frame went out; returns why the first failed one failed, or null.
+    /// </summary>
+    string? Flush(Span<bool> sent) => null;
 }

@@ -16,6 +16,9 @@ public sealed record InterfaceChange
     public string? Profile { get; init; }
     public IReadOnlyList<string>? Groups { get; init; }
 
+    /// <summary>Maintenance mode on (suspend: a MASTER hands over and stays BACKUP) or off (resume); configuration, so carpd saves it.</summary>
+    public bool? Maintenance { get; init; }
+
     /// <summary>Force MASTER or BACKUP now (FreeBSD <c>state master|backup</c>); the protocol then runs on from there.</summary>
     public CarpState? State { get; init; }
 
@@ -40,6 +43,7 @@ public sealed record InterfaceChange
             MacMode = MacMode ?? config.MacMode,
             Profile = profile,
             Groups = Groups ?? config.Groups,
+            Maintenance = Maintenance ?? config.Maintenance,
         };
         changed.Validate();
         return changed;

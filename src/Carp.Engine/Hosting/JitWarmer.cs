@@ -79,13 +79,14 @@ public static class JitWarmer
             CarpHeaderCodec.Write(header, 1, 0, 0, 1, 1, digest);
         }
 
-        _ = CarpFrameBuilder.Advertisement(mac, IPAddress.Parse("192.0.2.1"), CarpConstants.MulticastV4, 0x10, header);
-        _ = CarpFrameBuilder.Advertisement(mac, IPAddress.Parse("fe80::1"), CarpConstants.MulticastV6, 0x10, header);
+        _ = new AdvertFrameTemplate(mac, IPAddress.Parse("192.0.2.1"), CarpConstants.MulticastV4, 0x10).Write(header, 1);
+        _ = new AdvertFrameTemplate(mac, IPAddress.Parse("fe80::1"), CarpConstants.MulticastV6, 0x10).Write(header, 0);
         _ = CarpFrameBuilder.GratuitousArp(mac, IPAddress.Parse("192.0.2.1"));
         _ = CarpFrameBuilder.UnsolicitedNeighborAdvertisement(mac, IPAddress.Parse("2001:db8::1"), IPAddress.Parse("2001:db8::1"), router: false);
         Prepare(typeof(VirtualHost), typeof(CarpNode), typeof(AdvertCounter), typeof(RandomCounterSource), typeof(AdvertAddressing),
             typeof(HostDemotion), typeof(FreeBsdDemotion), typeof(SuppressPreemptDemotion), typeof(OpenBsdDemoteGroups),
             typeof(SendErrorStreak), typeof(DemotionLedger), typeof(CarpService), typeof(CarpHmac), typeof(CarpHeaderCodec),
-            typeof(EventDispatcher), typeof(EngineLoop));
+            typeof(EventDispatcher), typeof(EngineLoop), typeof(AdvertFrameCache), typeof(AdvertFrameTemplate), typeof(BlockRandom),
+            typeof(WireBatch), typeof(AdvertBatch), typeof(TimerQueue));
     }
 }

@@ -31,6 +31,8 @@ public sealed record VirtualHostStatus
     public long Transitions { get; init; }
     public CarpState? ForcedState { get; init; }
     public IReadOnlyList<string> Groups { get; init; } = [];
+    /// <summary>In maintenance mode (Suspend-CarpInterface, carpd's <c>maintenance</c> keyword): it stays out of mastership.</summary>
+    public bool Maintenance { get; init; }
 
     /// <summary>The status of a configured virtual host in <paramref name="state"/>, before any runtime history.</summary>
     public static VirtualHostStatus Of(VirtualHostConfig config, CarpState state) => new()
@@ -48,6 +50,7 @@ public sealed record VirtualHostStatus
         Profile = config.Profile.Name,
         HasPass = !config.Key.IsEmpty,
         Groups = config.Groups,
+        Maintenance = config.Maintenance,
     };
 
     public override string ToString() => $"{Name}: {State} vhid {Vhid} advbase {AdvBase} advskew {AdvSkew}";

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using PacketDotNet;
 using ProtocolType = PacketDotNet.ProtocolType;
 
@@ -23,14 +22,20 @@ public static class CarpFrameBuilder
     private static readonly IPAddress AllNodes = IPAddress.Parse("ff02::1");
     private static readonly PhysicalAddress AllNodesMac = new([0x33, 0x33, 0x00, 0x00, 0x00, 0x01]);
 
+    // IPv4 identifications for frames built without one: a block per CSPRNG call (docs/protocol.md#per-frame-randomness).
+    [ThreadStatic]
+    private static BlockRandom? t_identifications;
+
     /// <summary>
-    /// An advert: IPv4 (TTL 255, DF, TOS = <paramref name="trafficClass"/>, random ID) or IPv6 (hop limit 255,
-    /// traffic class) by the family of <paramref name="source"/>, protocol 112, carrying <paramref name="carpHeader"/> (36 bytes).
-    /// The Ethernet destination is the group MAC for multicast destinations, else <paramref name="destinationMac"/>.
+    /// An advert: IPv4 (TTL 255, DF, TOS = <paramref name="trafficClass"/>, ID = <paramref name="identification"/>, random
+    /// when not given) or IPv6 (hop limit 255, traffic class) by the family of <paramref name="source"/>, protocol 112,
+    /// carrying <paramref name="carpHeader"/> (36 bytes). The Ethernet destination is the group MAC for multicast
+    /// destinations, else <paramref name="destinationMac"/>. Allocates: the engine's send path builds one per virtual host
+    /// and family with this and then patches it (<see cref="AdvertFrameTemplate"/>).
     /// </summary>
     /// <exception cref="ArgumentException">The families differ, or the destination is unicast and no <paramref name="destinationMac"/> is given.</exception>
     public static byte[] Advertisement(PhysicalAddress sourceMac, IPAddress source, IPAddress destination, byte trafficClass,
-        ReadOnlySpan<byte> carpHeader, PhysicalAddress? destinationMac = null)
+        ReadOnlySpan<byte> carpHeader, PhysicalAddress? destinationMac = null, ushort? identification = null)
     {
         ArgumentNullException.ThrowIfNull(sourceMac);
         ArgumentNullException.ThrowIfNull(source);
@@ -54,7 +59,7 @@ public static class CarpFrameBuilder
                     TimeToLive = CarpConstants.Ttl,
                     TypeOfService = trafficClass,
                     FragmentFlags = IPv4DontFragment,
-                    Id = (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue + 1),
+                    Id = identification ?? (t_identifications ??= new BlockRandom()).NextUInt16(),
                     PayloadData = carpHeader.ToArray(),
                 };
                 etherType = EthernetType.IPv4;

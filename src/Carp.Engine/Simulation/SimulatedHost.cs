@@ -146,6 +146,10 @@ public sealed class SimulatedHost : ICarpOutput
         _lan.Record(new SimulationEvent(_lan.Clock.Elapsed, Name, host.Name, host.Vhid, SimulationEventKind.DemotionChanged, host.State, host.State, null,
             $"advskew {oldAdvertisedAdvSkew} -> {newAdvertisedAdvSkew}, demote {oldDemoteCount} -> {newDemoteCount}"));
 
+    void ICarpOutput.MaintenanceChanged(VirtualHost host, bool maintenance) =>
+        _lan.Record(new SimulationEvent(_lan.Clock.Elapsed, Name, host.Name, host.Vhid, SimulationEventKind.MaintenanceChanged, host.State, host.State, null,
+            maintenance ? "on" : "off"));
+
     void ICarpOutput.BadPacket(CarpStatistic counter, string carpDev, byte vhid, string detail) =>
         _lan.Record(new SimulationEvent(_lan.Clock.Elapsed, Name, carpDev, vhid, SimulationEventKind.BadPacket, CarpState.Init, CarpState.Init, null, $"{counter}: {detail}"));
 

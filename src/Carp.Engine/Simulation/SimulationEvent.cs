@@ -9,6 +9,7 @@ public enum SimulationEventKind
     Announce,
     DemotionChanged,
     BadPacket,
+    MaintenanceChanged,
 }
 
 /// <summary>One line of a simulation's timeline.</summary>

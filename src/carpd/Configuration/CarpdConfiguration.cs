@@ -192,6 +192,11 @@ public sealed record CarpdConfiguration
                 text.Append(" peer6 ").Append(config.Peer6);
             }
 
+            if (config.Maintenance)
+            {
+                text.Append(" maintenance");
+            }
+
             text.Append(config.Addresses.Count == 0 ? " (no address)" : " " + string.Join(' ', config.Addresses));
             lines.Add(text.ToString());
         }

@@ -210,6 +210,11 @@ internal static class CarpdConfigurationFormatter
             text.Append(" peer6 ").Append(config.Peer6);
         }
 
+        if (config.Maintenance)
+        {
+            text.Append(' ').Append(InterfaceKeywords.Maintenance);
+        }
+
         foreach (var address in config.Addresses)
         {
             text.Append(' ').Append(address.ToString());

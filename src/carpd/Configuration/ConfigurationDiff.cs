@@ -77,6 +77,7 @@ internal sealed class ConfigurationDiff
             MacMode = current.MacMode == wanted.MacMode ? null : wanted.MacMode,
             Profile = current.Profile == wanted.Profile ? null : wanted.Profile.Name,
             Groups = current.Groups.SequenceEqual(wanted.Groups, StringComparer.Ordinal) ? null : wanted.Groups,
+            Maintenance = current.Maintenance == wanted.Maintenance ? null : wanted.Maintenance,
         };
         return change == Nothing && !NeedsRecreation(current, wanted) ? null : change;
     }

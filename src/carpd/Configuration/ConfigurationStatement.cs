@@ -43,6 +43,9 @@ internal sealed record InterfaceStatement(int Line, string Name) : Configuration
 
     public IPAddress? Peer6 { get; set; }
 
+    /// <summary>The <c>maintenance</c> keyword: the interface stays out of mastership (docs/protocol.md#maintenance).</summary>
+    public bool Maintenance { get; set; }
+
     /// <summary>The virtual host this line describes with <paramref name="key"/>; null while vhid or carpdev is missing.</summary>
     public VirtualHostConfig? ToConfig(CarpKey key) => Vhid is null || CarpDev is null
         ? null
@@ -60,6 +63,7 @@ internal sealed record InterfaceStatement(int Line, string Name) : Configuration
             Groups = [.. Groups],
             Peer = Peer,
             Peer6 = Peer6,
+            Maintenance = Maintenance,
         };
 
     // A statement holds key material: never render it.

@@ -79,6 +79,14 @@ internal static class ConfigurationStatementParser
                 continue;
             }
 
+            if (InterfaceKeywords.IsFlag(keyword))
+            {
+                statement.Maintenance = seen.Add(keyword)
+                    ? true
+                    : throw Error(CarpErrorCode.InvalidArgument, $"'{keyword}' is given twice.", $"Keep one '{keyword}'.");
+                continue;
+            }
+
             if (i + 1 >= line.Count)
             {
                 throw Error(CarpErrorCode.InvalidArgument, $"'{keyword}' needs a value.", InterfaceKeywords.Help);

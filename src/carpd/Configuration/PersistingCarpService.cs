@@ -7,7 +7,7 @@ namespace Carpd.Configuration;
 /// <summary>
 /// An <see cref="ICarpService"/> that writes every successful change of interfaces or sysctls back
 /// to carpd's configuration file (atomically), so that a restart brings back what was running.
-/// Status, statistics, events and run-time-only changes (forced state, demote adjustments) pass
+/// Maintenance mode is configuration and is saved too. Status, statistics, events and run-time-only changes (forced state, demote adjustments) pass
 /// straight through. If the file was edited by hand since carpd read, wrote or reloaded it, the edited
 /// copy is kept as <c>FILE.bak</c> before it is replaced. <see cref="Reload"/> applies an edited file
 /// without writing it. Disposing disposes the inner service.
@@ -211,7 +211,7 @@ public sealed class PersistingCarpService : ICarpService
     private static bool IsPersistent(InterfaceChange change) =>
         change.Vhid is not null || change.AdvBase is not null || change.AdvSkew is not null || change.Key is not null ||
         change.Addresses is not null || change.CarpDev is not null || change.MacMode is not null || change.Profile is not null ||
-        change.Groups is not null;
+        change.Groups is not null || change.Maintenance is not null;
 
     // Called under _gate after the engine accepted the change: a failed save is logged, not thrown,
     // because the change is already active and the caller must not believe it was refused.

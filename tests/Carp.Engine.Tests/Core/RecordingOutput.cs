@@ -35,11 +35,14 @@ internal sealed class RecordingOutput : ICarpOutput
 
     public List<BadPacketReport> BadPackets { get; } = [];
 
+    /// <summary>Each maintenance change: the host and its new value.</summary>
+    public List<(string Host, bool Maintenance)> MaintenanceChanges { get; } = [];
+
     /// <summary>What <see cref="ICarpOutput.SendAdvertisement"/> returns (false simulates ENOBUFS).</summary>
     public bool SendSucceeds { get; set; } = true;
 
     public int TotalCalls =>
-        Sent.Count + StateChanges.Count + AddressChanges.Count + Announcements.Count + DemotionChanges.Count + BadPackets.Count;
+        Sent.Count + StateChanges.Count + AddressChanges.Count + Announcements.Count + DemotionChanges.Count + BadPackets.Count + MaintenanceChanges.Count;
 
     public void Clear()
     {
@@ -49,6 +52,7 @@ internal sealed class RecordingOutput : ICarpOutput
         Announcements.Clear();
         DemotionChanges.Clear();
         BadPackets.Clear();
+        MaintenanceChanges.Clear();
     }
 
     public bool SendAdvertisement(VirtualHost host, AddressFamily family, ReadOnlySpan<byte> carpHeader)
@@ -67,6 +71,8 @@ internal sealed class RecordingOutput : ICarpOutput
 
     public void DemotionChanged(VirtualHost host, byte oldAdvertisedAdvSkew, byte newAdvertisedAdvSkew, byte oldDemoteCount, byte newDemoteCount) =>
         DemotionChanges.Add(new DemotionChange(host.Name, oldAdvertisedAdvSkew, newAdvertisedAdvSkew, oldDemoteCount, newDemoteCount));
+
+    public void MaintenanceChanged(VirtualHost host, bool maintenance) => MaintenanceChanges.Add((host.Name, maintenance));
 
     public void BadPacket(CarpStatistic counter, string carpDev, byte vhid, string detail) =>
         BadPackets.Add(new BadPacketReport(counter, carpDev, vhid, detail));

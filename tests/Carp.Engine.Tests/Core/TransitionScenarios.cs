@@ -29,6 +29,7 @@ internal static class TransitionScenarios
         TransitionReason.Reconfigured => Reconfigured(),
         TransitionReason.Removed => Removed(),
         TransitionReason.AddressesRevoked => AddressesRevoked(),
+        TransitionReason.Suspended => Suspended(),
         _ => throw new InvalidOperationException($"No scenario for TransitionReason.{reason}: add one here and a row to the transition table in docs/ARCHITECTURE.md."),
     };
 
@@ -181,6 +182,27 @@ internal static class TransitionScenarios
         using var backup = Harness(CarpState.Backup);
         backup.Node.AddressesRevoked();
         Assert.Empty(backup.Output.StateChanges);
+        return [stepDown];
+    }
+
+    private static (CarpState, CarpState)[] Suspended()
+    {
+        using var master = Harness(CarpState.Master);
+        master.Node.UpdateVirtualHost("carp1", Config() with { Maintenance = true });
+        var stepDown = Changed(master, Host(master), TransitionReason.Suspended, CarpState.Backup);
+        Assert.Equal(1, BowOuts(master));
+        Assert.Single(master.Output.Sent);
+        var removed = Assert.Single(master.Output.AddressChanges);
+        Assert.False(removed.Present);
+        Assert.Empty(master.Output.Announcements);
+        Assert.Null(Host(master).NextDeadline); // no master-down timer while suspended
+        Assert.Equal([("carp1", true)], master.Output.MaintenanceChanges);
+
+        // A BACKUP changes no state: it only stops competing.
+        using var backup = Harness(CarpState.Backup);
+        backup.Node.UpdateVirtualHost("carp1", Config() with { Maintenance = true });
+        Assert.Empty(backup.Output.StateChanges);
+        Assert.Null(Host(backup).NextDeadline);
         return [stepDown];
     }
 

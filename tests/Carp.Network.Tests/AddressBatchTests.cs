@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Net;
+using Carp.Engine.Core;
+using Carp.Linux;
+
+namespace Carp.Network.Tests;
+
+/// <summary>
+/// A timer pass's takeovers add their addresses in one netlink batch (docs/ARCHITECTURE.md#address-batches). A batch with a
+/// bad address adds all the others and reports that one on its own: each RTM_NEWADDR is its own request to the kernel.
+/// </summary>
+public sealed class AddressBatchTests
+{
+    [Fact]
+    public void A_batch_of_255_addresses_is_added_and_the_guardian_knows_every_one()
+    {
+        using var net = NetworkPrerequisites.Network(1);
+        var node = net.Nodes[0];
+        var configs = Enumerable.Range(1, 255).Select(v => new VirtualHostConfig
+        {
+            Name = "carp" + v.ToString(CultureInfo.InvariantCulture),
+            Vhid = (byte)v,
+            CarpDev = "eth0",
+            MacMode = MacMode.Real,
+            Addresses = [CarpAddress.Parse(v <= 254 ? $"198.51.100.{v}/32" : "203.0.113.1/32")],
+        }).ToArray();
+        var failures = new List<string>();
+
+        NetworkNamespace.Run(node.Namespace, () =>
+        {
+            var wire = new LinuxWire();
+            try
+            {
+                Assert.True(wire.BeginAddressBatch());
+                foreach (var config in configs)
+                {
+                    wire.SetAddresses(config, config.Addresses, present: true);
+                }
+
+                // Held back until the flush: nothing is on the interface yet.
+                Assert.DoesNotContain("198.51.100.", net.Ip("-n", node.Namespace, "-4", "addr", "show", "dev", "eth0").StandardOutput);
+                wire.FlushAddressBatch((config, error) => failures.Add($"{config.Name}: {error}"));
+                var shown = net.Ip("-n", node.Namespace, "-4", "-o", "addr", "show", "dev", "eth0").StandardOutput;
+                Assert.Empty(failures);
+                Assert.All(configs, c => Assert.Contains($" {c.Addresses[0]} ", shown));
+            }
+            finally
+            {
+                // Released without removing anything: the guardian takes away what it was told about, i.e. all 255.
+                wire.Dispose();
+            }
+        });
+
+        var after = net.Ip("-n", node.Namespace, "-4", "-o", "addr", "show", "dev", "eth0").StandardOutput;
+        Assert.DoesNotContain("198.51.100.", after);
+        Assert.DoesNotContain("203.0.113.1/", after);
+        Assert.Contains("192.0.2.11/24", after);
+    }
+
+    [Fact]
+    public void A_bad_address_is_reported_on_its_own_and_the_others_are_added()
+    {
+        using var net = NetworkPrerequisites.Network(1);
+        NetworkNamespace.Run(net.Nodes[0].Namespace, () =>
+        {
+            using var nl = new NetlinkRouteSocket();
+            var index = nl.GetLinkIndex("eth0");
+            // ff02::1234 is multicast: the kernel refuses it as an interface address (EADDRNOTAVAIL).
+            AddressRequest[] requests =
+            [
+                new(index, IPAddress.Parse("198.51.100.1"), 32),
+                new(index, IPAddress.Parse("ff02::1234"), 128),
+                new(index, IPAddress.Parse("2001:db8:5::1"), 128),
+                new(index, IPAddress.Parse("198.51.100.1"), 32), // already there by then: counts as added
+            ];
+            var results = nl.AddAddresses(requests);
+            Assert.Null(results[0]);
+            var error = Assert.IsType<NetlinkException>(results[1]);
+            Assert.Contains("ff02::1234", error.Message);
+            Assert.Null(results[2]);
+            Assert.Null(results[3]);
+            var present = nl.GetAddresses(index).Select(a => a.Address).ToArray();
+            Assert.Contains(IPAddress.Parse("198.51.100.1"), present);
+            Assert.Contains(IPAddress.Parse("2001:db8:5::1"), present);
+            Assert.DoesNotContain(IPAddress.Parse("ff02::1234"), present);
+
+            // A request after the batch still gets its own answer: the batch left no reply behind.
+            Assert.False(nl.AddAddress(index, IPAddress.Parse("198.51.100.1"), 32));
+        });
+    }
+}
