@@ -26,6 +26,6 @@ public static class LinuxCarpServices
         // The engine will hold keys: keep them out of core dumps of this process (a pwsh session, carpd).
         ProcessHardening.DisableCoreDumps();
         options ??= new CarpServiceOptions();
-        return new CarpService(new LinuxWire(options.Log), options with { Platform = LinuxEnginePlatform.Instance });
+        return new CarpService(new LinuxWire(options.Log), options with { Platform = LinuxEnginePlatform.Instance, RehearseTakeover = true });
     }
 }

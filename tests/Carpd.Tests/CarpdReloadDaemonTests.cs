@@ -83,6 +83,9 @@ public sealed class CarpdReloadDaemonTests : IDisposable
     {
         Start();
         using var client = new CarpdClient(_socketPath, Patience);
+        // Alone on the segment, both become MASTER after master-down: compare once they are, so no election moves under the check.
+        Assert.True(SpinWait.SpinUntil(() => client.GetInterfaces().All(s => s.State == CarpState.Master), TimeSpan.FromSeconds(15)),
+            "the interfaces never settled as MASTER");
         var before = client.GetInterfaces().Select(s => (s.Name, s.AdvSkew, s.Transitions)).ToList();
         _dir.Write("carpd.conf", "carp1 vhid 1 carpdev sim0 pass lanpasswd advskew 5 192.0.2.100/24\ncarp2 vhid 2 carpdev sim0 advbase 0\n");
 

@@ -141,10 +141,10 @@ Invoke-Command -HostName fw1, fw2 @ssh { Connect-CarpService; Get-CarpInterface;
         $text = $table -join "`n"
         $text | Should -Match '(?m)^Name\s+Vhid\s+CarpDev\s+State\s+Address\s+AdvSkew\s+Master' -Because "the module's CarpStatus view, not the default list, prints the deserialized objects:`n$text"
         # Remoting adds a PSComputerName column after the view's; in 80 columns the Master column then wraps
-        # ("(this no" / "de)"), as the view's rows do, rather than cutting a value.
+        # ("(this no" / "de)", "192.0.2" / ".1"), as the view's rows do, rather than cutting a value.
         $text | Should -Match '(?m)^Name .*PSCompu' -Because 'each row names the firewall it came from'
-        $text | Should -Match '(?m)^carp1\s+1\s+em0\s+Master\s+192\.0\.2\.100/24\s+0\s+\(this.*\sfw1\s*$'
-        $text | Should -Match '(?m)^carp1\s+1\s+em0\s+Backup\s+192\.0\.2\.100/24\s+128\s+192\.0\.2\..*\sfw2\s*$'
+        $text | Should -Match '(?m)^carp1\s+1\s+em0\s+Master\s+192\.0\.2\.100/24\s+0\s+\(this\S*\s+fw1\s*$'
+        $text | Should -Match '(?m)^carp1\s+1\s+em0\s+Backup\s+192\.0\.2\.100/24\s+128\s+192\.0\.2\S*\s+fw2\s*$'
         $text | Should -Not -Match '…'
         $table | Where-Object { $_.Length -gt 80 } | Should -BeNullOrEmpty
         $text | Should -Not -Match 'lanpasswd'

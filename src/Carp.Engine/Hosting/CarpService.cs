@@ -42,6 +42,14 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
         _wire.AddressesChanged += OnAddressesChanged;
         JitWarmer.WarmTakeoverPathOnce();
         _loop.Start();
+        if (options.RehearseTakeover)
+        {
+            _loop.Invoke(() =>
+            {
+                TakeoverRehearsal.Run();
+                return true;
+            });
+        }
     }
 
     public IReadOnlyList<VirtualHostStatus> GetInterfaces() =>
