@@ -1,7 +1,9 @@
 # Module manifest for CarpPS. ModuleVersion must equal CarpVersion in Directory.Build.props:
 # eng/layout.sh, build.ps1 and the tests check that they agree.
 @{
-    RootModule           = 'CarpPS.dll'
+    # The root module is the script module of the class-based DSC resources (CarpInterface, CarpSysctl), so that
+    # `using module CarpPS` finds the classes (it does not look into nested modules); the cmdlets are CarpPS.dll, nested.
+    RootModule           = 'CarpPS.Dsc.psm1'
     ModuleVersion        = '0.1.0'
     GUID                 = '2bf5ff86-7afa-4412-b217-aca9c0a3ca69'
     Author               = 'CarpPS contributors'
@@ -11,6 +13,9 @@
     CompatiblePSEditions = @('Core')
     PowerShellVersion    = '7.6'
     FormatsToProcess     = @('CarpPS.format.ps1xml')
+    NestedModules        = @('CarpPS.dll')
+    # CarpPS.Dsc.ps1 and the *.dsc.resource.json manifests run them for DSC v3.
+    DscResourcesToExport = @('CarpInterface', 'CarpMaintenance', 'CarpSysctl')
     CmdletsToExport      = @(
         'New-CarpInterface'
         'Set-CarpInterface'
@@ -36,7 +41,7 @@
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags         = @('CARP', 'VRRP', 'HighAvailability', 'Failover', 'Linux', 'PSEdition_Core')
+            Tags         = @('CARP', 'VRRP', 'HighAvailability', 'Failover', 'Linux', 'PSEdition_Core', 'DSC')
             ReleaseNotes = @'
 0.1.0
 - First release: New-, Set-, Get-, Remove-CarpInterface, Get-CarpStatus, Get-/Set-CarpSysctl,
@@ -46,6 +51,8 @@
 - Engines: in-process on the real wire (root), carpd over its control socket, or a simulated LAN
   for trying CARP without root (Connect-CarpService -Simulation).
 - Compatibility profiles FreeBSD, OpenBSD, Classic and ucarp.
+- DSC: class-based resources CarpInterface, CarpMaintenance and CarpSysctl, and DSC v3 resource manifests
+  (CarpPS/CarpInterface, CarpPS/CarpMaintenance, CarpPS/CarpSysctl) that configure carpd's persisted configuration.
 '@
         }
     }

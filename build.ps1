@@ -8,7 +8,8 @@
       Build    builds the solution (artifacts under -ArtifactsPath, never the default bin/obj)
       Layout   builds (incrementally), then lays the module out as installed from the build output of
                src/CarpPS: <Output>/CarpPS/<version>/ with CarpPS.dll, Carp.Engine.dll, Carp.Linux.dll,
-               Carp.Control.dll, SharpPcap.dll, PacketDotNet.dll, CarpPS.psd1, CarpPS.format.ps1xml and en-US/
+               Carp.Control.dll, SharpPcap.dll, PacketDotNet.dll, CarpPS.psd1, CarpPS.format.ps1xml, en-US/ and the
+               DSC resources (dsc/: CarpPS.Dsc.psm1, CarpPS.Dsc.ps1, *.dsc.resource.json)
       Test     runs ./build.sh test (every xunit suite, the network suites as root, Pester with pwsh), or only
                the suites named by -Suite
       Package  lays out, then packs a PowerShell Gallery-shaped CarpPS.<version>.nupkg into <Output>
@@ -160,6 +161,8 @@ function Invoke-Layout {
     # Every dll the module needs at run time (PowerShellStandard is a compile-time reference only).
     Copy-Item -Path (Join-Path $from '*.dll') -Destination $module
     Copy-Item -LiteralPath (Join-Path $PSScriptRoot 'CarpPS.psd1'), (Join-Path $PSScriptRoot 'CarpPS.format.ps1xml') -Destination $module
+    # The DSC resources: the classes (a nested module), DSC v3's entry script and its resource manifests.
+    Copy-Item -Path (Join-Path $PSScriptRoot 'dsc/CarpPS.Dsc.psm1'), (Join-Path $PSScriptRoot 'dsc/CarpPS.Dsc.ps1'), (Join-Path $PSScriptRoot 'dsc/*.dsc.resource.json') -Destination $module
     Copy-Item -Path (Join-Path $PSScriptRoot 'en-US/*') -Destination (Join-Path $module 'en-US')
     (Resolve-Path -LiteralPath $module).ProviderPath
 }
@@ -168,7 +171,8 @@ function New-Nuspec([hashtable] $Manifest) {
     $tags = [System.Collections.Generic.List[string]]::new()
     $tags.AddRange([string[]]$Manifest.PrivateData.PSData.Tags)
     foreach ($cmdlet in $Manifest.CmdletsToExport) { $tags.Add("PSCmdlet_$cmdlet"); $tags.Add("PSCommand_$cmdlet") }
-    $tags.Add('PSModule'); $tags.Add('PSIncludes_Cmdlet')
+    foreach ($resource in $Manifest.DscResourcesToExport) { $tags.Add("PSDscResource_$resource") }
+    $tags.Add('PSModule'); $tags.Add('PSIncludes_Cmdlet'); $tags.Add('PSIncludes_DscResource')
 
     $ns = 'http://schemas.microsoft.com/packaging/2011/08/nuspec.xsd'
     $xml = [System.Xml.XmlDocument]::new()

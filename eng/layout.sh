@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Lays the CarpPS module out as it is installed: <out>/CarpPS/<version>/ with CarpPS.dll,
 # Carp.Engine.dll, Carp.Linux.dll, Carp.Control.dll, the dependency dlls (SharpPcap, PacketDotNet), CarpPS.psd1,
-# CarpPS.format.ps1xml and en-US/. build.ps1 -Task Layout does the same steps in PowerShell.
+# CarpPS.format.ps1xml, en-US/ and the DSC resources (dsc/: CarpPS.Dsc.psm1, the root module, CarpPS.Dsc.ps1 and
+# *.dsc.resource.json). build.ps1 -Task Layout does the same steps in PowerShell.
 #
 # usage: eng/layout.sh [--out DIR] [--artifacts DIR] [--configuration Release|Debug] [--from DIR]
 #   --out            where CarpPS/<version>/ goes        (env CARPPS_OUT, default <repo>/out)
@@ -61,5 +62,7 @@ mkdir -p "$module/en-US"
 # Every dll the module needs at run time (PowerShellStandard is a compile-time reference only).
 cp "$from"/*.dll "$module/"
 cp "$repo/CarpPS.psd1" "$repo/CarpPS.format.ps1xml" "$module/"
+# The DSC resources: the classes (a nested module), DSC v3's entry script and its resource manifests.
+cp "$repo"/dsc/CarpPS.Dsc.psm1 "$repo"/dsc/CarpPS.Dsc.ps1 "$repo"/dsc/*.dsc.resource.json "$module/"
 cp "$repo"/en-US/* "$module/en-US/"
 echo "$module"

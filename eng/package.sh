@@ -44,7 +44,10 @@ release_notes=$(sed -n "/ReleaseNotes[[:space:]]*=[[:space:]]*@'/,/^'@/p" "$mani
 for cmdlet in $cmdlets; do
   tags="$tags PSCmdlet_$cmdlet PSCommand_$cmdlet"
 done
-tags="$tags PSModule PSIncludes_Cmdlet"
+for resource in $(sed -n 's/.*DscResourcesToExport[[:space:]]*=[[:space:]]*@(\(.*\)).*/\1/p' "$manifest" | tr -d "',"); do
+  tags="$tags PSDscResource_$resource"
+done
+tags="$tags PSModule PSIncludes_Cmdlet PSIncludes_DscResource"
 
 staging=$(mktemp -d "${TMPDIR:-/tmp}/carpps-package.XXXXXX")
 trap 'rm -rf "$staging"' EXIT

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization.Metadata;
 using System.Text.Json;
 using Carp.Engine.Core;
 using Carp.Engine.Hosting;
+using Carp.Engine.Protocol;
 
 namespace Carp.Control;
 
@@ -89,6 +90,14 @@ public sealed class CarpdClient : ICarpService
 
     public void RemoveInterface(string name) =>
         Call<bool>(CarpdProtocol.Methods.RemoveInterface, JsonRpc.Value(new NameParamsDto { Name = name }, CarpdJsonContext.Default.NameParamsDto), null);
+
+    public bool PassMatches(string name, CarpKey pass)
+    {
+        ArgumentNullException.ThrowIfNull(pass);
+        return Call(CarpdProtocol.Methods.TestPass,
+            JsonRpc.Value(new TestPassParamsDto { Name = name, Pass = pass.IsEmpty ? null : new PassDto(pass) }, CarpdJsonContext.Default.TestPassParamsDto),
+            CarpdJsonContext.Default.Boolean);
+    }
 
     public CarpSysctls GetSysctls() =>
         ControlMapper.SysctlsFromDto(Call(CarpdProtocol.Methods.GetSysctls, null, CarpdJsonContext.Default.DictionaryStringInt64) ?? []);

@@ -17,6 +17,7 @@ namespace Carp.Control;
 [JsonSerializable(typeof(InterfaceConfigDto))]
 [JsonSerializable(typeof(InterfaceChangeDto))]
 [JsonSerializable(typeof(NameParamsDto))]
+[JsonSerializable(typeof(TestPassParamsDto))]
 [JsonSerializable(typeof(SetSysctlParamsDto))]
 [JsonSerializable(typeof(Dictionary<string, long>))]
 [JsonSerializable(typeof(VersionDto))]

@@ -37,6 +37,9 @@ public static class CarpdProtocol
         public const string CreateInterface = "createInterface";
         public const string SetInterface = "setInterface";
         public const string RemoveInterface = "removeInterface";
+        /// <summary>Whether an interface uses a given pass, compared in constant time; never returns the pass.</summary>
+        public const string TestPass = "testPass";
+
         public const string GetSysctls = "getSysctls";
         public const string SetSysctl = "setSysctl";
         public const string GetStatistics = "getStatistics";

@@ -137,6 +137,14 @@ internal sealed class NameParamsDto
     public string? Name { get; init; }
 }
 
+/// <summary>testPass params: the interface and the pass to compare (absent = no pass), base64 like createInterface's.</summary>
+internal sealed class TestPassParamsDto
+{
+    public string? Name { get; init; }
+
+    public PassDto? Pass { get; init; }
+}
+
 /// <summary>setSysctl params: short or full name.</summary>
 internal sealed class SetSysctlParamsDto
 {

@@ -132,7 +132,7 @@ internal sealed class CarpdHost(CarpdOptions options, JournalLog log, SystemdNot
             return LinuxCarpServices.CreateLocal(engineOptions);
         }
 
-        string[] carpDevs = [.. configuration.Interfaces.Select(i => i.CarpDev).Distinct(StringComparer.Ordinal)];
+        string[] carpDevs = [.. configuration.Interfaces.Select(i => i.CarpDev).Concat(options.SimulatedCarpDevs).Distinct(StringComparer.Ordinal)];
         return CarpServices.CreateInMemory(engineOptions, carpDevs);
     }
 

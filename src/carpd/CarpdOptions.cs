@@ -6,7 +6,7 @@ namespace Carpd;
 internal sealed record CarpdOptions
 {
     public const string Usage = """
-        Usage: carpd [--config FILE] [--socket PATH] [--simulate] [--verbose] [--foreground]
+        Usage: carpd [--config FILE] [--socket PATH] [--simulate] [--simulate-carpdev DEV[,DEV]] [--verbose] [--foreground]
                carpd --check-config FILE
                carpd --help | --version
 
@@ -16,7 +16,11 @@ internal sealed record CarpdOptions
                                run-time changes back to it; without it carpd starts empty and keeps
                                changes in memory only
           --socket PATH        control socket (default /run/carpd/carpd.sock)
-          --simulate           run on an in-memory LAN instead of the wire: no root, no packets
+          --simulate           run on an in-memory LAN instead of the wire: no root, no packets; its carpdevs
+                               are those the configuration names (sim0 if it names none)
+          --simulate-carpdev DEV[,DEV]
+                               --simulate with these carpdevs too (e.g. em0,em1), for interfaces created
+                               later over the control socket
           --verbose            also log control-socket connections and requests
           --foreground         accepted for compatibility; carpd always runs in the foreground
           --check-config FILE  check FILE (syntax, values, permissions, passfiles), print a summary
@@ -32,6 +36,9 @@ internal sealed record CarpdOptions
     public string SocketPath { get; init; } = CarpdProtocol.DefaultSocketPath;
 
     public bool Simulate { get; init; }
+
+    /// <summary>Carpdevs of the simulated LAN besides those the configuration names (--simulate-carpdev).</summary>
+    public IReadOnlyList<string> SimulatedCarpDevs { get; init; } = [];
 
     public bool Verbose { get; init; }
 
@@ -58,7 +65,7 @@ internal sealed record CarpdOptions
                 hasInlineValue = true;
             }
 
-            var takesValue = arg is "--config" or "-c" or "--socket" or "-s" or "--check-config";
+            var takesValue = arg is "--config" or "-c" or "--socket" or "-s" or "--check-config" or "--simulate-carpdev";
             if (takesValue && !hasInlineValue && i < args.Count)
             {
                 value = args[i++];
@@ -89,6 +96,16 @@ internal sealed record CarpdOptions
                     break;
                 case "--simulate":
                     options = options with { Simulate = true };
+                    break;
+                case "--simulate-carpdev":
+                    var devs = value!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    if (devs.Length == 0 || !devs.All(Carp.Engine.Core.VirtualHostConfig.IsValidInterfaceName))
+                    {
+                        error = $"--simulate-carpdev needs carpdev names ({Carp.Engine.Core.CarpLimits.InterfaceNameRule}), e.g. em0,em1.";
+                        return null;
+                    }
+
+                    options = options with { Simulate = true, SimulatedCarpDevs = [.. options.SimulatedCarpDevs, .. devs] };
                     break;
                 case "--verbose" or "-v":
                     options = options with { Verbose = true };

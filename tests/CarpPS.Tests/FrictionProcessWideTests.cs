@@ -86,6 +86,8 @@ public sealed class FrictionProcessWideTests(ModuleFixture module) : IDisposable
 
         public void RemoveInterface(string name) => _inner.RemoveInterface(name);
 
+        public bool PassMatches(string name, Carp.Engine.Protocol.CarpKey pass) => _inner.PassMatches(name, pass);
+
         public CarpSysctls GetSysctls() => _inner.GetSysctls();
 
         public CarpSysctls SetSysctl(string name, long value) => _inner.SetSysctl(name, value);

@@ -111,7 +111,8 @@ public sealed class ManifestTests(ModuleFixture module)
         Assert.Equal(CarpVersion, version);
         Assert.Equal("CarpPS", Path.GetFileName(Path.GetDirectoryName(module.ModuleDirectory)));
         foreach (var file in new[] { "CarpPS.dll", "Carp.Engine.dll", "SharpPcap.dll", "PacketDotNet.dll", "CarpPS.psd1", "CarpPS.format.ps1xml",
-            "en-US/CarpPS.dll-Help.xml", "en-US/about_CarpPS.help.txt", "en-US/about_CarpPS_Events.help.txt" })
+            "en-US/CarpPS.dll-Help.xml", "en-US/about_CarpPS.help.txt", "en-US/about_CarpPS_Events.help.txt",
+            "CarpPS.Dsc.psm1", "CarpPS.Dsc.ps1", "CarpInterface.dsc.resource.json", "CarpMaintenance.dsc.resource.json", "CarpSysctl.dsc.resource.json" })
         {
             Assert.True(File.Exists(Path.Combine(module.ModuleDirectory, file)), $"{file} is missing from the layout");
         }
@@ -154,7 +155,8 @@ public sealed class ManifestTests(ModuleFixture module)
             using var zip = ZipFile.OpenRead(path);
             var entries = zip.Entries.Select(e => e.FullName).ToHashSet();
             foreach (var entry in new[] { "CarpPS.nuspec", "[Content_Types].xml", "_rels/.rels", "CarpPS.psd1", "CarpPS.dll", "Carp.Engine.dll",
-                "SharpPcap.dll", "PacketDotNet.dll", "CarpPS.format.ps1xml", "en-US/CarpPS.dll-Help.xml" })
+                "SharpPcap.dll", "PacketDotNet.dll", "CarpPS.format.ps1xml", "en-US/CarpPS.dll-Help.xml",
+                "CarpPS.Dsc.psm1", "CarpPS.Dsc.ps1", "CarpInterface.dsc.resource.json", "CarpMaintenance.dsc.resource.json", "CarpSysctl.dsc.resource.json" })
             {
                 Assert.Contains(entry, entries);
             }
@@ -167,6 +169,9 @@ public sealed class ManifestTests(ModuleFixture module)
             var tags = Value("tags").Split(' ');
             Assert.Contains("PSModule", tags);
             Assert.Contains("PSCmdlet_New-CarpInterface", tags);
+            Assert.Contains("PSDscResource_CarpInterface", tags);
+            Assert.Contains("PSDscResource_CarpSysctl", tags);
+            Assert.Contains("PSIncludes_DscResource", tags);
             Assert.Contains("CARP", tags);
             Assert.False(string.IsNullOrWhiteSpace(Value("description")));
             Assert.Contains("First release", Value("releaseNotes"));

@@ -49,6 +49,9 @@ public sealed class FakeCarpService : ICarpService
 
     public void RemoveInterface(string name) => _interfaces.RemoveAll(s => s.Name == name);
 
+    public bool PassMatches(string name, Carp.Engine.Protocol.CarpKey pass) =>
+        _interfaces.Any(s => s.Name == name) ? pass.IsEmpty : throw new CarpException(CarpErrorCode.InterfaceNotFound, $"There is no interface {name}.");
+
     public CarpSysctls GetSysctls() => CarpSysctls.Default;
 
     public CarpSysctls SetSysctl(string name, long value) => SysctlCatalog.Apply(CarpSysctls.Default, name, value);

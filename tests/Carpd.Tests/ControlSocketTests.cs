@@ -125,4 +125,31 @@ public sealed class ControlSocketTests : IDisposable
             Assert.DoesNotContain(pass, text);
         }
     }
+
+    [Fact]
+    public async Task TestPass_answers_whether_a_pass_matches_and_neither_it_nor_the_answer_is_logged()
+    {
+        const string pass = "Hunter2Secret";
+        var base64 = Convert.ToBase64String(Encoding.UTF8.GetBytes(pass));
+        _h.Client.CreateInterface(ControlHarness.Carp1(CarpKey.FromPassphrase(pass)));
+        using var raw = await RawConnection.OpenAsync(_h.Server.SocketPath);
+        var right = await raw.ExchangeTextAsync(ControlHarness.Request(1, "testPass", "{\"name\":\"carp1\",\"pass\":\"" + base64 + "\"}"));
+        var wrong = await raw.ExchangeTextAsync(ControlHarness.Request(2, "testPass", "{\"name\":\"carp1\",\"pass\":\"" + base64[..^4] + "\"}"));
+        var none = await raw.ExchangeTextAsync(ControlHarness.Request(3, "testPass", "{\"name\":\"carp1\"}"));
+        var missing = await raw.ExchangeTextAsync(ControlHarness.Request(4, "testPass", "{\"name\":\"carp9\",\"pass\":\"" + base64 + "\"}"));
+        var bad = await raw.ExchangeTextAsync(ControlHarness.Request(5, "testPass", "{\"name\":\"carp1\",\"pass\":\"!!\"}"));
+
+        Assert.Contains("\"result\":true", right);
+        Assert.Contains("\"result\":false", wrong);
+        Assert.Contains("\"result\":false", none);
+        Assert.Contains("InterfaceNotFound", missing);
+        Assert.Contains("InvalidPass", bad);
+        Assert.True(_h.Client.PassMatches("carp1", CarpKey.FromPassphrase(pass)));
+        Assert.False(_h.Client.PassMatches("carp1", CarpKey.Empty));
+        foreach (var text in _h.Log)
+        {
+            Assert.DoesNotContain(base64, text);
+            Assert.DoesNotContain(pass, text);
+        }
+    }
 }

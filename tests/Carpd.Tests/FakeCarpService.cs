@@ -129,6 +129,16 @@ internal sealed class FakeCarpService : ICarpService
         }
     }
 
+    public bool PassMatches(string name, Carp.Engine.Protocol.CarpKey pass)
+    {
+        Enter(nameof(PassMatches));
+        lock (_gate)
+        {
+            var config = _interfaces.Find(i => i.Name == name) ?? throw new CarpException(CarpErrorCode.InterfaceNotFound, $"There is no interface {name}.");
+            return config.Key.Equals(pass);
+        }
+    }
+
     public CarpSysctls GetSysctls()
     {
         Enter(nameof(GetSysctls));

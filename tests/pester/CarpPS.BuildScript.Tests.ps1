@@ -17,6 +17,7 @@ Describe 'build.ps1' -Tag 'BuildScript' {
         $work = New-TestDirectory 'carpps-buildps1-test-'
         $common = @('-Configuration', $Configuration, '-ArtifactsPath', $Artifacts)
         $RequiredDlls = 'CarpPS.dll', 'Carp.Engine.dll', 'Carp.Linux.dll', 'Carp.Control.dll', 'SharpPcap.dll', 'PacketDotNet.dll'
+        $DscFiles = 'CarpPS.Dsc.psm1', 'CarpPS.Dsc.ps1', 'CarpInterface.dsc.resource.json', 'CarpMaintenance.dsc.resource.json', 'CarpSysctl.dsc.resource.json'
         $buildOutput = Join-Path $Artifacts "bin/CarpPS/$($Configuration.ToLowerInvariant())"
 
         # What a directory holds at its top (names and times), to show that a task left it alone.
@@ -90,7 +91,7 @@ Describe 'build.ps1' -Tag 'BuildScript' {
         $layout.ExitCode | Should -Be 0 -Because (Get-Tail $layout.Text)
         $module = Join-Path $output "CarpPS/$Version"
         (Get-Tail $layout.Output 1).Trim() | Should -Be $module
-        foreach ($file in $RequiredDlls + 'CarpPS.psd1', 'CarpPS.format.ps1xml', 'en-US/CarpPS.dll-Help.xml', 'en-US/about_CarpPS.help.txt') {
+        foreach ($file in $RequiredDlls + 'CarpPS.psd1', 'CarpPS.format.ps1xml', 'en-US/CarpPS.dll-Help.xml', 'en-US/about_CarpPS.help.txt', $DscFiles) {
             Join-Path $module $file | Should -Exist
         }
         Join-Path $module 'System.Management.Automation.dll' | Should -Not -Exist
@@ -111,7 +112,7 @@ Describe 'build.ps1' -Tag 'BuildScript' {
         $zip = [System.IO.Compression.ZipFile]::OpenRead($nupkg)
         try {
             $entries = $zip.Entries.FullName
-            foreach ($entry in @('CarpPS.nuspec', '[Content_Types].xml', '_rels/.rels', 'CarpPS.psd1', 'CarpPS.format.ps1xml', 'en-US/CarpPS.dll-Help.xml') + $RequiredDlls) {
+            foreach ($entry in @('CarpPS.nuspec', '[Content_Types].xml', '_rels/.rels', 'CarpPS.psd1', 'CarpPS.format.ps1xml', 'en-US/CarpPS.dll-Help.xml') + $RequiredDlls + $DscFiles) {
                 $entries | Should -Contain $entry
             }
             $reader = [System.IO.StreamReader]::new($zip.GetEntry('CarpPS.nuspec').Open())
@@ -119,6 +120,7 @@ Describe 'build.ps1' -Tag 'BuildScript' {
             $nuspec.package.metadata.id | Should -Be 'CarpPS'
             $nuspec.package.metadata.version | Should -Be $Version
             $nuspec.package.metadata.tags -split ' ' | Should -Contain 'PSModule'
+            $nuspec.package.metadata.tags -split ' ' | Should -Contain 'PSDscResource_CarpInterface'
         }
         finally { $zip.Dispose() }
     }

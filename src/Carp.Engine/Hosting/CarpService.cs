@@ -153,6 +153,12 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
         Log(CarpLogLevel.Info, 1, $"{name}: destroyed");
     });
 
+    public bool PassMatches(string name, CarpKey pass)
+    {
+        ArgumentNullException.ThrowIfNull(pass);
+        return _loop.Invoke(() => (_node.Find(name) ?? throw CarpRefusals.NoSuchInterface(name)).Config.Key.Equals(pass));
+    }
+
     public CarpSysctls GetSysctls() => _loop.Invoke(() => _node.Sysctls);
 
     public CarpSysctls SetSysctl(string name, long value) => _loop.Invoke(() => _node.SetSysctl(name, value));

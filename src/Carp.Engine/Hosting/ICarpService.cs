@@ -1,4 +1,5 @@
 using Carp.Engine.Core;
+using Carp.Engine.Protocol;
 
 namespace Carp.Engine.Hosting;
 
@@ -17,6 +18,12 @@ public interface ICarpService : IDisposable
 
     /// <summary>Destroys the interface: a MASTER first sends its bow-out advert and drops its addresses.</summary>
     void RemoveInterface(string name);
+
+    /// <summary>
+    /// Whether <paramref name="name"/> authenticates with <paramref name="pass"/> (no pass: <see cref="CarpKey.Empty"/>),
+    /// compared in constant time; the pass in use is never returned. Lets a configuration tool (DSC) test a pass.
+    /// </summary>
+    bool PassMatches(string name, CarpKey pass);
 
     CarpSysctls GetSysctls();
 

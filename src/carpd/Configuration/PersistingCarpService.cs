@@ -107,6 +107,8 @@ public sealed class PersistingCarpService : ICarpService
         }
     }
 
+    public bool PassMatches(string name, Carp.Engine.Protocol.CarpKey pass) => _inner.PassMatches(name, pass);
+
     public CarpSysctls GetSysctls() => _inner.GetSysctls();
 
     public CarpSysctls SetSysctl(string name, long value)

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization.Metadata;
 using Carp.Control;
 using Carp.Engine.Core;
 using Carp.Engine.Hosting;
+using Carp.Engine.Protocol;
 
 namespace Carpd.Control;
 
@@ -47,6 +48,19 @@ internal sealed partial class ControlConnection
                 return (JsonRpc.Null, null);
             }
 
+            case CarpdProtocol.Methods.TestPass:
+            {
+                // Not logged: the answer says whether a guessed pass is right, and the request carries it.
+                var request = Params(method, parameters, context.TestPassParamsDto);
+                if (string.IsNullOrEmpty(request.Name))
+                {
+                    throw new CarpException(CarpErrorCode.InvalidInterfaceName, "testPass needs the \"name\" of the interface.");
+                }
+
+                var matches = _service.PassMatches(request.Name, request.Pass?.ToKey() ?? CarpKey.Empty);
+                return (JsonRpc.Value(matches, context.Boolean), null);
+            }
+
             case CarpdProtocol.Methods.GetSysctls:
                 return (JsonRpc.Value(ControlMapper.ToDto(_service.GetSysctls()), context.DictionaryStringInt64), null);
 
@@ -89,7 +103,7 @@ internal sealed partial class ControlConnection
 
             default:
                 throw new RpcException(CarpdProtocol.ErrorCodes.MethodNotFound, $"There is no method '{method}'.", CarpErrorCode.InvalidArgument,
-                    "Use getInterfaces, createInterface, setInterface, removeInterface, getSysctls, setSysctl, getStatistics, resetStatistics, subscribe, ping or version.");
+                    "Use getInterfaces, createInterface, setInterface, removeInterface, testPass, getSysctls, setSysctl, getStatistics, resetStatistics, subscribe, reload, ping or version.");
         }
     }
 
