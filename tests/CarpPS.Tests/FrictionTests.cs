@@ -150,8 +150,8 @@ public sealed class FrictionTests(ModuleFixture module)
     {
         using var ps = new PsSession(module);
         var commands = ps.Run("Get-Command -Module CarpPS -CommandType Cmdlet | ForEach-Object { '{0}|{1}' -f $_.Name, $_.HelpUri }").AssertNoErrors().Output;
-        var manifest = ps.Run("(Import-PowerShellDataFile -LiteralPath $args[0]).CmdletsToExport", module.ManifestPath).AssertNoErrors().Output;
-        Assert.Equal(manifest.Count, commands.Count);
+        // One cmdlet per help source (src/CarpPS/Help/<cmdlet>.md): none is missing from the module.
+        Assert.Equal(Directory.GetFiles(Path.Combine(module.RepositoryRoot, "src", "CarpPS", "Help"), "*.md").Length, commands.Count);
         var baseUri = (string)Type("CarpPS.Commands.CarpHelpUri").GetField("Base", BindingFlags.Static | BindingFlags.Public)!.GetValue(null)!;
         foreach (var line in commands.Select(o => o.ToString()))
         {

@@ -37,10 +37,6 @@ Describe 'The DSC resources of the module' -Tag 'Dsc' {
         $CarpInterface.Name | Should -Be 'CarpInterface'
         $CarpInterface.GetCustomAttributes($true).TypeId.Name | Should -Contain 'DscResourceAttribute'
     }
-
-    It 'is listed by Get-DscResource where PSDesiredStateConfiguration is installed' -Skip:(-not (Get-Module -ListAvailable PSDesiredStateConfiguration)) {
-        (Get-DscResource -Module CarpPS).Name | Should -Be @('CarpInterface', 'CarpMaintenance', 'CarpSysctl')
-    }
 }
 
 Describe 'The DSC classes against carpd' -Tag 'Dsc' {
@@ -130,14 +126,6 @@ Describe 'The DSC classes against carpd' -Tag 'Dsc' {
         $absent.Test() | Should -BeTrue
         (Get-Content -Raw $fw1.Config) | Should -Not -Match '(?m)^carp1 '
         $absent.Apply() | Should -BeNullOrEmpty
-    }
-
-    It 'runs through Invoke-DscResource where PSDesiredStateConfiguration is installed' -Skip:(-not (Get-Command Invoke-DscResource -ErrorAction Ignore)) {
-        $properties = @{ Name = 'carp3'; Vhid = 3; CarpDev = 'em0'; Address = @('192.0.2.103/24'); SocketPath = $fw1.Socket }
-        $resource = @{ Name = 'CarpInterface'; ModuleName = 'CarpPS'; Property = $properties }
-        (Invoke-DscResource @resource -Method Test).InDesiredState | Should -BeFalse
-        Invoke-DscResource @resource -Method Set | Out-Null
-        (Invoke-DscResource @resource -Method Test).InDesiredState | Should -BeTrue
     }
 
     It 'says what a creation lacks' {
