@@ -143,7 +143,7 @@ Invoke-Command -HostName fw1, fw2 @ssh { Connect-CarpService; Get-CarpInterface;
         # Remoting adds a PSComputerName column after the view's; in 80 columns the Master column then wraps
         # ("(this no" / "de)", "192.0.2" / ".1"), as the view's rows do, rather than cutting a value.
         $text | Should -Match '(?m)^Name .*PSCompu' -Because 'each row names the firewall it came from'
-        $text | Should -Match '(?m)^carp1\s+1\s+em0\s+Master\s+192\.0\.2\.100/24\s+0\s+\(this\S*\s+fw1\s*$'
+        $text | Should -Match '(?m)^carp1\s+1\s+em0\s+Master\s+192\.0\.2\.100/24\s+0\s+\(this[^\n]*\sfw1\s*$'
         $text | Should -Match '(?m)^carp1\s+1\s+em0\s+Backup\s+192\.0\.2\.100/24\s+128\s+192\.0\.2\S*\s+fw2\s*$'
         $text | Should -Not -Match '…'
         $table | Where-Object { $_.Length -gt 80 } | Should -BeNullOrEmpty
@@ -171,10 +171,26 @@ Invoke-Command -HostName fw1, fw2 @ssh { Connect-CarpService; Get-CarpInterface;
     }
 
     It 'converges both firewalls with a DSC configuration applied through remoting' {
-        # PLACEHOLDER (issue 11): the CarpPS DSC resources are being built. Once they exist, apply a configuration
-        # with the converge block's settings through Invoke-Command -HostName fw1, fw2 and assert it is in
-        # desired state on both (a second Test returns true), as the convergence test does with the plain cmdlets.
-        Set-ItResult -Skipped -Because 'PLACEHOLDER (issue 11): the CarpPS DSC resources are not built yet'
+        # The CarpInterface resource class on each firewall (carp3 on em0, fw2 with advskew 128), Test then Set as a DSC
+        # engine does, against that firewall's carpd; run twice, the second run finds both in the desired state.
+        $apply = @'
+$dsc = Invoke-Command -HostName fw1, fw2 @ssh {
+    $module = Import-Module CarpPS -PassThru | Select-Object -First 1
+    $resource = (& $module { [CarpInterface] })::new()
+    $resource.Name = 'carp3'; $resource.Vhid = 3; $resource.CarpDev = 'em0'; $resource.Address = '192.0.2.103/24'
+    $resource.AdvSkew = if ([System.Net.Dns]::GetHostName() -eq 'fw2') { 128 } else { 0 }
+    $before = $resource.Test()
+    if (-not $before) { $resource.Set() }
+    [pscustomobject]@{ Before = $before; After = $resource.Test() }
+} | Sort-Object PSComputerName | ForEach-Object { "$($_.PSComputerName) $($_.Before) $($_.After)" }
+'@.Replace("`r", '').Replace("`n", '; ').Replace('{; ', '{ ').Replace('; }', ' }')
+        $null = Invoke-Admin $apply
+        Invoke-Admin '$dsc' | Should -Be 'fw1 False True', 'fw2 False True'
+        $null = Invoke-Admin $apply
+        Invoke-Admin '$dsc' | Should -Be 'fw1 True True', 'fw2 True True'
+
+        $carp3 = Invoke-Admin 'Invoke-Command -HostName fw1, fw2 @ssh { Connect-CarpService; Get-CarpInterface carp3 } | Sort-Object PSComputerName | ForEach-Object { "$($_.PSComputerName) $($_.Vhid) $($_.Address) $($_.AdvSkew)" }'
+        $carp3 | Should -Be 'fw1 3 192.0.2.103/24 0', 'fw2 3 192.0.2.103/24 128'
     }
 
     It 'leaves no pass in what the firewalls logged' {
