@@ -18,6 +18,10 @@
         'Remove-CarpInterface'
         'Suspend-CarpInterface'
         'Resume-CarpInterface'
+        'Invoke-CarpFailoverTest'
+        'Get-CarpFailoverTest'
+        'Register-CarpFailoverTest'
+        'Unregister-CarpFailoverTest'
         'Get-CarpStatus'
         'Get-CarpSysctl'
         'Set-CarpSysctl'
@@ -46,6 +50,8 @@
 - Engines: in-process on the real wire (root), carpd over its control socket, or a simulated LAN
   for trying CARP without root (Connect-CarpService -Simulation).
 - Compatibility profiles FreeBSD, OpenBSD, Classic and ucarp.
+- Invoke-, Get-, Register-, Unregister-CarpFailoverTest: a failover drill measured on the wire,
+  its history, timeline pictures, and schedules as systemd timers.
 '@
         }
     }
