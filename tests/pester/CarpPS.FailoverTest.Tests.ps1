@@ -146,3 +146,54 @@ Describe 'A failover drill between two firewalls, engine in <Engine>' -Tag 'Netw
         Get-Result "`$(@(Get-CarpFailoverTest -HistoryPath '$history').Count)" | Should -Be '2'
     }
 }
+
+Describe 'Scheduling failover tests with systemd timers' -Tag 'Systemd' -Skip:$SkipSystemd {
+    BeforeAll {
+        Import-Module $Manifest -Force
+        $units = Join-Path ([System.IO.Path]::GetTempPath()) ('carpps-units-' + [guid]::NewGuid().ToString('n'))
+        $null = New-Item -ItemType Directory -Path $units
+    }
+
+    AfterAll {
+        Remove-Item -LiteralPath $units -Recurse -Force -ErrorAction Ignore
+        Remove-Module CarpPS -ErrorAction Ignore
+    }
+
+    It 'writes a timer and a service that pass systemd-analyze verify, running this pwsh with this module' {
+        $schedule = Register-CarpFailoverTest -Name carp1 -OnCalendar 'Sun *-*-* 03:00' -Duration 5 -UnitDirectory $units
+        $schedule.TimerPath | Should -Be (Join-Path $units 'carpps-failover-test-carp1.timer')
+        $service = Get-Content -Raw -LiteralPath $schedule.ServicePath
+        $service | Should -Match ([regex]::Escape("ExecStart=`"$(Join-Path $PSHOME 'pwsh')`" -NoProfile -NonInteractive -Command"))
+        $service | Should -Match ([regex]::Escape($Manifest))
+        $service | Should -Match 'Invoke-CarpFailoverTest -Name ''carp1'' -Duration 5 -Force'
+        $service | Should -Match ([regex]::Escape('$$r')) -Because 'systemd would expand a single $'
+        $env:SYSTEMD_COLORS = '0'
+        $verify = & systemd-analyze verify $schedule.TimerPath $schedule.ServicePath 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because ($verify -join "`n")
+        ($verify -join "`n").Trim() | Should -BeNullOrEmpty
+        $listed = @(Get-CarpFailoverTest -Scheduled -UnitDirectory $units)
+        $listed | Should -HaveCount 1
+        "$($listed[0].Name) $($listed[0].OnCalendar) $($listed[0].Duration) $($listed[0].Return)" | Should -Be 'carp1 Sun *-*-* 03:00 5 False'
+    }
+
+    It 'refuses a calendar expression systemd does not accept, with InvalidCalendar, and writes nothing' {
+        { Register-CarpFailoverTest -Name carp2 -OnCalendar 'every blue moon' -UnitDirectory $units -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidCalendar,CarpPS.Commands.RegisterCarpFailoverTestCommand'
+        Get-ChildItem -LiteralPath $units -Filter '*carp2*' | Should -BeNullOrEmpty
+    }
+
+    It 'shows the units with -WhatIf and writes nothing' {
+        # What if: goes to the host, so a pwsh of its own shows it on its stdout.
+        $shown = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command "Import-Module '$Manifest'; Register-CarpFailoverTest -Name carp3 -OnCalendar daily -UnitDirectory '$units' -WhatIf" | Out-String
+        $shown | Should -Match 'OnCalendar=daily'
+        $shown | Should -Match 'ExecStart='
+        Get-ChildItem -LiteralPath $units -Filter '*carp3*' | Should -BeNullOrEmpty
+    }
+
+    It 'removes the units with Unregister-CarpFailoverTest' {
+        $removed = @(Unregister-CarpFailoverTest -Name carp* -UnitDirectory $units -PassThru)
+        $removed.Name | Should -Be 'carp1'
+        Get-ChildItem -LiteralPath $units | Should -BeNullOrEmpty
+        { Unregister-CarpFailoverTest -Name carp1 -UnitDirectory $units -ErrorAction Stop } | Should -Throw -ErrorId 'FailoverTestNotScheduled,CarpPS.Commands.UnregisterCarpFailoverTestCommand'
+    }
+}
