@@ -113,20 +113,22 @@ Connect-CarpService -Simulation -CarpDev em0,em1
         # carp1 exists and is in maintenance mode (BACKUP, no peer heard).
         Carp1Suspended = 'New-CarpInterface -Name carp1 -Vhid 1 -CarpDev em0 -Address 192.0.2.100/24
                           Suspend-CarpInterface -Name carp1 -Force'
-        # carp1 is MASTER here and a peer engine on em0 ($peer, advskew 100) is its BACKUP; drills keep their history in
+        # carp1 is MASTER in the current connection and a peer engine on em0 ($peer, advskew 100) is its BACKUP; drills keep their history in
         # the example's directory.
         Carp1MasterWithPeer = '$env:CARPPS_FAILOVER_HISTORY = Join-Path $PWD failover-tests.jsonl
-                          New-CarpInterface -Name carp1 -Vhid 1 -CarpDev em0 -Address 192.0.2.100/24
-                          $null = Wait-CarpState -Name carp1 -State Master -Timeout 10 -ErrorAction Stop
                           $peer = Connect-CarpService -Simulation -CarpDev em0,em1 -PassThru
                           $null = New-CarpInterface -Session $peer -Name carp1 -Vhid 1 -CarpDev em0 -Address 192.0.2.100/24 -AdvSkew 100
+                          Connect-CarpService -Simulation -CarpDev em0,em1
+                          $null = New-CarpInterface -Name carp1 -Vhid 1 -CarpDev em0 -Address 192.0.2.100/24
+                          $null = Wait-CarpState -Name carp1 -State Master -Timeout 10 -ErrorAction Stop
                           $null = Wait-CarpState -Session $peer -Name carp1 -State Backup -Timeout 10 -ErrorAction Stop'
         # The same, after one drill: the history holds a result.
         FailoverHistory = '$env:CARPPS_FAILOVER_HISTORY = Join-Path $PWD failover-tests.jsonl
-                          New-CarpInterface -Name carp1 -Vhid 1 -CarpDev em0 -Address 192.0.2.100/24
-                          $null = Wait-CarpState -Name carp1 -State Master -Timeout 10 -ErrorAction Stop
                           $peer = Connect-CarpService -Simulation -CarpDev em0,em1 -PassThru
                           $null = New-CarpInterface -Session $peer -Name carp1 -Vhid 1 -CarpDev em0 -Address 192.0.2.100/24 -AdvSkew 100
+                          Connect-CarpService -Simulation -CarpDev em0,em1
+                          $null = New-CarpInterface -Name carp1 -Vhid 1 -CarpDev em0 -Address 192.0.2.100/24
+                          $null = Wait-CarpState -Name carp1 -State Master -Timeout 10 -ErrorAction Stop
                           $null = Wait-CarpState -Session $peer -Name carp1 -State Backup -Timeout 10 -ErrorAction Stop
                           $null = Invoke-CarpFailoverTest -Name carp1 -Duration 0 -Force'
         # A drill of carp1 is scheduled in the example's directory.
