@@ -171,8 +171,10 @@ Invoke-Command -HostName fw1, fw2 @ssh { Connect-CarpService; Get-CarpInterface;
         Wait-RemoteState fw1 Master | Should -Be 'Master'
         $history = Join-Path $net.WorkDir 'remote-drill.jsonl'
         $null = Invoke-Admin "`$drill = @(Invoke-Command -HostName fw1 @ssh { Connect-CarpService; Invoke-CarpFailoverTest -Name carp1 -Duration 2 -Force -HistoryPath '$history' })"
-        $rows = @(Invoke-Admin '$drill | ForEach-Object { "$($_.PSComputerName) $($_.PSTypeNames[0]) $($_.Verdict) $($_.NewMaster.Address) $($_.Return) $($_.MeasuredOn)" }')
-        $rows | Should -Be 'fw1 Deserialized.CarpPS.CarpFailoverTestResult Passed 192.0.2.2 Preempt Wire'
+        # Remoting serializes one level deep: NewMaster arrives as its text, "address (MAC)".
+        $rows = @(Invoke-Admin '$drill | ForEach-Object { "$($_.PSComputerName) $($_.PSTypeNames[0]) $($_.Verdict) $($_.NewMaster) $($_.Return) $($_.MeasuredOn)" }')
+        $rows | Should -HaveCount 1
+        $rows[0] | Should -Match '^fw1 Deserialized\.CarpPS\.CarpFailoverTestResult Passed 192\.0\.2\.2 \(([0-9a-f]{2}:){5}[0-9a-f]{2}\) Preempt Wire$'
         Wait-RemoteState fw2 Backup | Should -Be 'Backup'
         Invoke-Admin 'Invoke-Command -HostName fw2 @ssh { Connect-CarpService; Invoke-CarpFailoverTest -Name carp1 -Force -ErrorAction SilentlyContinue -ErrorVariable refused; "$($refused.FullyQualifiedErrorId)" }' |
             Should -Be 'FailoverTestNotMaster,CarpPS.Commands.InvokeCarpFailoverTestCommand'
