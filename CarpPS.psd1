@@ -23,6 +23,10 @@
         'Remove-CarpInterface'
         'Suspend-CarpInterface'
         'Resume-CarpInterface'
+        'Invoke-CarpFailoverTest'
+        'Get-CarpFailoverTest'
+        'Register-CarpFailoverTest'
+        'Unregister-CarpFailoverTest'
         'Get-CarpStatus'
         'Get-CarpSysctl'
         'Set-CarpSysctl'
@@ -53,6 +57,8 @@
 - Compatibility profiles FreeBSD, OpenBSD, Classic and ucarp.
 - DSC: class-based resources CarpInterface, CarpMaintenance and CarpSysctl, and DSC v3 resource manifests
   (CarpPS/CarpInterface, CarpPS/CarpMaintenance, CarpPS/CarpSysctl) that configure carpd's persisted configuration.
+- Invoke-, Get-, Register-, Unregister-CarpFailoverTest: a failover drill measured on the wire,
+  its history, timeline pictures, and schedules as systemd timers.
 '@
         }
     }

@@ -160,6 +160,14 @@ function Invoke-Layout {
     $null = New-Item -ItemType Directory -Path (Join-Path $module 'en-US') -Force
     # Every dll the module needs at run time (PowerShellStandard is a compile-time reference only).
     Copy-Item -Path (Join-Path $from '*.dll') -Destination $module
+    # The native Skia and HarfBuzz libraries of ScottPlot (the failover test's pictures), for glibc Linux on x64 and arm64.
+    foreach ($rid in 'linux-x64', 'linux-arm64') {
+        $native = Join-Path $from "runtimes/$rid/native"
+        if (Test-Path -LiteralPath $native) {
+            $null = New-Item -ItemType Directory -Force -Path (Join-Path $module "runtimes/$rid/native")
+            Copy-Item -Path (Join-Path $native '*.so') -Destination (Join-Path $module "runtimes/$rid/native")
+        }
+    }
     Copy-Item -LiteralPath (Join-Path $PSScriptRoot 'CarpPS.psd1'), (Join-Path $PSScriptRoot 'CarpPS.format.ps1xml') -Destination $module
     # The DSC resources: the classes (a nested module), DSC v3's entry script and its resource manifests.
     Copy-Item -Path (Join-Path $PSScriptRoot 'dsc/CarpPS.Dsc.psm1'), (Join-Path $PSScriptRoot 'dsc/CarpPS.Dsc.ps1'), (Join-Path $PSScriptRoot 'dsc/*.dsc.resource.json') -Destination $module

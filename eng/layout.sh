@@ -61,6 +61,13 @@ rm -rf "$module"
 mkdir -p "$module/en-US"
 # Every dll the module needs at run time (PowerShellStandard is a compile-time reference only).
 cp "$from"/*.dll "$module/"
+# The native Skia and HarfBuzz libraries of ScottPlot (the failover test's pictures), for glibc Linux on x64 and arm64.
+for rid in linux-x64 linux-arm64; do
+  if [ -d "$from/runtimes/$rid/native" ]; then
+    mkdir -p "$module/runtimes/$rid/native"
+    cp "$from/runtimes/$rid/native"/*.so "$module/runtimes/$rid/native/"
+  fi
+done
 cp "$repo/CarpPS.psd1" "$repo/CarpPS.format.ps1xml" "$module/"
 # The DSC resources: the classes (a nested module), DSC v3's entry script and its resource manifests.
 cp "$repo"/dsc/CarpPS.Dsc.psm1 "$repo"/dsc/CarpPS.Dsc.ps1 "$repo"/dsc/*.dsc.resource.json "$module/"

@@ -29,9 +29,22 @@ internal static class CarpErrors
     /// <summary>Id of the refusal of a virtual address that is one of the carpdev's own addresses.</summary>
     public const string CarpDevAddress = "CarpDevAddress";
 
+    /// <summary>Id of the error Invoke-CarpFailoverTest writes for an interface that is not MASTER (or is suspended): there is nothing to hand over.</summary>
+    public const string FailoverTestNotMaster = "FailoverTestNotMaster";
+
+    /// <summary>Id of the error Register-CarpFailoverTest writes for an OnCalendar expression systemd does not accept (nothing is written).</summary>
+    public const string InvalidCalendar = "InvalidCalendar";
+
+    /// <summary>Id of the error Invoke-/Get-CarpFailoverTest write when the history file cannot be written or read.</summary>
+    public const string FailoverHistoryUnavailable = "FailoverHistoryUnavailable";
+
+    /// <summary>Id of the error Unregister-CarpFailoverTest writes for a name that has no scheduled test.</summary>
+    public const string FailoverTestNotScheduled = "FailoverTestNotScheduled";
+
     /// <summary>Every error id the module writes: the engine's refusal codes and the module's own ids (about_CarpPS lists them all).</summary>
     public static IReadOnlyList<string> AllIds { get; } =
-        [.. Enum.GetNames<CarpErrorCode>(), WaitTimeout, FailoverConfirmationRequired, InvalidDemote, CarpActionNotFound, DuplicateAddress, CarpDevAddress];
+        [.. Enum.GetNames<CarpErrorCode>(), WaitTimeout, FailoverConfirmationRequired, InvalidDemote, CarpActionNotFound, DuplicateAddress, CarpDevAddress,
+         FailoverTestNotMaster, InvalidCalendar, FailoverHistoryUnavailable, FailoverTestNotScheduled];
 
     /// <summary>Key under which a refusal raised by the module itself carries advice more specific than its code's.</summary>
     private const string AdviceKey = "CarpPS.RecommendedAction";

@@ -11,9 +11,10 @@ public sealed class ManifestTests(ModuleFixture module)
 {
     private static readonly string[] Cmdlets =
     [
-        "Connect-CarpService", "Disconnect-CarpService", "Get-CarpAction", "Get-CarpInterface", "Get-CarpStatistics", "Get-CarpStatus", "Get-CarpSysctl",
-        "New-CarpInterface", "Register-CarpAction", "Register-CarpEvent", "Remove-CarpInterface", "Reset-CarpStatistics", "Resume-CarpInterface",
-        "Set-CarpInterface", "Set-CarpSysctl", "Suspend-CarpInterface", "Unregister-CarpAction", "Wait-CarpState",
+        "Connect-CarpService", "Disconnect-CarpService", "Get-CarpAction", "Get-CarpFailoverTest", "Get-CarpInterface", "Get-CarpStatistics", "Get-CarpStatus",
+        "Get-CarpSysctl", "Invoke-CarpFailoverTest", "New-CarpInterface", "Register-CarpAction", "Register-CarpEvent", "Register-CarpFailoverTest",
+        "Remove-CarpInterface", "Reset-CarpStatistics", "Resume-CarpInterface", "Set-CarpInterface", "Set-CarpSysctl", "Suspend-CarpInterface",
+        "Unregister-CarpAction", "Unregister-CarpFailoverTest", "Wait-CarpState",
     ];
 
     private string CarpVersion => XDocument.Load(Path.Combine(module.RepositoryRoot, "Directory.Build.props"))
@@ -67,14 +68,16 @@ public sealed class ManifestTests(ModuleFixture module)
             .Select(f => (string)f.GetValue(null)!)
             .ToHashSet();
         var changing = new[] { "New-CarpInterface", "Set-CarpInterface", "Remove-CarpInterface", "Set-CarpSysctl", "Reset-CarpStatistics", "Connect-CarpService", "Disconnect-CarpService",
-            "Register-CarpAction", "Unregister-CarpAction", "Suspend-CarpInterface", "Resume-CarpInterface" };
+            "Register-CarpAction", "Unregister-CarpAction", "Suspend-CarpInterface", "Resume-CarpInterface",
+            "Invoke-CarpFailoverTest", "Register-CarpFailoverTest", "Unregister-CarpFailoverTest" };
         foreach (var cmdlet in Help.HelpTests.Cmdlets(ps).Values)
         {
             Assert.Contains(cmdlet.Verb, approved);
             Assert.StartsWith("Carp", cmdlet.Noun, StringComparison.Ordinal);
             Assert.NotEmpty(cmdlet.OutputType);
-            // Actions are listed and removed by Id, whatever engine they watch.
-            if (cmdlet.Noun != "CarpService" && cmdlet.Name is not ("Get-CarpAction" or "Unregister-CarpAction"))
+            // Actions are listed and removed by Id, whatever engine they watch; the failover tests' history and schedules are files.
+            if (cmdlet.Noun != "CarpService" && cmdlet.Name is not ("Get-CarpAction" or "Unregister-CarpAction" or "Get-CarpFailoverTest" or
+                "Register-CarpFailoverTest" or "Unregister-CarpFailoverTest"))
             {
                 Assert.True(cmdlet.Parameters.ContainsKey("Session"), $"{cmdlet.Name} has no -Session");
             }
@@ -82,7 +85,7 @@ public sealed class ManifestTests(ModuleFixture module)
             Assert.Equal(changing.Contains(cmdlet.Name), cmdlet.Parameters.ContainsKey("WhatIf"));
         }
 
-        foreach (var name in new[] { "Set-CarpInterface", "Remove-CarpInterface", "Suspend-CarpInterface" })
+        foreach (var name in new[] { "Set-CarpInterface", "Remove-CarpInterface", "Suspend-CarpInterface", "Invoke-CarpFailoverTest" })
         {
             Assert.True(Help.HelpTests.Cmdlets(ps)[name].Parameters.ContainsKey("Force"), $"{name} has no -Force");
         }

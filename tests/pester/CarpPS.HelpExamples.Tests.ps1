@@ -113,6 +113,26 @@ Connect-CarpService -Simulation -CarpDev em0,em1
         # carp1 exists and is in maintenance mode (BACKUP, no peer heard).
         Carp1Suspended = 'New-CarpInterface -Name carp1 -Vhid 1 -CarpDev em0 -Address 192.0.2.100/24
                           Suspend-CarpInterface -Name carp1 -Force'
+        # carp1 is MASTER in the current connection and a peer engine on em0 ($peer, advskew 100) is its BACKUP; drills keep their history in
+        # the example's directory.
+        Carp1MasterWithPeer = '$env:CARPPS_FAILOVER_HISTORY = Join-Path $PWD failover-tests.jsonl
+                          $peer = Connect-CarpService -Simulation -CarpDev em0,em1 -PassThru
+                          $null = New-CarpInterface -Session $peer -Name carp1 -Vhid 1 -CarpDev em0 -Address 192.0.2.100/24 -AdvSkew 100
+                          Connect-CarpService -Simulation -CarpDev em0,em1
+                          $null = New-CarpInterface -Name carp1 -Vhid 1 -CarpDev em0 -Address 192.0.2.100/24
+                          $null = Wait-CarpState -Name carp1 -State Master -Timeout 10 -ErrorAction Stop
+                          $null = Wait-CarpState -Session $peer -Name carp1 -State Backup -Timeout 10 -ErrorAction Stop'
+        # The same, after one drill: the history holds a result.
+        FailoverHistory = '$env:CARPPS_FAILOVER_HISTORY = Join-Path $PWD failover-tests.jsonl
+                          $peer = Connect-CarpService -Simulation -CarpDev em0,em1 -PassThru
+                          $null = New-CarpInterface -Session $peer -Name carp1 -Vhid 1 -CarpDev em0 -Address 192.0.2.100/24 -AdvSkew 100
+                          Connect-CarpService -Simulation -CarpDev em0,em1
+                          $null = New-CarpInterface -Name carp1 -Vhid 1 -CarpDev em0 -Address 192.0.2.100/24
+                          $null = Wait-CarpState -Name carp1 -State Master -Timeout 10 -ErrorAction Stop
+                          $null = Wait-CarpState -Session $peer -Name carp1 -State Backup -Timeout 10 -ErrorAction Stop
+                          $null = Invoke-CarpFailoverTest -Name carp1 -Duration 0 -Force'
+        # A drill of carp1 is scheduled in the example's directory.
+        Scheduled      = '$null = Register-CarpFailoverTest -Name carp1 -OnCalendar daily -UnitDirectory $PWD'
         # One registered action, which does nothing.
         Action         = '$null = Register-CarpAction -EventType StateChanged -ScriptBlock { }'
         # ./carp.csv describes carp1 on em0 and carp2 on em1.
@@ -142,6 +162,28 @@ Connect-CarpService -Simulation -CarpDev em0,em1
         'Get-CarpAction 1'          = @{ Setup = 'Action'; Check = { param($Output) $Output | Should -HaveCount 1; $Output[0].GetType().FullName | Should -Be 'CarpPS.CarpActionRegistration' } }
         'Get-CarpAction 2'          = @{ Setup = 'Action' }
         'Get-CarpAction 3'          = @{ Setup = 'Action'; Check = { param($Output, $Run) & $Run 'Get-CarpAction' | Should -BeNullOrEmpty } }
+        'Invoke-CarpFailoverTest 1' = @{ Setup = 'Carp1MasterWithPeer'; Check = {
+                param($Output)
+                $Output | Should -HaveCount 1
+                $Output[0].Verdict | Should -Be 'Passed'
+                $Output[0].NewMaster.Address | Should -Not -BeNullOrEmpty
+                $Output[0].HandoverMs | Should -BeLessThan $Output[0].BoundMs
+            } }
+        'Invoke-CarpFailoverTest 2' = @{ Setup = 'Carp1MasterWithPeer'; Check = {
+                # Select-Object's objects lose their properties here (BaseObject): the history and the folder say what happened.
+                param($Output, $Run, $Temp)
+                $Output | Should -HaveCount 1
+                (& $Run 'Get-CarpFailoverTest -Last 1').Return | Should -Be 'Forced'
+                @(Get-ChildItem -LiteralPath (Join-Path $Temp 'drills') -Filter 'carp1-vhid1-*').Extension | Sort-Object | Should -Be '.png', '.svg'
+            } }
+        'Invoke-CarpFailoverTest 3' = @{ Setup = 'Carp1MasterWithPeer'; Check = { param($Output) $Output | Should -BeNullOrEmpty } }
+        'Get-CarpFailoverTest 1'    = @{ Setup = 'FailoverHistory'; Check = { param($Output) $Output | Should -HaveCount 1; $Output[0].Verdict | Should -Be 'Passed' } }
+        'Get-CarpFailoverTest 2'    = @{ Setup = 'FailoverHistory'; Check = { param($Output) $Output | Should -BeNullOrEmpty } }
+        'Register-CarpFailoverTest 1' = @{ Check = { param($Output, $Run, $Temp) $Output | Should -BeNullOrEmpty; Get-ChildItem -LiteralPath $Temp | Should -BeNullOrEmpty } }
+        'Register-CarpFailoverTest 2' = @{ Network = 'writes real units to /etc/systemd/system'; Replace = @(, @('/etc/systemd/system', '{temp}'))
+                                         Check = { param($Output, $Run, $Temp) $Output | Should -HaveCount 1; Join-Path $Temp 'carpps-failover-test-carp1.timer' | Should -Exist } }
+        'Unregister-CarpFailoverTest 1' = @{ Setup = 'Scheduled'; Network = 'removes real units from /etc/systemd/system'; Replace = @(, @('/etc/systemd/system', '{temp}'))
+                                         Check = { param($Output, $Run, $Temp) $Output | Should -HaveCount 1; Get-ChildItem -LiteralPath $Temp | Should -BeNullOrEmpty } }
         'Get-CarpInterface 1'       = @{ Setup = 'Carp1'; Check = { param($Output) $Output | Should -HaveCount 1; $Output[0].Name | Should -Be 'carp1'; $Output[0].CarpDev | Should -Be 'em0' } }
         'Get-CarpInterface 2'       = @{ Setup = 'Carp1'; Check = { param($Output, $Run) (& $Run 'Get-CarpInterface -Name carp1').AdvBase | Should -Be 2 } }
         'Get-CarpInterface 3'       = @{ Check = { param($Output) $Output | Should -HaveCount 1; $Output[0].Name | Should -Be 'carp1' } }

@@ -8,6 +8,8 @@
       (a private /run) and an OpenSSH sshd started by the test in carpd's mount namespace, in a UTS namespace
       named fw1 or fw2, whose "powershell" subsystem is the pwsh running this suite with the module on its
       PSModulePath. Root logs in with a key made for the test only.
+    - Invoke-CarpFailoverTest runs on both firewalls through Invoke-Command -HostName: fw1 (the master) drills,
+      fw2 (a backup) refuses with FailoverTestNotMaster.
     - Namespace admin (192.0.2.50) runs a pwsh that imported CarpPS, with a home folder of the test's bound
       over root's (its .ssh holds the client key and the firewalls' host keys: StrictHostKeyChecking stays on)
       and a hosts file naming fw1 and fw2: the README's Invoke-Command -HostName fw1, fw2 lines run unchanged.
@@ -163,11 +165,27 @@ Invoke-Command -HostName fw1, fw2 @ssh { Connect-CarpService; Get-CarpInterface;
         Wait-RemoteState fw2 Backup | Should -Be 'Backup'
     }
 
-    It 'runs Invoke-CarpFailoverTest on both firewalls through remoting' {
-        # PLACEHOLDER (issue 11): Invoke-CarpFailoverTest does not exist yet. Once it does:
-        #   Invoke-Command -HostName fw1, fw2 @ssh { Connect-CarpService; Invoke-CarpFailoverTest ... }
-        # and assert its deserialized result per PSComputerName, as the status test does.
-        Set-ItResult -Skipped -Because 'PLACEHOLDER (issue 11): Invoke-CarpFailoverTest is not built yet'
+    It 'runs Invoke-CarpFailoverTest on the master through remoting: fw2 takes over, fw1 takes carp1 back by preempt' {
+        # fw1 is MASTER again after the convergence above; preempt is on on both. The drill runs on the master (a
+        # backup has nothing to hand over: FailoverTestNotMaster), its history in the test's folder.
+        Wait-RemoteState fw1 Master | Should -Be 'Master'
+        $history = Join-Path $net.WorkDir 'remote-drill.jsonl'
+        $null = Invoke-Admin "`$drill = @(Invoke-Command -HostName fw1 @ssh { Connect-CarpService; Invoke-CarpFailoverTest -Name carp1 -Duration 2 -Force -HistoryPath '$history' })"
+        # Remoting serializes one level deep: NewMaster arrives as its text, "address (MAC)".
+        $rows = @(Invoke-Admin '$drill | ForEach-Object { "$($_.PSComputerName) $($_.PSTypeNames[0]) $($_.Verdict) $($_.NewMaster) $($_.Return) $($_.MeasuredOn)" }')
+        $rows | Should -HaveCount 1
+        $rows[0] | Should -Match '^fw1 Deserialized\.CarpPS\.CarpFailoverTestResult Passed 192\.0\.2\.2 \(([0-9a-f]{2}:){5}[0-9a-f]{2}\) Preempt Wire$'
+        Wait-RemoteState fw2 Backup | Should -Be 'Backup'
+        Invoke-Admin 'Invoke-Command -HostName fw2 @ssh { Connect-CarpService; Invoke-CarpFailoverTest -Name carp1 -Force -ErrorAction SilentlyContinue -ErrorVariable refused; "$($refused.FullyQualifiedErrorId)" }' |
+            Should -Be 'FailoverTestNotMaster,CarpPS.Commands.InvokeCarpFailoverTestCommand'
+        $figures = Invoke-Admin '$drill | ForEach-Object { "handover $($_.HandoverMs) ms, echo outage $($_.OutageMs) ms, return $($_.ReturnMs) ms, bound $($_.BoundMs) ms" }'
+        Write-Host "MEASURED (remoting, carpd on fw1): $figures"
+        $table = @(Invoke-Admin '$drill | Format-Table | Out-String -Stream -Width 80')
+        ($table -join "`n") | Should -Match '(?m)^Name\s+Vhid\s+Verdict\s+NewMaster' -Because "the module's view prints the deserialized result"
+        $table | Where-Object { $_.Length -gt 80 } | Should -BeNullOrEmpty
+        Wait-RemoteState fw1 Master | Should -Be 'Master'
+        Wait-RemoteState fw2 Backup | Should -Be 'Backup'
+        (Get-Content -LiteralPath $history | Measure-Object).Count | Should -Be 1
     }
 
     It 'converges both firewalls with a DSC configuration applied through remoting' {
