@@ -91,7 +91,7 @@ Describe 'build.ps1' -Tag 'BuildScript' {
         $layout.ExitCode | Should -Be 0 -Because (Get-Tail $layout.Text)
         $module = Join-Path $output "CarpPS/$Version"
         (Get-Tail $layout.Output 1).Trim() | Should -Be $module
-        foreach ($file in $RequiredDlls + 'CarpPS.psd1', 'CarpPS.format.ps1xml', 'en-US/CarpPS.dll-Help.xml', 'en-US/about_CarpPS.help.txt', $DscFiles) {
+        foreach ($file in @($RequiredDlls) + @('CarpPS.psd1', 'CarpPS.format.ps1xml', 'en-US/CarpPS.dll-Help.xml', 'en-US/about_CarpPS.help.txt') + @($DscFiles)) {
             Join-Path $module $file | Should -Exist
         }
         Join-Path $module 'System.Management.Automation.dll' | Should -Not -Exist

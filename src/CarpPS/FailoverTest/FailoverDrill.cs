@@ -57,7 +57,8 @@ internal sealed class FailoverDrill(ICarpService service, VirtualHostStatus stat
             probe.StartProbing();
             verbose($"{_name} bowed out; waiting up to {result.BoundMs + result.MarginMs:0} ms for a backup to take over vhid {status.Vhid}.");
 
-            var deadline = After(suspendAt, TimeSpan.FromMilliseconds(result.BoundMs) + options.Margin);
+            // The margin also pays for taking the address back (docs/protocol.md#failover-test): the outage stays within bound + margin.
+            var deadline = After(suspendAt, TimeSpan.FromMilliseconds(result.BoundMs) + options.Margin - TakeBackAllowance(options.Margin));
             FailoverObservation? NewMaster() => probe.First(suspendAt, o => !o.Own && o.Kind == FailoverObservation.Advert);
             var taken = probe.WaitUntil(() => NewMaster() is not null, deadline, cancel);
             t0 = probe.First(suspendAt - Stopwatch.Frequency / 100, o => o.Own && o.Kind == FailoverObservation.BowOut)?.Timestamp ?? suspendAt;
@@ -240,6 +241,9 @@ internal sealed class FailoverDrill(ICarpService service, VirtualHostStatus stat
     }
 
     private static long After(long from, TimeSpan span) => from + (long)(span.TotalSeconds * Stopwatch.Frequency);
+
+    /// <summary>The part of the margin kept for taking the address back when no backup came: a fifth of it, at most 200 ms.</summary>
+    private static TimeSpan TakeBackAllowance(TimeSpan margin) => TimeSpan.FromTicks(Math.Min(margin.Ticks / 5, TimeSpan.FromMilliseconds(200).Ticks));
 
     private static double Ms(long from, long to) => Math.Round((to - from) * 1000.0 / Stopwatch.Frequency, 1);
 }
