@@ -5,6 +5,8 @@
 # output, from where it is loaded). tests/CarpPS.Tests/DscManifestTests.cs checks the manifests and the YAML
 # example with JsonSchema.Net's NuGet package too.
 
+Import-Module (Join-Path $PSScriptRoot 'CarpTestKit.psm1')
+
 function Import-CarpDscTestLibrary {
     <# Loads pwsh's JsonSchema.Net, and YamlDotNet from the CarpPS.Tests build output ($env:CARP_DSC_TEST_LIBS to override). #>
     $null = [System.Reflection.Assembly]::Load('JsonSchema.Net')
@@ -29,34 +31,21 @@ function Start-CarpDscCarpd {
         ready once it sent READY=1 on NOTIFY_SOCKET. Its output goes to <Directory>/<Name>.log.
     #>
     param([Parameter(Mandatory)] [string] $Directory, [Parameter(Mandatory)] [string] $Name)
-    $carpd = if ($env:CARPD_PATH) { $env:CARPD_PATH } else { Join-Path $PSScriptRoot '../../artifacts/bin/carpd/release/carpd' }
-    if (-not (Test-Path -LiteralPath $carpd)) { throw "carpd is not built at $carpd; run ./build.sh build or set CARPD_PATH." }
+    $carpd = Get-CarpTestCarpdPath
     $config = Join-Path $Directory "$Name.conf"
     $socket = Join-Path $Directory "$Name.sock"
     $log = Join-Path $Directory "$Name.log"
     $notifyPath = Join-Path $Directory "$Name.notify"
     if (-not (Test-Path -LiteralPath $config)) { $null = New-Item -ItemType File -Path $config }
     & chmod 0600 $config
-    Remove-Item -LiteralPath $notifyPath -ErrorAction Ignore
-
-    $notify = [System.Net.Sockets.Socket]::new([System.Net.Sockets.AddressFamily]::Unix, [System.Net.Sockets.SocketType]::Dgram, [System.Net.Sockets.ProtocolType]::Unspecified)
-    try {
-        $notify.Bind([System.Net.Sockets.UnixDomainSocketEndPoint]::new($notifyPath))
+    $process = Start-CarpTestNotified -NotifyPath $notifyPath -Log $log -What "carpd $Name" -Start {
         $start = [System.Diagnostics.ProcessStartInfo]::new('/bin/sh')
         foreach ($argument in '-c', 'exec "$0" "$@" >>"$LOG" 2>&1', $carpd, '--simulate-carpdev', 'em0,em1', '--config', $config, '--socket', $socket) { $start.ArgumentList.Add($argument) }
         $start.Environment['NOTIFY_SOCKET'] = $notifyPath
         $start.Environment['LOG'] = $log
         $start.UseShellExecute = $false
-        $process = [System.Diagnostics.Process]::Start($start)
-        $notify.ReceiveTimeout = 20000
-        $buffer = [byte[]]::new(4096)
-        while ($true) {
-            try { $count = $notify.Receive($buffer) }
-            catch { throw "carpd $Name did not report READY=1 within 20 s (exited: $($process.HasExited)): $(Get-Content -Raw -LiteralPath $log -ErrorAction Ignore)" }
-            if ([System.Text.Encoding]::UTF8.GetString($buffer, 0, $count) -split "`n" -contains 'READY=1') { break }
-        }
+        [System.Diagnostics.Process]::Start($start)
     }
-    finally { $notify.Dispose() }
     [pscustomobject]@{ Name = $Name; Process = $process; Socket = $socket; Config = $config; Log = $log; Directory = $Directory }
 }
 

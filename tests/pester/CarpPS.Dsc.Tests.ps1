@@ -9,9 +9,8 @@
 #>
 
 BeforeAll {
-    $moduleDir = if ($env:CARPPS_MODULE_DIR) { $env:CARPPS_MODULE_DIR } else {
-        Get-ChildItem -Path (Join-Path $PSScriptRoot '../../out/CarpPS') -Directory | Sort-Object { [version]$_.Name } | Select-Object -Last 1 -ExpandProperty FullName
-    }
+    Import-Module (Join-Path $PSScriptRoot 'CarpTestKit.psm1') -Force
+    $moduleDir = Get-CarpTestModuleDirectory
     $Manifest = Join-Path $moduleDir 'CarpPS.psd1'
     $Module = Import-Module $Manifest -Force -PassThru -ErrorAction Stop
     Import-Module (Join-Path $PSScriptRoot 'CarpDscKit.psm1') -Force

@@ -9,9 +9,8 @@
 #>
 
 BeforeAll {
-    $moduleDir = if ($env:CARPPS_MODULE_DIR) { $env:CARPPS_MODULE_DIR } else {
-        Get-ChildItem -Path (Join-Path $PSScriptRoot '../../out/CarpPS') -Directory | Sort-Object { [version]$_.Name } | Select-Object -Last 1 -ExpandProperty FullName
-    }
+    Import-Module (Join-Path $PSScriptRoot 'CarpTestKit.psm1') -Force
+    $moduleDir = Get-CarpTestModuleDirectory
     Import-Module (Join-Path $PSScriptRoot 'CarpDscKit.psm1') -Force
     Import-CarpDscTestLibrary
     $Manifests = Get-CarpDscManifest -ModuleDirectory $moduleDir

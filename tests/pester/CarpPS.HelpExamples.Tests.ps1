@@ -26,12 +26,8 @@
 #>
 
 BeforeDiscovery {
-    $moduleDir = if ($env:CARPPS_MODULE_DIR) {
-        $env:CARPPS_MODULE_DIR
-    } else {
-        Get-ChildItem -Path (Join-Path $PSScriptRoot '../../out/CarpPS') -Directory |
-            Sort-Object { [version]$_.Name } | Select-Object -Last 1 -ExpandProperty FullName
-    }
+    Import-Module (Join-Path $PSScriptRoot 'CarpTestKit.psm1') -Force
+    $moduleDir = Get-CarpTestModuleDirectory
     Import-Module (Join-Path $moduleDir 'CarpPS.psd1') -Force -ErrorAction Stop
     try {
         $script:CmdletNames = @(Get-Command -Module CarpPS -CommandType Cmdlet | Sort-Object Name | ForEach-Object Name)
@@ -78,12 +74,8 @@ BeforeDiscovery {
 }
 
 BeforeAll {
-    $moduleDir = if ($env:CARPPS_MODULE_DIR) {
-        $env:CARPPS_MODULE_DIR
-    } else {
-        Get-ChildItem -Path (Join-Path $PSScriptRoot '../../out/CarpPS') -Directory |
-            Sort-Object { [version]$_.Name } | Select-Object -Last 1 -ExpandProperty FullName
-    }
+    Import-Module (Join-Path $PSScriptRoot 'CarpTestKit.psm1') -Force
+    $moduleDir = Get-CarpTestModuleDirectory
     $Manifest = Join-Path $moduleDir 'CarpPS.psd1'
 
     # What every example's runspace runs first. Read-Host is a user typing a pass (the examples read passes with -AsSecureString).

@@ -28,12 +28,8 @@ BeforeDiscovery {
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'CarpTestNetwork.psm1') -Force
     Import-Module (Join-Path $PSScriptRoot 'CarpTestRemoting.psm1') -Force
-    $moduleDir = if ($env:CARPPS_MODULE_DIR) {
-        $env:CARPPS_MODULE_DIR
-    } else {
-        Get-ChildItem -Path (Join-Path $PSScriptRoot '../../out/CarpPS') -Directory |
-            Sort-Object { [version]$_.Name } | Select-Object -Last 1 -ExpandProperty FullName
-    }
+    Import-Module (Join-Path $PSScriptRoot 'CarpTestKit.psm1') -Force
+    $moduleDir = Get-CarpTestModuleDirectory
     $Manifest = Join-Path $moduleDir 'CarpPS.psd1'
 
     # Each Invoke-Command starts a pwsh on every firewall it names: slow on a busy machine, never a fixed wait.

@@ -34,12 +34,8 @@ BeforeDiscovery {
 }
 
 BeforeAll {
-    $moduleDir = if ($env:CARPPS_MODULE_DIR) {
-        $env:CARPPS_MODULE_DIR
-    } else {
-        Get-ChildItem -Path (Join-Path $PSScriptRoot '../../out/CarpPS') -Directory |
-            Sort-Object { [version]$_.Name } | Select-Object -Last 1 -ExpandProperty FullName
-    }
+    Import-Module (Join-Path $PSScriptRoot 'CarpTestKit.psm1') -Force
+    $moduleDir = Get-CarpTestModuleDirectory
     $Manifest = Join-Path $moduleDir 'CarpPS.psd1'
     Import-Module $Manifest -Force -ErrorAction Stop
 
@@ -377,7 +373,7 @@ Describe 'The README example' -Tag 'Simulation' {
     }
 
     It "has a carpd configuration that carpd --check-config accepts as written" {
-        $carpd = if ($env:CARPD_PATH) { $env:CARPD_PATH } else { Join-Path $PSScriptRoot '../../artifacts/bin/carpd/release/carpd' }
+        $carpd = Get-CarpTestCarpdPath
         $readme = Get-Content -Path (Join-Path $PSScriptRoot '../../README.md') -Raw
         $config = [regex]::Matches($readme, '(?ms)^```[a-z]*\r?\n(.*?)^```') | ForEach-Object { $_.Groups[1].Value } |
             Where-Object { $_ -match '(?m)^net\.inet\.carp\.preempt=1' } | Select-Object -First 1

@@ -22,12 +22,8 @@ BeforeDiscovery {
 }
 
 BeforeAll {
-    $moduleDir = if ($env:CARPPS_MODULE_DIR) {
-        $env:CARPPS_MODULE_DIR
-    } else {
-        Get-ChildItem -Path (Join-Path $PSScriptRoot '../../out/CarpPS') -Directory |
-            Sort-Object { [version]$_.Name } | Select-Object -Last 1 -ExpandProperty FullName
-    }
+    Import-Module (Join-Path $PSScriptRoot 'CarpTestKit.psm1') -Force
+    $moduleDir = Get-CarpTestModuleDirectory
     Import-Module (Join-Path $moduleDir 'CarpPS.psd1') -Force -ErrorAction Stop
 
     function New-ViewCarpDev { 'pv{0}' -f (Get-Random -Minimum 1000 -Maximum 9999999) }

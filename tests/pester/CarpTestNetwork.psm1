@@ -6,6 +6,7 @@
 #>
 
 Set-StrictMode -Version Latest
+Import-Module (Join-Path $PSScriptRoot 'CarpTestKit.psm1')
 
 $script:Prefix = 'carpp-'
 
@@ -179,31 +180,18 @@ function Start-CarpTestCarpd {
         # carpd's configuration file (--config): loaded at start, written back on every change.
         [string] $Config
     )
-    $carpd = if ($env:CARPD_PATH) { $env:CARPD_PATH } else { Join-Path $PSScriptRoot '../../artifacts/bin/carpd/release/carpd' }
-    if (-not (Test-Path -LiteralPath $carpd)) { throw "carpd is not built at $carpd; run ./build.sh build or set CARPD_PATH." }
+    $carpd = Get-CarpTestCarpdPath
 
     $log = Join-Path $Network.WorkDir "$Name.carpd.log"
     $notifyPath = Join-Path $Network.WorkDir "$Name.notify"
-    # A carpd started again under the same name binds the notify socket afresh.
-    Remove-Item -LiteralPath $notifyPath -ErrorAction Ignore
     $configArguments = if ($Config) { @('--config', $Config) } else { @() }
-    $notify = [System.Net.Sockets.Socket]::new([System.Net.Sockets.AddressFamily]::Unix, [System.Net.Sockets.SocketType]::Dgram, [System.Net.Sockets.ProtocolType]::Unspecified)
-    try {
-        $notify.Bind([System.Net.Sockets.UnixDomainSocketEndPoint]::new($notifyPath))
+    # A carpd started again under the same name binds the notify socket afresh.
+    $process = Start-CarpTestNotified -NotifyPath $notifyPath -Log $log -What "carpd in $Namespace" -Start {
         # unshare, sh and carpd each exec the next: the PID started here is carpd's.
-        $process = Start-CarpTestProcess -Network $Network -Namespace $Namespace -FilePath 'unshare' -Environment @{ NOTIFY_SOCKET = $notifyPath } `
+        Start-CarpTestProcess -Network $Network -Namespace $Namespace -FilePath 'unshare' -Environment @{ NOTIFY_SOCKET = $notifyPath } `
             -ArgumentList (@('--mount', '--propagation', 'private', '/bin/sh', '-c', 'mount -t tmpfs carpd-run /run && log=$1 && shift && exec "$0" "$@" >>"$log" 2>&1', $carpd, $log) + $configArguments)
-        $notify.ReceiveTimeout = 20000
-        $buffer = [byte[]]::new(4096)
-        while ($true) {
-            try { $count = $notify.Receive($buffer) }
-            catch { throw "carpd in $Namespace did not report READY=1 within 20 s (exited: $($process.HasExited)): $(Get-Content -Raw -LiteralPath $log -ErrorAction Ignore)" }
-            if ([System.Text.Encoding]::UTF8.GetString($buffer, 0, $count) -split "`n" -contains 'READY=1') {
-                return [pscustomobject]@{ Process = $process; Log = $log }
-            }
-        }
     }
-    finally { $notify.Dispose() }
+    [pscustomobject]@{ Process = $process; Log = $log }
 }
 
 function Start-CarpTestCapture {

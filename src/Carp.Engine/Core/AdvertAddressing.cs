@@ -28,6 +28,15 @@ public readonly record struct AdvertAddressing(PhysicalAddress SourceMac, IPAddr
     public static PhysicalAddress SourceMacOf(VirtualHostConfig config, PhysicalAddress carpDevMac) =>
         config.MacMode == MacMode.Virtual ? CarpMac.Virtual(config.Vhid) : carpDevMac;
 
+    /// <summary>
+    /// The announcement of one of a MASTER's addresses, from <paramref name="sourceMac"/> (<see cref="SourceMacOf"/>): a
+    /// gratuitous ARP, or an unsolicited neighbour advertisement for an IPv6 address (docs/protocol.md#announce-on-master).
+    /// </summary>
+    public static byte[] Announcement(PhysicalAddress sourceMac, CarpAddress address) =>
+        address.IsIPv6
+            ? CarpFrameBuilder.UnsolicitedNeighborAdvertisement(sourceMac, address.Address, address.Address, router: false)
+            : CarpFrameBuilder.GratuitousArp(sourceMac, address.Address);
+
     /// <summary>The advert frame from <paramref name="source"/> (the carpdev's address of the family).</summary>
     /// <exception cref="ArgumentException">A unicast peer whose Ethernet destination is unknown, or a source of the wrong family.</exception>
     public byte[] Frame(IPAddress source, byte trafficClass, ReadOnlySpan<byte> carpHeader) =>

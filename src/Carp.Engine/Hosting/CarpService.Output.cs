@@ -26,7 +26,7 @@ public sealed partial class CarpService
         {
             // The host's prebuilt frame, patched (docs/protocol.md#prebuilt-advert-frames): no allocation, no system call but the send.
             var frame = _frames.Frame(host, family, port.Mac, source, _node.Sysctls.TrafficClass, carpHeader);
-            return (_batch.IsOpen ? _batch.Advert(port, frame, host) : port.Send(frame))
+            return _batch.Advert(port, frame, host)
                 || SendFailed(host, $"the advert to {_frames.DestinationOf(host, family)} was not sent");
         }
         catch (Exception ex)
@@ -71,10 +71,7 @@ public sealed partial class CarpService
         {
             try
             {
-                var frame = address.IsIPv6
-                    ? CarpFrameBuilder.UnsolicitedNeighborAdvertisement(mac, address.Address, address.Address, router: false)
-                    : CarpFrameBuilder.GratuitousArp(mac, address.Address);
-                _ = _batch.IsOpen ? _batch.Other(port, frame) : port.Send(frame);
+                _ = _batch.Other(port, AdvertAddressing.Announcement(mac, address));
             }
             catch (Exception ex)
             {

@@ -71,7 +71,7 @@ internal static class TakeoverRehearsal
         {
             var source = (family == AddressFamily.InterNetwork ? _port.IPv4 : _port.IPv6)!;
             var frame = _frames.Frame(host, family, _port.Mac, source, CarpSysctls.Default.TrafficClass, carpHeader);
-            return _batch.IsOpen ? _batch.Advert(_port, frame, host) : _port.Send(frame);
+            return _batch.Advert(_port, frame, host);
         }
 
         public bool BeginAdvertBatch()
@@ -91,10 +91,7 @@ internal static class TakeoverRehearsal
             var mac = AdvertAddressing.SourceMacOf(host.Config, _port.Mac);
             foreach (var address in host.Config.Addresses)
             {
-                var frame = address.IsIPv6
-                    ? CarpFrameBuilder.UnsolicitedNeighborAdvertisement(mac, address.Address, address.Address, router: false)
-                    : CarpFrameBuilder.GratuitousArp(mac, address.Address);
-                _ = _batch.IsOpen ? _batch.Other(_port, frame) : _port.Send(frame);
+                _ = _batch.Other(_port, AdvertAddressing.Announcement(mac, address));
             }
         }
 

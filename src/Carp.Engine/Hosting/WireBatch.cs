@@ -21,11 +21,17 @@ internal sealed class WireBatch
     public void Begin() => IsOpen = true;
 
     /// <summary>
-    /// An advert frame of the pass: queued on <paramref name="port"/> when it can queue, else sent now. False when it
-    /// failed now (the core counts it at once); true when its outcome is reported at <see cref="Flush"/>.
+    /// An advert frame: outside a pass (not <see cref="IsOpen"/>) sent now, its outcome returned; inside one, queued on
+    /// <paramref name="port"/> when it can queue, else sent now. False when it failed now (the core counts it at once);
+    /// true when sent now or when its outcome is reported at <see cref="Flush"/>.
     /// </summary>
     public bool Advert(IWirePort port, ReadOnlySpan<byte> frame, VirtualHost host)
     {
+        if (!IsOpen)
+        {
+            return port.Send(frame);
+        }
+
         QueuedAdvert advert;
         if (port.CanQueue)
         {
@@ -55,10 +61,10 @@ internal sealed class WireBatch
         return true;
     }
 
-    /// <summary>Another frame of the pass (an announcement): queued behind the adverts where the port can queue, its outcome not reported.</summary>
+    /// <summary>Another frame (an announcement): sent now outside a pass; inside one queued behind the adverts where the port can queue, its outcome not reported.</summary>
     public bool Other(IWirePort port, ReadOnlySpan<byte> frame)
     {
-        if (!port.CanQueue)
+        if (!IsOpen || !port.CanQueue)
         {
             return port.Send(frame);
         }
