@@ -103,7 +103,7 @@ public class ReceiveBenchmarks
     public void StateStepAndTimers()
     {
         _clock.Advance(Step);
-        _host.OnAdvertisement(in _advert, AddressFamily.InterNetwork, _peerSource);
+        _host.OnAdvertisement(in _advert, AddressFamily.InterNetwork, _peerSource, _node.Now);
         _node.RunDueTimers();
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using Carp.Linux;
 using Carp.Engine.Protocol;
@@ -29,7 +30,7 @@ internal sealed class BridgeCapture : IDisposable
         {
             var device = NetworkNamespace.Run(bridgeNamespace, () =>
             {
-                var d = new PacketDevice(bridge, frame => Record(bridge, frame), "ip proto 112 or ip6 proto 112 or arp");
+                var d = new PacketDevice(bridge, (frame, arrivedAt) => Record(bridge, frame, arrivedAt), "ip proto 112 or ip6 proto 112 or arp");
                 d.Start();
                 return d;
             });
@@ -37,9 +38,10 @@ internal sealed class BridgeCapture : IDisposable
         }
     }
 
-    private void Record(string bridge, ReadOnlySpan<byte> frame)
+    private void Record(string bridge, ReadOnlySpan<byte> frame, long arrivedAt)
     {
-        var at = DateTimeOffset.UtcNow;
+        // The kernel's receive time of the frame, not when this thread got it: the timeline compares frames to the microsecond.
+        var at = DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(arrivedAt);
         if (CarpFrameReader.TryParse(frame, out var carp) == CarpFrameStatus.Carp &&
             CarpHeaderCodec.TryRead(carp.Payload(frame), out var advert))
         {

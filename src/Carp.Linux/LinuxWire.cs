@@ -61,7 +61,7 @@ public sealed class LinuxWire : ICarpWire
         return true;
     });
 
-    public IWirePort OpenPort(string carpDev, Action<ReadOnlySpan<byte>> onFrame)
+    public IWirePort OpenPort(string carpDev, FrameHandler onFrame)
     {
         var link = _netlink.GetLink(carpDev) ?? throw new CarpException(CarpErrorCode.UnknownCarpDev,
             $"There is no interface named '{carpDev}' on this host to be a carpdev.");
@@ -96,6 +96,7 @@ public sealed class LinuxWire : ICarpWire
         if (device.SendDescriptor is var socket and >= 0)
         {
             sender = new PacketSender(socket, link.Index);
+            sender.Rehearse();
         }
         else
         {

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Reflection;
 using System.Net.NetworkInformation;
 using System.Runtime.InteropServices;
+using Carp.Engine.Hosting;
 using SharpPcap;
 using SharpPcap.LibPcap;
 
@@ -21,7 +23,7 @@ public sealed unsafe class PacketDevice : IDisposable
     public const string DefaultFilter = "inbound and (ip proto 112 or ip6 proto 112 or arp or icmp6)";
 
     private readonly LibPcapLiveDevice _device;
-    private readonly Action<ReadOnlySpan<byte>> _onFrame;
+    private readonly FrameHandler _onFrame;
     private readonly FileDescriptorHandle? _membershipSocket;
     private readonly Lock _gate = new();
     private Thread? _thread;
@@ -39,6 +41,13 @@ public sealed unsafe class PacketDevice : IDisposable
     /// <exception cref="LibpcapMissingException">libpcap is not installed.</exception>
     /// <exception cref="PacketDeviceException">The interface is missing or cannot be opened.</exception>
     public PacketDevice(string interfaceName, Action<ReadOnlySpan<byte>> onFrame, string? filter = DefaultFilter, PacketDeviceOptions? options = null)
+        : this(interfaceName, Wrap(onFrame), filter, options)
+    {
+    }
+
+    /// <summary>Opens <paramref name="interfaceName"/> like the other constructor; <paramref name="onFrame"/> also gets each
+    /// frame's arrival time: the kernel's receive time stamp as a <see cref="System.Diagnostics.Stopwatch"/> timestamp.</summary>
+    public PacketDevice(string interfaceName, FrameHandler onFrame, string? filter = DefaultFilter, PacketDeviceOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(interfaceName);
         ArgumentNullException.ThrowIfNull(onFrame);
@@ -345,6 +354,28 @@ public sealed unsafe class PacketDevice : IDisposable
         }
     }
 
+    private static FrameHandler Wrap(Action<ReadOnlySpan<byte>> onFrame)
+    {
+        ArgumentNullException.ThrowIfNull(onFrame);
+        return (frame, _) => onFrame(frame);
+    }
+
+    /// <summary>
+    /// The kernel's receive time of a frame (pcap_pkthdr.ts, wall-clock microseconds) as a Stopwatch timestamp: now on the
+    /// monotonic clock minus the frame's age on the wall clock. An age below zero or above a second (the wall clock was
+    /// stepped) counts as zero. docs/protocol.md#arrival-time.
+    /// </summary>
+    internal static long ArrivalTimestamp(long seconds, long microseconds, long nowStopwatch, DateTime nowUtc)
+    {
+        long ageMicroseconds = ((nowUtc.Ticks - DateTime.UnixEpoch.Ticks) / 10) - ((seconds * 1_000_000) + microseconds);
+        if (ageMicroseconds is <= 0 or > 1_000_000)
+        {
+            return nowStopwatch;
+        }
+
+        return nowStopwatch - (long)(ageMicroseconds * (Stopwatch.Frequency / 1e6));
+    }
+
     private void CaptureLoop()
     {
         RealtimeThread.TryEnable();
@@ -359,10 +390,11 @@ public sealed unsafe class PacketDevice : IDisposable
                 if (rc == 1)
                 {
                     uint capLen = (uint)Marshal.ReadInt32(header, capLenOffset);
+                    long arrivedAt = ArrivalTimestamp(Marshal.ReadIntPtr(header, 0), Marshal.ReadIntPtr(header, IntPtr.Size), Stopwatch.GetTimestamp(), DateTime.UtcNow);
                     Interlocked.Increment(ref _received);
                     try
                     {
-                        _onFrame(new ReadOnlySpan<byte>((void*)data, (int)capLen));
+                        _onFrame(new ReadOnlySpan<byte>((void*)data, (int)capLen), arrivedAt);
                     }
                     catch (Exception ex)
                     {

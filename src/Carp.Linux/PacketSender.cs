@@ -76,32 +76,7 @@ internal sealed unsafe class PacketSender : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         int count = Queued;
         Queued = 0;
-        for (int i = 0; i < count; i++)
-        {
-            byte* frame = _frames + ((nint)i * MaxFrameLength);
-            _iovecs[i] = new LibC.IoVec { Base = frame, Length = (nuint)_lengths[i] };
-            // The EtherType and destination of the frame itself: the kernel sends the bytes as they are.
-            var address = new LibC.SockAddrLl
-            {
-                Family = LibC.AF_PACKET,
-                Protocol = *(ushort*)(frame + 12),
-                IfIndex = _ifIndex,
-                HaType = ArpHardwareEther,
-                HaLength = 6,
-            };
-            Buffer.MemoryCopy(frame, address.Address, 8, 6);
-            _addresses[i] = address;
-            _messages[i] = new LibC.MMsgHdr
-            {
-                Header = new LibC.MsgHdr
-                {
-                    Name = &_addresses[i],
-                    NameLength = (uint)sizeof(LibC.SockAddrLl),
-                    Iov = &_iovecs[i],
-                    IovLength = 1,
-                },
-            };
-        }
+        BuildMessages(count);
 
         string? error = null;
         int offset = 0;
@@ -131,6 +106,49 @@ internal sealed unsafe class PacketSender : IDisposable
         return error;
     }
 
+    /// <summary>
+    /// Runs the queue and the message building once with a frame that is then dropped, nothing sent, so that a takeover's
+    /// first advert finds the code compiled and the buffers' pages mapped (BENCHMARKS.md#first-takeover).
+    /// </summary>
+    public void Rehearse()
+    {
+        Span<byte> frame = stackalloc byte[MaxFrameLength];
+        Queue(frame);
+        BuildMessages(Queued);
+        Queued = 0;
+    }
+
+    /// <summary>The iovec, destination and mmsghdr of each of the first <paramref name="count"/> queued frames.</summary>
+    private void BuildMessages(int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            byte* frame = _frames + ((nint)i * MaxFrameLength);
+            _iovecs[i] = new LibC.IoVec { Base = frame, Length = (nuint)_lengths[i] };
+            // The EtherType and destination of the frame itself: the kernel sends the bytes as they are.
+            var address = new LibC.SockAddrLl
+            {
+                Family = LibC.AF_PACKET,
+                Protocol = *(ushort*)(frame + 12),
+                IfIndex = _ifIndex,
+                HaType = ArpHardwareEther,
+                HaLength = 6,
+            };
+            Buffer.MemoryCopy(frame, address.Address, 8, 6);
+            _addresses[i] = address;
+            _messages[i] = new LibC.MMsgHdr
+            {
+                Header = new LibC.MsgHdr
+                {
+                    Name = &_addresses[i],
+                    NameLength = (uint)sizeof(LibC.SockAddrLl),
+                    Iov = &_iovecs[i],
+                    IovLength = 1,
+                },
+            };
+        }
+    }
+
     private void Grow(int capacity)
     {
         _frames = (byte*)NativeMemory.Realloc(_frames, (nuint)capacity * MaxFrameLength);
@@ -138,6 +156,12 @@ internal sealed unsafe class PacketSender : IDisposable
         _iovecs = (LibC.IoVec*)NativeMemory.Realloc(_iovecs, (nuint)capacity * (nuint)sizeof(LibC.IoVec));
         _addresses = (LibC.SockAddrLl*)NativeMemory.Realloc(_addresses, (nuint)capacity * (nuint)sizeof(LibC.SockAddrLl));
         _messages = (LibC.MMsgHdr*)NativeMemory.Realloc(_messages, (nuint)capacity * (nuint)sizeof(LibC.MMsgHdr));
+        // Touched now, so that no page of the queue is first mapped while a takeover's advert waits (BENCHMARKS.md#first-takeover).
+        new Span<byte>(_frames + ((nint)_capacity * MaxFrameLength), (capacity - _capacity) * MaxFrameLength).Clear();
+        new Span<byte>(_messages + _capacity, (capacity - _capacity) * sizeof(LibC.MMsgHdr)).Clear();
+        new Span<byte>(_addresses + _capacity, (capacity - _capacity) * sizeof(LibC.SockAddrLl)).Clear();
+        new Span<byte>(_iovecs + _capacity, (capacity - _capacity) * sizeof(LibC.IoVec)).Clear();
+        new Span<int>(_lengths + _capacity, capacity - _capacity).Clear();
         _capacity = capacity;
     }
 

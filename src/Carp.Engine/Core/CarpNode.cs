@@ -255,11 +255,18 @@ public sealed partial class CarpNode : IDisposable
     /// packets pass the checks in the kernels' order, failures are counted and dropped. Never throws
     /// for any content of <paramref name="frame"/>.
     /// </summary>
-    public void Receive(CarpDevice device, ReadOnlySpan<byte> frame)
+    public void Receive(CarpDevice device, ReadOnlySpan<byte> frame) => Receive(device, frame, Now);
+
+    /// <summary>
+    /// As <see cref="Receive(CarpDevice, ReadOnlySpan{byte})"/>, for a frame that reached the host at
+    /// <paramref name="receivedAt"/> (a timestamp of <see cref="Time"/>, not later than now): a master-down timer it
+    /// re-arms runs from then, not from when the engine got round to it (docs/protocol.md#arrival-time).
+    /// </summary>
+    public void Receive(CarpDevice device, ReadOnlySpan<byte> frame, long receivedAt)
     {
         if (_receiveValidation.TryAccept(device, frame, Sysctls, out var accepted))
         {
-            accepted.Host.OnAdvertisement(accepted.Advert, accepted.Family, accepted.Source);
+            accepted.Host.OnAdvertisement(accepted.Advert, accepted.Family, accepted.Source, Math.Min(receivedAt, Now));
             AdvertiseDemotionChanges();
         }
     }

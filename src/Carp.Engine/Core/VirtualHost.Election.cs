@@ -23,7 +23,7 @@ public sealed partial class VirtualHost
     private long LocalInterval => CarpTiming.Interval(Config.AdvBase, AdvertisedAdvSkew);
 
     /// <summary>A valid advert (checksum, version and HMAC already verified) for this vhid.</summary>
-    internal void OnAdvertisement(in CarpAdvertisement advert, AddressFamily family, ReadOnlySpan<byte> source)
+    internal void OnAdvertisement(in CarpAdvertisement advert, AddressFamily family, ReadOnlySpan<byte> source, long receivedAt)
     {
         if (State == CarpState.Init)
         {
@@ -71,7 +71,7 @@ public sealed partial class VirtualHost
                 }
                 else
                 {
-                    ArmMasterDown(family);
+                    ArmMasterDown(family, receivedAt);
                 }
 
                 break;

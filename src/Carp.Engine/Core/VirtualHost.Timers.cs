@@ -63,7 +63,10 @@ public sealed partial class VirtualHost
     }
 
     /// <summary>Arms the master-down timer of one family, or of every family the vhost carries.</summary>
-    private void ArmMasterDown(AddressFamily family)
+    private void ArmMasterDown(AddressFamily family) => ArmMasterDown(family, _node.Now);
+
+    /// <summary>Arms master-down for <paramref name="family"/> (both when Unspecified), running from <paramref name="since"/>.</summary>
+    private void ArmMasterDown(AddressFamily family, long since)
     {
         if (Suspended)
         {
@@ -72,7 +75,7 @@ public sealed partial class VirtualHost
             return;
         }
 
-        var deadline = _node.Now + _node.ToTimestamp(CarpTiming.MasterDown(Profile.MasterDown, Config.AdvBase, TimerAdvSkew));
+        var deadline = since + _node.ToTimestamp(CarpTiming.MasterDown(Profile.MasterDown, Config.AdvBase, TimerAdvSkew));
         if (family != AddressFamily.InterNetworkV6 && _hasIPv4)
         {
             _masterDownDeadline4 = deadline;

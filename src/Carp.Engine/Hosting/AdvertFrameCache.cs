@@ -22,6 +22,20 @@ internal sealed class AdvertFrameCache
     /// <exception cref="ArgumentException">The frame cannot be built (see <see cref="CarpFrameBuilder.Advertisement"/>).</exception>
     public ReadOnlySpan<byte> Frame(VirtualHost host, AddressFamily family, PhysicalAddress carpDevMac, IPAddress source, byte trafficClass, ReadOnlySpan<byte> carpHeader)
     {
+        var slot = Slot(host, family, carpDevMac, source, trafficClass);
+        return slot.Template.Write(carpHeader, slot.Template.IsIPv4 ? _identifications.NextUInt16() : (ushort)0);
+    }
+
+    /// <summary>
+    /// Builds the frame of <paramref name="host"/> for <paramref name="family"/> ahead of its first advert, so that a BACKUP's
+    /// takeover only patches it (BENCHMARKS.md#first-takeover).
+    /// </summary>
+    /// <exception cref="ArgumentException">The frame cannot be built (see <see cref="CarpFrameBuilder.Advertisement"/>).</exception>
+    public void Prepare(VirtualHost host, AddressFamily family, PhysicalAddress carpDevMac, IPAddress source, byte trafficClass) =>
+        _ = Slot(host, family, carpDevMac, source, trafficClass);
+
+    private Built Slot(VirtualHost host, AddressFamily family, PhysicalAddress carpDevMac, IPAddress source, byte trafficClass)
+    {
         if (!_entries.TryGetValue(host, out var entry))
         {
             entry = new Entry();
@@ -37,7 +51,7 @@ internal sealed class AdvertFrameCache
                 host.Config, carpDevMac, source, trafficClass, addressing.Destination);
         }
 
-        return slot.Template.Write(carpHeader, slot.Template.IsIPv4 ? _identifications.NextUInt16() : (ushort)0);
+        return slot;
     }
 
     /// <summary>Where the host's adverts of <paramref name="family"/> go, as last built (for log lines), or null.</summary>

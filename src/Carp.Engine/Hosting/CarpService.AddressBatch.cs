@@ -49,6 +49,11 @@ public sealed partial class CarpService
             return;
         }
 
+        if (_rehearsing)
+        {
+            return;
+        }
+
         Log(level, 1, message);
         Publish(e);
     }
@@ -62,8 +67,11 @@ public sealed partial class CarpService
 
         foreach (var (level, message, e) in _noticesAfterPass)
         {
-            Log(level, 1, message);
-            Publish(e);
+            if (!_rehearsing)
+            {
+                Log(level, 1, message);
+                Publish(e);
+            }
         }
 
         _noticesAfterPass.Clear();

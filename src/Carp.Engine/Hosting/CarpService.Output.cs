@@ -37,6 +37,30 @@ public sealed partial class CarpService
         }
     }
 
+    /// <summary>A BACKUP's advert frames, built before its takeover needs them (AdvertFrameCache.Prepare).</summary>
+    private void PrepareFrames(VirtualHost host)
+    {
+        if (!_ports.TryGetValue(host.Device.Name, out var port))
+        {
+            return;
+        }
+
+        foreach (var (family, source) in new[] { (AddressFamily.InterNetwork, port.IPv4), (AddressFamily.InterNetworkV6, port.IPv6) })
+        {
+            if (source is not null && (family == AddressFamily.InterNetwork ? host.Config.HasIPv4 : host.Config.HasIPv6))
+            {
+                try
+                {
+                    _frames.Prepare(host, family, port.Mac, source, _node.Sysctls.TrafficClass);
+                }
+                catch (ArgumentException)
+                {
+                    // Built (and its failure reported) when the first advert is sent.
+                }
+            }
+        }
+    }
+
     bool ICarpOutput.BeginAdvertBatch()
     {
         _batch.Begin();
@@ -48,6 +72,11 @@ public sealed partial class CarpService
 
     void ICarpOutput.SetAddresses(VirtualHost host, IReadOnlyList<CarpAddress> addresses, bool present)
     {
+        if (_rehearsing)
+        {
+            return; // the rehearsal's addresses exist nowhere
+        }
+
         try
         {
             _wire.SetAddresses(host.Config, addresses, present);
@@ -82,6 +111,11 @@ public sealed partial class CarpService
 
     void ICarpOutput.StateChanged(VirtualHost host, CarpState oldState, CarpState newState, TransitionReason reason)
     {
+        if (newState == CarpState.Backup)
+        {
+            PrepareFrames(host);
+        }
+
         var changed = new CarpStateChangedEvent
         {
             Timestamp = _node.Time.GetUtcNow(),

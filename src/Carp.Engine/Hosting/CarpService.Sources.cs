@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Carp.Engine.Core;
 
 namespace Carp.Engine.Hosting;
@@ -8,6 +9,10 @@ namespace Carp.Engine.Hosting;
 /// </summary>
 public sealed partial class CarpService
 {
+    private const string AllCarpDevs = "";
+    private readonly ConcurrentDictionary<string, bool> _sourceRefreshes = new(StringComparer.Ordinal);
+    private int _sourceRefreshQueued;
+
     /// <summary>Logs a failed send, rate-limited per host (the core counts it as onomem: docs/protocol.md#send-errors); always false.</summary>
     private bool SendFailed(VirtualHost host, string failure)
     {
@@ -19,17 +24,43 @@ public sealed partial class CarpService
         return false;
     }
 
+    /// <summary>
+    /// Called on the wire's monitor thread for every address notification. It never waits for the loop, and a burst (a mass
+    /// takeover adds hundreds of virtual addresses, each one notified) costs one re-read per carpdev: the names gather in
+    /// <see cref="_sourceRefreshes"/> until the one queued refresh runs.
+    /// </summary>
     private void OnAddressesChanged(string? carpDev)
     {
-        if (Volatile.Read(ref _disposed) == 0)
+        if (Volatile.Read(ref _disposed) != 0)
         {
-            _loop.Invoke(() =>
+            return;
+        }
+
+        _sourceRefreshes[carpDev ?? AllCarpDevs] = true;
+        if (Interlocked.Exchange(ref _sourceRefreshQueued, 1) == 0 && !_loop.Post(RefreshChangedSources))
+        {
+            Volatile.Write(ref _sourceRefreshQueued, 0);
+        }
+    }
+
+    private void RefreshChangedSources()
+    {
+        // Cleared first: a notification that arrives while this runs queues one more refresh rather than being missed.
+        Volatile.Write(ref _sourceRefreshQueued, 0);
+        var all = false;
+        var names = new List<string>();
+        foreach (var name in _sourceRefreshes.Keys)
+        {
+            if (_sourceRefreshes.TryRemove(name, out _))
             {
-                foreach (var port in _ports.Values.Where(p => carpDev is null || p.Name == carpDev).ToArray())
-                {
-                    RefreshSources(port);
-                }
-            });
+                all |= name == AllCarpDevs;
+                names.Add(name);
+            }
+        }
+
+        foreach (var port in _ports.Values.Where(p => all || names.Contains(p.Name)).ToArray())
+        {
+            RefreshSources(port);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using Carp.Engine.Core;
 using Carp.Engine.Protocol;
@@ -44,11 +45,7 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
         _loop.Start();
         if (options.RehearseTakeover)
         {
-            _loop.Invoke(() =>
-            {
-                TakeoverRehearsal.Run();
-                return true;
-            });
+            _loop.Invoke(RehearseTakeovers);
         }
     }
 
@@ -213,10 +210,28 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
         }
 
         CarpDevice? device = null;
-        Action<ReadOnlySpan<byte>> receive = frame => _node.Receive(device!, frame);
-        var port = _wire.OpenPort(carpDev, frame => _loop.PostFrame(receive, frame));
+        FrameHandler receive = (frame, arrivedAt) => _node.Receive(device!, frame, ArrivalInNodeTime(arrivedAt));
+        var port = _wire.OpenPort(carpDev, (frame, arrivedAt) => _loop.PostFrame(receive, frame, arrivedAt));
         _ports.Add(carpDev, port);
+        _batch.Prime(port);
         device = _node.AddDevice(carpDev, port.LinkUp, port.IPv4, port.IPv6);
+    }
+
+    /// <summary>
+    /// A wire's arrival time (a Stopwatch timestamp) as a timestamp of the node's clock: now minus the frame's age, the
+    /// age taken as zero when negative and capped at a second (a stepped clock, a wire that guessed): docs/protocol.md#arrival-time.
+    /// </summary>
+    private long ArrivalInNodeTime(long arrivedAt)
+    {
+        var now = _node.Now;
+        var age = Stopwatch.GetTimestamp() - arrivedAt;
+        if (age <= 0)
+        {
+            return now;
+        }
+
+        var ageSeconds = Math.Min((double)age / Stopwatch.Frequency, 1.0);
+        return now - (long)(ageSeconds * _node.Time.TimestampFrequency);
     }
 
     private void ReleaseUnusedPorts()

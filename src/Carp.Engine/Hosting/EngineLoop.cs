@@ -45,8 +45,8 @@ internal sealed class EngineLoop : IDisposable
 
     public bool IsLoopThread => Environment.CurrentManagedThreadId == _thread.ManagedThreadId;
 
-    /// <summary>Copies a captured frame into the queue; called on capture threads.</summary>
-    public void PostFrame(Action<ReadOnlySpan<byte>> handler, ReadOnlySpan<byte> frame)
+    /// <summary>Copies a captured frame and its arrival time into the queue; called on capture threads.</summary>
+    public void PostFrame(FrameHandler handler, ReadOnlySpan<byte> frame, long arrivedAt)
     {
         if (_stopping)
         {
@@ -55,7 +55,7 @@ internal sealed class EngineLoop : IDisposable
 
         var buffer = ArrayPool<byte>.Shared.Rent(frame.Length);
         frame.CopyTo(buffer);
-        _work.Enqueue(new WorkItem(null, handler, buffer, frame.Length));
+        _work.Enqueue(new WorkItem(null, handler, buffer, frame.Length, arrivedAt));
         _signal.Set();
     }
 
@@ -82,7 +82,7 @@ internal sealed class EngineLoop : IDisposable
                 {
                     completion.SetException(ex);
                 }
-            }, null, null, 0));
+            }, null, null, 0, 0));
         }
 
         _signal.Set();
@@ -94,6 +94,23 @@ internal sealed class EngineLoop : IDisposable
         command();
         return true;
     });
+
+    /// <summary>Queues <paramref name="command"/> for the loop thread without waiting for it; false (and dropped) once the loop stops.</summary>
+    public bool Post(Action command)
+    {
+        lock (_gate)
+        {
+            if (_stopping)
+            {
+                return false;
+            }
+
+            _work.Enqueue(new WorkItem(command, null, null, 0, 0));
+        }
+
+        _signal.Set();
+        return true;
+    }
 
     private void Run()
     {
@@ -136,7 +153,7 @@ internal sealed class EngineLoop : IDisposable
 
             try
             {
-                item.FrameHandler!(item.Frame.AsSpan(0, item.Length));
+                item.FrameHandler!(item.Frame.AsSpan(0, item.Length), item.ArrivedAt);
             }
             finally
             {
@@ -178,5 +195,5 @@ internal sealed class EngineLoop : IDisposable
         _signal.Dispose();
     }
 
-    private readonly record struct WorkItem(Action? Command, Action<ReadOnlySpan<byte>>? FrameHandler, byte[]? Frame, int Length);
+    private readonly record struct WorkItem(Action? Command, FrameHandler? FrameHandler, byte[]? Frame, int Length, long ArrivedAt);
 }

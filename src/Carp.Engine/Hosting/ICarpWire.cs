@@ -9,8 +9,9 @@ namespace Carp.Engine.Hosting;
 /// </summary>
 public interface ICarpWire : IDisposable
 {
-    /// <summary>Opens a carpdev for capture and injection; throws <see cref="CarpException"/> (UnknownCarpDev, NotPermitted, LibpcapMissing).</summary>
-    IWirePort OpenPort(string carpDev, Action<ReadOnlySpan<byte>> onFrame);
+    /// <summary>Opens a carpdev for capture and injection; throws <see cref="CarpException"/> (UnknownCarpDev, NotPermitted, LibpcapMissing).
+    /// Each captured frame goes to <paramref name="onFrame"/> with its arrival time.</summary>
+    IWirePort OpenPort(string carpDev, FrameHandler onFrame);
 
     /// <summary>Creates what a virtual host needs before it runs (the macvlan carpN with the virtual MAC in Virtual mode).</summary>
     void PrepareInterface(VirtualHostConfig config);

@@ -36,7 +36,8 @@ public interface IWirePort : IDisposable
     /// <summary>Frames queued since the last <see cref="Flush"/>.</summary>
     int Queued => 0;
 
-    /// <summary>Queues a copy of <paramref name="frame"/> for the next <see cref="Flush"/>; false when it cannot be queued.</summary>
+    /// <summary>Queues a copy of <paramref name="frame"/> for the next <see cref="Flush"/>; false when it cannot be queued, and
+    /// always for a frame shorter than an Ethernet header (the service primes a new port with an empty one: WireBatch.Prime).</summary>
     bool Queue(ReadOnlySpan<byte> frame) => throw new NotSupportedException($"{Name} does not queue frames.");
 
     /// <summary>

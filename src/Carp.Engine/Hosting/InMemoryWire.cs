@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.NetworkInformation;
@@ -34,7 +35,7 @@ public sealed class InMemoryWire : ICarpWire
     public IReadOnlyCollection<(string Interface, CarpAddress Address)> PresentAddresses =>
         _present.Select(p => (p.Key.Interface, p.Value)).ToArray();
 
-    public IWirePort OpenPort(string carpDev, Action<ReadOnlySpan<byte>> onFrame)
+    public IWirePort OpenPort(string carpDev, FrameHandler onFrame)
     {
         if (!_devices.Contains(carpDev))
         {
@@ -105,7 +106,7 @@ public sealed class InMemoryWire : ICarpWire
         }
     }
 
-    private sealed class Port(Segment segment, string name, int station, Action<ReadOnlySpan<byte>> onFrame) : IWirePort
+    private sealed class Port(Segment segment, string name, int station, FrameHandler onFrame) : IWirePort
     {
         public string Name => name;
 
@@ -137,7 +138,7 @@ public sealed class InMemoryWire : ICarpWire
             return true;
         }
 
-        private void Deliver(ReadOnlySpan<byte> frame) => onFrame(frame);
+        private void Deliver(ReadOnlySpan<byte> frame) => onFrame(frame, Stopwatch.GetTimestamp());
 
         public void Dispose() => segment.Detach(this);
     }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.NetworkInformation;
-using System.Net.Sockets;
 using Carp.Engine.Core;
 using Carp.Engine.Protocol;
 
@@ -11,26 +10,34 @@ namespace Carp.Engine.Hosting;
 /// (BENCHMARKS.md#first-takeover). Compiling ahead (<see cref="JitWarmer"/>) leaves work that only a real call does: stub
 /// fix-ups and call counting of the runtime's tiered compiler (each a write to executable memory), and the native state
 /// OpenSSL keeps per thread (its random generator, seeded on a thread's first draw; HMAC contexts; the thread's malloc
-/// arena). A fresh process's first takeover paid for all of it between its master-down deadline and its advert.
-/// Nothing leaves the process: adverts and announcements are framed into a batch whose port drops them, and no address
-/// is touched.
+/// arena). A fresh process's first takeover paid for all of it between its master-down deadline and its advert; a trace
+/// of one (BENCHMARKS.md#first-takeover) found most of it in the service's own output, which a BACKUP never runs before
+/// its takeover. So the private node's output is the service itself (<see cref="CarpService.RehearseTakeovers"/>): its
+/// advert framing, batching, transition notices and announcements, over a port that drops every frame; nothing leaves
+/// the process, no address is touched, nothing is logged or published.
 /// </summary>
 internal static class TakeoverRehearsal
 {
     /// <summary>More than the tiered compiler's 30 calls, so that what a takeover runs is promoted before a real one.</summary>
     public const int Takeovers = 64;
 
-    public static void Run()
+    /// <summary>The device name of the rehearsal's port: the rehearsal runs before the service has opened any carpdev.</summary>
+    public const string DeviceName = "rehearsal0";
+
+    /// <summary>
+    /// Runs the takeovers on a private node whose effects go to <paramref name="output"/>; <paramref name="pass"/> runs one
+    /// timer pass of that node as the service runs its own (inside its pass bookkeeping).
+    /// </summary>
+    public static void Run(ICarpOutput output, Action<CarpNode> pass)
     {
         var clock = new RehearsalClock();
-        using var output = new RehearsalOutput();
         using var node = new CarpNode(output, clock);
-        node.AddDevice(RehearsalPort.DeviceName, linkUp: true, IPAddress.Parse("192.0.2.1"), IPAddress.Parse("2001:db8::1"));
+        node.AddDevice(DeviceName, linkUp: true, IPAddress.Parse("192.0.2.1"), IPAddress.Parse("2001:db8::1"));
         node.AddVirtualHost(new VirtualHostConfig
         {
             Name = "rehearsal",
             Vhid = 1,
-            CarpDev = RehearsalPort.DeviceName,
+            CarpDev = DeviceName,
             Key = CarpKey.FromPassphrase("rehearsal"),
             Addresses = [CarpAddress.Parse("192.0.2.100/24"), CarpAddress.Parse("2001:db8::100/64")],
         });
@@ -39,11 +46,13 @@ internal static class TakeoverRehearsal
         {
             // Master-down fires in a timer pass (the takeover), the next pass sends a periodic advert, then back to BACKUP.
             clock.Advance(TimeSpan.FromSeconds(4));
-            node.RunDueTimers();
+            pass(node);
             clock.Advance(TimeSpan.FromSeconds(1));
-            node.RunDueTimers();
+            pass(node);
             node.Force("rehearsal", CarpState.Backup);
         }
+
+        node.RemoveVirtualHost("rehearsal");
     }
 
     /// <summary>Time that moves only when told.</summary>
@@ -60,64 +69,9 @@ internal static class TakeoverRehearsal
         public void Advance(TimeSpan by) => _ticks += by.Ticks;
     }
 
-    /// <summary>The engine's framing and batching, as <see cref="CarpService"/> runs them, over a port that drops every frame.</summary>
-    private sealed class RehearsalOutput : ICarpOutput, IDisposable
-    {
-        private readonly AdvertFrameCache _frames = new();
-        private readonly WireBatch _batch = new();
-        private readonly RehearsalPort _port = new();
-
-        public bool SendAdvertisement(VirtualHost host, AddressFamily family, ReadOnlySpan<byte> carpHeader)
-        {
-            var source = (family == AddressFamily.InterNetwork ? _port.IPv4 : _port.IPv6)!;
-            var frame = _frames.Frame(host, family, _port.Mac, source, CarpSysctls.Default.TrafficClass, carpHeader);
-            return _batch.Advert(_port, frame, host);
-        }
-
-        public bool BeginAdvertBatch()
-        {
-            _batch.Begin();
-            return true;
-        }
-
-        public void FlushAdvertisements(Span<bool> sent) => _batch.Flush(sent, static (_, _) => { });
-
-        public void SetAddresses(VirtualHost host, IReadOnlyList<CarpAddress> addresses, bool present)
-        {
-        }
-
-        public void Announce(VirtualHost host)
-        {
-            var mac = AdvertAddressing.SourceMacOf(host.Config, _port.Mac);
-            foreach (var address in host.Config.Addresses)
-            {
-                _ = _batch.Other(_port, AdvertAddressing.Announcement(mac, address));
-            }
-        }
-
-        public void StateChanged(VirtualHost host, CarpState oldState, CarpState newState, TransitionReason reason)
-        {
-        }
-
-        public void DemotionChanged(VirtualHost host, byte oldAdvertisedAdvSkew, byte newAdvertisedAdvSkew, byte oldDemoteCount, byte newDemoteCount)
-        {
-        }
-
-        public void MaintenanceChanged(VirtualHost host, bool maintenance)
-        {
-        }
-
-        public void BadPacket(CarpStatistic counter, string carpDev, byte vhid, string detail)
-        {
-        }
-
-        public void Dispose() => _port.Dispose();
-    }
-
     /// <summary>A port that queues like the Linux one and drops what it is given.</summary>
-    private sealed class RehearsalPort : IWirePort
+    internal sealed class Port : IWirePort
     {
-        public const string DeviceName = "rehearsal0";
         private int _queued;
 
         public string Name => DeviceName;

@@ -61,6 +61,25 @@ internal sealed class WireBatch
         return true;
     }
 
+    /// <summary>
+    /// Makes the calls a takeover's advert makes on a new port once, with nothing queued or sent (an empty frame is refused,
+    /// an empty queue flushed): the runtime resolves each interface call on a new port type the first time it is made, and
+    /// that first resolution cost a fresh process's first takeover a few hundred microseconds (BENCHMARKS.md#first-takeover).
+    /// </summary>
+    public void Prime(IWirePort port)
+    {
+        if (IsOpen || !port.CanQueue || port.Queued != 0)
+        {
+            return;
+        }
+
+        _known.TryAdd(port, new PortQueue(port));
+        if (!port.Queue([]) && port.Queued == 0)
+        {
+            _ = port.Flush([]);
+        }
+    }
+
     /// <summary>Another frame (an announcement): sent now outside a pass; inside one queued behind the adverts where the port can queue, its outcome not reported.</summary>
     public bool Other(IWirePort port, ReadOnlySpan<byte> frame)
     {

@@ -58,7 +58,7 @@ public sealed class BadPacketLogTests
     /// <summary>One carpdev whose received frames the test injects.</summary>
     private sealed class InjectingWire : ICarpWire
     {
-        private Action<ReadOnlySpan<byte>>? _onFrame;
+        private FrameHandler? _onFrame;
 
         public event Action<string, bool>? LinkChanged
         {
@@ -72,9 +72,9 @@ public sealed class BadPacketLogTests
             remove { }
         }
 
-        public void Inject(byte[] frame) => (_onFrame ?? throw new InvalidOperationException("no port open"))(frame);
+        public void Inject(byte[] frame) => (_onFrame ?? throw new InvalidOperationException("no port open"))(frame, System.Diagnostics.Stopwatch.GetTimestamp());
 
-        public IWirePort OpenPort(string carpDev, Action<ReadOnlySpan<byte>> onFrame)
+        public IWirePort OpenPort(string carpDev, FrameHandler onFrame)
         {
             _onFrame = onFrame;
             return new Port(carpDev);

@@ -52,6 +52,37 @@ public sealed class SourceAndSendFailureTests
     }
 
     [Fact]
+    public async Task A_burst_of_address_notifications_costs_one_re_read_and_never_waits_for_the_engine()
+    {
+        var wire = new FakeWire();
+        using var service = new CarpService(wire);
+        service.CreateInterface(Config("192.0.2.100/24"));
+        var refreshesBefore = wire.Refreshes;
+
+        // Hold the loop thread, as a long timer pass would, while a mass takeover's 255 notifications arrive.
+        using var hold = new ManualResetEventSlim();
+        wire.BlockNextRefresh = hold;
+        wire.RaiseAddressesChanged("eth0");
+        Assert.True(wire.Blocked.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken), "the first refresh never ran");
+
+        var raising = Task.Run(() =>
+        {
+            for (var i = 0; i < 254; i++)
+            {
+                wire.RaiseAddressesChanged("eth0");
+            }
+        }, TestContext.Current.CancellationToken);
+        // The notifier does not wait for the (held) loop thread.
+        await raising.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        hold.Set();
+        service.GetStatistics(); // runs on the loop thread after the queued refresh
+
+        // The held one, and one for the 254 that came while it ran.
+        Assert.Equal(refreshesBefore + 2, wire.Refreshes);
+    }
+
+    [Fact]
     public void A_failed_send_is_logged_at_most_once_per_10_s_per_host_with_the_count_it_kept_quiet()
     {
         var time = new SimulatedTimeProvider();
@@ -100,6 +131,26 @@ public sealed class SourceAndSendFailureTests
 
         public long Drops { get; set; }
 
+        public int Refreshes => Volatile.Read(ref _refreshes);
+
+        /// <summary>When set, the next <c>RefreshAddresses</c> signals <see cref="Blocked"/> and waits for it.</summary>
+        public ManualResetEventSlim? BlockNextRefresh { get; set; }
+
+        public ManualResetEventSlim Blocked { get; } = new();
+
+        private int _refreshes;
+
+        private void Refreshed()
+        {
+            Interlocked.Increment(ref _refreshes);
+            if (BlockNextRefresh is { } hold)
+            {
+                BlockNextRefresh = null;
+                Blocked.Set();
+                hold.Wait(TimeSpan.FromSeconds(10));
+            }
+        }
+
         public ConcurrentDictionary<CarpAddress, bool> Present { get; } = new();
 
         public event Action<string, bool>? LinkChanged
@@ -112,7 +163,7 @@ public sealed class SourceAndSendFailureTests
 
         public void RaiseAddressesChanged(string? carpDev) => AddressesChanged?.Invoke(carpDev);
 
-        public IWirePort OpenPort(string carpDev, Action<ReadOnlySpan<byte>> onFrame) => new Port(this);
+        public IWirePort OpenPort(string carpDev, FrameHandler onFrame) => new Port(this);
 
         public void PrepareInterface(VirtualHostConfig config)
         {
@@ -158,7 +209,11 @@ public sealed class SourceAndSendFailureTests
 
             public long CaptureDrops => wire.Drops;
 
-            public void RefreshAddresses() => (_v4, _v6) = (wire.IPv4, wire.IPv6);
+            public void RefreshAddresses()
+            {
+                (_v4, _v6) = (wire.IPv4, wire.IPv6);
+                wire.Refreshed();
+            }
 
             public bool Send(ReadOnlySpan<byte> frame) => true;
 

@@ -18,9 +18,12 @@ public class TakeoverRehearsalTests
             Key = CarpKey.FromPassphrase("rehearsal"), Addresses = [CarpAddress.Parse("192.0.2.100/24")],
         });
         var before = listener.GetStatistics();
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
 
-        using var rehearsing = CarpServices.CreateInMemory(new CarpServiceOptions { RehearseTakeover = true }, [device]);
+        using var rehearsing = CarpServices.CreateInMemory(new CarpServiceOptions { RehearseTakeover = true, Log = (_, line) => log.Enqueue(line) }, [device]);
         Assert.Empty(rehearsing.GetInterfaces());
+        // It ran through the service's own output, whose transitions and announcements log and publish: none of it did.
+        Assert.DoesNotContain(log, line => line.Contains("rehearsal", StringComparison.Ordinal));
         Assert.Equal(0, rehearsing.GetStatistics().OPackets);
         Assert.Equal(0, rehearsing.GetStatistics().OPackets6);
 
@@ -35,7 +38,19 @@ public class TakeoverRehearsalTests
     public void The_rehearsal_runs_its_takeovers_to_completion()
     {
         // Run directly: 64 takeovers and as many returns on a private node; throws if any step fails.
-        TakeoverRehearsal.Run();
+        var output = new Core.RecordingOutput();
+        var passes = 0;
+        TakeoverRehearsal.Run(output, node =>
+        {
+            passes++;
+            node.RunDueTimers();
+        });
+
         Assert.True(TakeoverRehearsal.Takeovers > 30, "more takeovers than the tiered compiler's call-count threshold");
+        Assert.Equal(2 * TakeoverRehearsal.Takeovers, passes);
+        Assert.Equal(TakeoverRehearsal.Takeovers, output.StateChanges.Count(c => c is { To: CarpState.Master, Reason: TransitionReason.MasterDown }));
+        // Each takeover: an advert per family; each periodic pass: another. It ends as BACKUP, so its removal sends no bow-out.
+        Assert.Equal(4 * TakeoverRehearsal.Takeovers, output.Sent.Count);
+        Assert.Equal(CarpState.Init, output.StateChanges[^1].To);
     }
 }
