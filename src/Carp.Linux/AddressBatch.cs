@@ -28,6 +28,13 @@ internal sealed class AddressBatch(NetlinkRouteSocket netlink, AddressGuardian? 
     /// <summary>A link is gone or replaced: its index is looked up again next time.</summary>
     public void ForgetLink(string link) => _linkIndex.Remove(link);
 
+    /// <summary>
+    /// Looks up <paramref name="link"/>'s index now, when its interface is prepared, not in the pass that first adds an
+    /// address to it: a mass takeover in virtual-MAC mode otherwise asked the kernel for one link per vhid in its first
+    /// pass (BENCHMARKS.md#scale). A link that is not there is looked up again at the add.
+    /// </summary>
+    public void Learn(string link) => _ = IndexOf(link);
+
     /// <summary>Adds what is held back; failures are kept for <see cref="ReportFailures"/>.</summary>
     public void Add()
     {

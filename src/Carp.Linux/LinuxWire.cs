@@ -61,6 +61,13 @@ public sealed class LinuxWire : ICarpWire
         return true;
     });
 
+    /// <summary>
+    /// A carpdev's capture: a 1 MiB kernel ring instead of libpcap's default, whose pages (about 4 MB per carpdev once the
+    /// ring has gone round) were the largest part of carpd's memory at 1000 vhids (BENCHMARKS.md#scale). Read in immediate
+    /// mode, it holds thousands of adverts; a burst that overflowed it would show as capture drops in the statistics.
+    /// </summary>
+    private static readonly PacketDeviceOptions CarpDevCapture = new() { BufferSizeBytes = 1 << 20 };
+
     public IWirePort OpenPort(string carpDev, FrameHandler onFrame)
     {
         var link = _netlink.GetLink(carpDev) ?? throw new CarpException(CarpErrorCode.UnknownCarpDev,
@@ -68,7 +75,7 @@ public sealed class LinuxWire : ICarpWire
         PacketDevice? device = null;
         try
         {
-            device = new PacketDevice(carpDev, onFrame);
+            device = new PacketDevice(carpDev, onFrame, options: CarpDevCapture);
             // A dead capture hears no master: treat it as a lost link (INIT), never as silence (takeover).
             device.Faulted += (_, ex) =>
             {
@@ -150,6 +157,7 @@ public sealed class LinuxWire : ICarpWire
         {
             // Like ucarp: the addresses live on the carpdev itself while MASTER; a crashed run may have left them.
             RemoveAll(config.CarpDev, config.Addresses);
+            _batch.Learn(config.CarpDev);
             return;
         }
 
@@ -195,6 +203,8 @@ public sealed class LinuxWire : ICarpWire
             _guardian?.DisownLink(config.Name);
             throw new CarpException(CarpErrorCode.ServiceError, $"{config.Name} could not be brought up (is another interface on the carpdev using vhid {config.Vhid}'s virtual MAC?): {ex.Message}", ex);
         }
+
+        _batch.Learn(config.Name);
     }
 
     public void ReleaseInterface(VirtualHostConfig config)
