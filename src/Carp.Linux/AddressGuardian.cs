@@ -121,8 +121,14 @@ public sealed unsafe class AddressGuardian : IDisposable
     public void OwnAddress(string device, string cidr) => Send($"addr {device} {cidr}");
 
     /// <summary>Records addresses the engine is about to add, with one write; call before adding them.</summary>
-    public void OwnAddresses(IEnumerable<(string Device, string Cidr)> addresses) =>
-        Send(string.Join('\n', addresses.Select(a => $"addr {a.Device} {a.Cidr}")));
+    public void OwnAddresses(IEnumerable<(string Device, string Cidr)> addresses)
+    {
+        var lines = string.Join('\n', addresses.Select(a => $"addr {a.Device} {a.Cidr}"));
+        if (lines.Length > 0)
+        {
+            Send(lines);
+        }
+    }
 
     /// <summary>Forgets an address the engine has removed.</summary>
     public void DisownAddress(string device, string cidr) => Send($"unaddr {device} {cidr}");

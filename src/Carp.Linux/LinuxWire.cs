@@ -40,6 +40,7 @@ public sealed class LinuxWire : ICarpWire
         }
 
         _batch = new AddressBatch(_netlink, _guardian);
+        _batch.Rehearse();
         _monitor.LinkChanged += (_, e) => LinkChanged?.Invoke(e.Name, e.IsUp);
         _monitor.AddressesChanged += (_, name) => AddressesChanged?.Invoke(name);
         _monitor.Start();
