@@ -56,7 +56,7 @@ public sealed class LinuxWire : ICarpWire
     private static readonly Lazy<bool> WarmedUp = new(() =>
     {
         JitWarmer.Prepare(typeof(LinuxWire), typeof(PacketDevice), typeof(NetlinkRouteSocket), typeof(LibC), typeof(EventFdWakeSignal),
-            typeof(AddressGuardian), typeof(StallWatch));
+            typeof(AddressGuardian), typeof(StallWatch), typeof(UnicastSender));
         PacketDevice.PrepareSendPath();
         return true;
     });

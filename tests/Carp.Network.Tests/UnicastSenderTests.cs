@@ -92,13 +92,16 @@ public sealed class UnicastSenderTests
         }
 
         long before = GC.GetAllocatedBytesForCurrentThread();
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         for (int i = 0; i < 100; i++)
         {
             sender.Send(v4);
             sender.Send(v6);
         }
 
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        TestContext.Current.TestOutputHelper?.WriteLine($"MEASURED: unicast advert send (sendto on a raw IP socket, neighbour known): {elapsed.TotalMicroseconds / 200:0.0} µs per advert, 0 B allocated");
         Assert.Equal(222, sender.Sent);
         Assert.True(Scenario.Eventually(() => seen.Count >= 222, TimeSpan.FromSeconds(5)), $"captured {seen.Count} of 222");
     }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Reflection;
 using Carp.Control;
 using Carp.Engine.Core;
 using Carp.Engine.Hosting;
@@ -91,6 +92,22 @@ public sealed class UnicastPeerTests : IDisposable
         Assert.Null(change.Peer6);
         Assert.False(change.Mcast);
         Assert.True(change.Mcast6);
+    }
+
+    [Fact]
+    public void The_README_unicast_lines_are_a_configuration_carpd_reads()
+    {
+        var root = typeof(UnicastPeerTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!;
+        var lines = File.ReadAllLines(Path.Combine(root, "README.md")).Where(l => l.StartsWith("fw1: carp1 ", StringComparison.Ordinal) || l.StartsWith("fw2: carp1 ", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(2, lines.Length);
+
+        var fw1 = Assert.Single(CarpdConfiguration.Parse(lines[0]["fw1: ".Length..] + "\n", "README.md").Interfaces);
+        var fw2 = Assert.Single(CarpdConfiguration.Parse(lines[1]["fw2: ".Length..] + "\n", "README.md").Interfaces);
+
+        Assert.Equal(IPAddress.Parse("192.0.2.12"), fw1.Peer);
+        Assert.Equal(IPAddress.Parse("192.0.2.11"), fw2.Peer);
+        Assert.Equal(128, fw2.AdvSkew);
+        Assert.Equal(fw1.Key, fw2.Key);
     }
 
     [Fact]
