@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
 namespace Carp.Linux;

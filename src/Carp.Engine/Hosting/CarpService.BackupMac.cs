@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Carp.Engine.Core;
 
 namespace Carp.Engine.Hosting;
@@ -56,7 +58,7 @@ public sealed partial class CarpService
         }
     }
 
-    private void Announce(IWirePort port, System.Net.IPAddress? own)
+    private void Announce(IWirePort port, IPAddress? own)
     {
         if (own is null)
         {
@@ -65,7 +67,7 @@ public sealed partial class CarpService
 
         try
         {
-            if (_batch.Other(port, AdvertAddressing.Announcement(port.Mac, new CarpAddress(own, own.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128))))
+            if (_batch.Other(port, AdvertAddressing.Announcement(port.Mac, new CarpAddress(own, own.AddressFamily == AddressFamily.InterNetwork ? 32 : 128))))
             {
                 BackupMacAnnouncements++;
             }
