@@ -38,6 +38,8 @@ internal static class ControlMapper
         ForcedState = status.ForcedState,
         Groups = [.. status.Groups],
         Maintenance = status.Maintenance,
+        Peer = status.Peer?.ToString(),
+        Peer6 = status.Peer6?.ToString(),
     };
 
     public static VirtualHostStatus FromDto(InterfaceStatusDto dto) => new()
@@ -63,6 +65,8 @@ internal static class ControlMapper
         ForcedState = dto.ForcedState,
         Groups = [.. dto.Groups ?? []],
         Maintenance = dto.Maintenance,
+        Peer = ParseIp(dto.Peer),
+        Peer6 = ParseIp(dto.Peer6),
     };
 
     public static Dictionary<string, long> ToDto(CarpSysctls sysctls) =>
@@ -213,6 +217,10 @@ internal static class ControlMapper
         State = change.State,
         DemoteAdjustment = change.DemoteAdjustment,
         Maintenance = change.Maintenance,
+        Peer = change.Peer?.ToString(),
+        Peer6 = change.Peer6?.ToString(),
+        Mcast = change.Mcast ? true : null,
+        Mcast6 = change.Mcast6 ? true : null,
     };
 
     public static (string Name, InterfaceChange Change) FromDto(InterfaceChangeDto dto) =>
@@ -232,6 +240,10 @@ internal static class ControlMapper
                  : throw new CarpException(CarpErrorCode.InvalidArgument, $"state {dto.State} cannot be forced: only Master or Backup can."),
              DemoteAdjustment = dto.DemoteAdjustment,
              Maintenance = dto.Maintenance,
+             Peer = ParsePeer(dto.Peer, "peer"),
+             Peer6 = ParsePeer(dto.Peer6, "peer6"),
+             Mcast = dto.Mcast ?? false,
+             Mcast6 = dto.Mcast6 ?? false,
          });
 
     // The numbers are ints in the DTOs so that a value outside a byte is a CARP refusal, not a JSON error;

@@ -56,6 +56,12 @@ internal sealed class InterfaceStatusDto
 
     public CarpState? ForcedState { get; init; }
 
+    /// <summary>IPv4 unicast peer (absent: multicast).</summary>
+    public string? Peer { get; init; }
+
+    /// <summary>IPv6 unicast peer (absent: multicast).</summary>
+    public string? Peer6 { get; init; }
+
     public IReadOnlyList<string> Groups { get; init; } = [];
 
     /// <summary>In maintenance mode (docs/protocol.md#maintenance).</summary>
@@ -124,6 +130,18 @@ internal sealed class InterfaceChangeDto
     public IReadOnlyList<string>? Groups { get; init; }
 
     public CarpState? State { get; init; }
+
+    /// <summary>IPv4 unicast peer (FreeBSD <c>peer</c>); absent = unchanged.</summary>
+    public string? Peer { get; init; }
+
+    /// <summary>IPv6 unicast peer (FreeBSD <c>peer6</c>); absent = unchanged.</summary>
+    public string? Peer6 { get; init; }
+
+    /// <summary>true: IPv4 adverts go to 224.0.0.18 again (FreeBSD <c>mcast</c>).</summary>
+    public bool? Mcast { get; init; }
+
+    /// <summary>true: IPv6 adverts go to ff02::12 again (FreeBSD <c>mcast6</c>).</summary>
+    public bool? Mcast6 { get; init; }
 
     public int? DemoteAdjustment { get; init; }
 

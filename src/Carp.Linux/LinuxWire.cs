@@ -57,7 +57,7 @@ public sealed class LinuxWire : ICarpWire
     private static readonly Lazy<bool> WarmedUp = new(() =>
     {
         JitWarmer.Prepare(typeof(LinuxWire), typeof(PacketDevice), typeof(NetlinkRouteSocket), typeof(LibC), typeof(EventFdWakeSignal),
-            typeof(AddressGuardian), typeof(StallWatch));
+            typeof(AddressGuardian), typeof(StallWatch), typeof(UnicastSender));
         PacketDevice.PrepareSendPath();
         return true;
     });
@@ -111,7 +111,14 @@ public sealed class LinuxWire : ICarpWire
             _log?.Invoke(CarpLogLevel.Warning, $"{carpDev}: libpcap gives no socket to batch on (pcap_fileno): adverts are sent one by one");
         }
 
-        var port = new Port(device, sender, link, this);
+        // Unicast adverts leave through raw IP sockets, so the kernel routes them and resolves the peer (docs/protocol.md#unicast-on-linux).
+        var unicast = new UnicastSender(carpDev, link.Index);
+        if (unicast.OpenError is { } unicastError)
+        {
+            _log?.Invoke(CarpLogLevel.Warning, $"{carpDev}: no raw IP socket for unicast peers ({unicastError}): adverts to a peer cannot be sent");
+        }
+
+        var port = new Port(device, sender, unicast, link, this);
         try
         {
             port.RefreshAddresses();
@@ -129,25 +136,19 @@ public sealed class LinuxWire : ICarpWire
     /// The carpdev's own addresses that adverts leave from, never a virtual one (docs/protocol.md#packet-encapsulation,
     /// docs/protocol.md#source-address): its first IPv4 address, its IPv6 link-local (else its first IPv6 address).
     /// </summary>
-    private (IPAddress? V4, IPAddress? V6) SourceAddresses(int linkIndex)
+    private (IPAddress? V4, IPAddress? V6, IPAddress? GlobalV6) SourceAddresses(int linkIndex)
     {
         var addresses = _netlink.GetAddresses(linkIndex).Where(a => !_virtualAddresses.Contains(a.Address)).ToArray();
         var v4 = addresses.FirstOrDefault(a => a.Address.AddressFamily == AddressFamily.InterNetwork)?.Address;
-        var v6 = addresses.FirstOrDefault(a => a.Address.IsIPv6LinkLocal)?.Address
-            ?? addresses.FirstOrDefault(a => a.Address.AddressFamily == AddressFamily.InterNetworkV6)?.Address;
-        return (v4, v6);
+        var global6 = addresses.FirstOrDefault(a => a.Address.AddressFamily == AddressFamily.InterNetworkV6 && !a.Address.IsIPv6LinkLocal)?.Address;
+        var v6 = addresses.FirstOrDefault(a => a.Address.IsIPv6LinkLocal)?.Address ?? global6;
+        return (v4, v6, global6);
     }
 
     public void PrepareInterface(VirtualHostConfig config)
     {
         AddPending();
         _batch.ForgetLink(AddressLink(config));
-        if (config.Peer is not null || config.Peer6 is not null)
-        {
-            // A unicast advert needs the peer's MAC (neighbour resolution), which this wire does not do yet.
-            throw new CarpException(CarpErrorCode.InvalidArgument, "Unicast peers (peer/peer6) are not supported on the Linux wire yet; without them a virtual host advertises by multicast to 224.0.0.18 / ff02::12.");
-        }
-
         foreach (var address in config.Addresses)
         {
             _virtualAddresses.Add(address.Address);
@@ -371,8 +372,15 @@ public sealed class LinuxWire : ICarpWire
         _netlink.Dispose();
     }
 
-    private sealed class Port(PacketDevice device, PacketSender? sender, LinkInfo link, LinuxWire owner) : IWirePort
+    private sealed class Port(PacketDevice device, PacketSender? sender, UnicastSender unicast, LinkInfo link, LinuxWire owner) : IWirePort
     {
+        // A pass's queue in the engine's order: a slot >= 0 is a frame in the sender's sendmmsg queue; Sent is a unicast
+        // advert that already went out through its raw socket (a failed one throws and is never queued).
+        private const int Sent = -1;
+        private int[] _slots = new int[16];
+        private bool[] _senderSent = new bool[16];
+        private int _queued;
+
         public string Name => link.Name;
 
         public PhysicalAddress Mac => link.MacAddress;
@@ -385,14 +393,26 @@ public sealed class LinuxWire : ICarpWire
 
         public long CaptureDrops => device.CaptureDrops;
 
-        public void RefreshAddresses() => (IPv4, IPv6) = owner.SourceAddresses(link.Index);
+        public void RefreshAddresses()
+        {
+            (IPv4, IPv6, var global6) = owner.SourceAddresses(link.Index);
+            unicast.SetGlobalSource(global6);
+        }
 
         /// <summary>A pcap error propagates with its message; the engine logs and counts it (docs/protocol.md#send-errors).</summary>
         public bool Send(ReadOnlySpan<byte> frame)
         {
             try
             {
-                device.Send(frame);
+                if (UnicastSender.IsUnicastAdvert(frame))
+                {
+                    unicast.Send(frame);
+                }
+                else
+                {
+                    device.Send(frame);
+                }
+
                 return true;
             }
             catch (ObjectDisposedException)
@@ -401,18 +421,70 @@ public sealed class LinuxWire : ICarpWire
             }
         }
 
-        /// <summary>A timer pass's frames go out in one sendmmsg(2) (docs/protocol.md#advert-coalescing).</summary>
+        /// <summary>A timer pass's frames go out in one sendmmsg(2) (docs/protocol.md#advert-coalescing); unicast adverts go at once.</summary>
         public bool CanQueue => sender is not null;
 
-        public int Queued => sender?.Queued ?? 0;
+        public int Queued => _queued;
 
-        public bool Queue(ReadOnlySpan<byte> frame) => sender is not null ? sender.Queue(frame) : Send(frame);
+        public bool Queue(ReadOnlySpan<byte> frame)
+        {
+            if (sender is null)
+            {
+                return Send(frame);
+            }
 
-        public string? Flush(Span<bool> sent) => sender?.Flush(sent);
+            int slot;
+            if (UnicastSender.IsUnicastAdvert(frame))
+            {
+                // Routed by the kernel, not a frame for the packet socket: sent now; an error throws with its errno.
+                unicast.Send(frame);
+                slot = Sent;
+            }
+            else if (sender.Queue(frame))
+            {
+                slot = sender.Queued - 1;
+            }
+            else
+            {
+                return false;
+            }
+
+            if (_queued == _slots.Length)
+            {
+                Array.Resize(ref _slots, _queued * 2);
+            }
+
+            _slots[_queued++] = slot;
+            return true;
+        }
+
+        public string? Flush(Span<bool> sent)
+        {
+            if (sender is null)
+            {
+                return null;
+            }
+
+            int frames = sender.Queued;
+            if (_senderSent.Length < frames)
+            {
+                _senderSent = new bool[Math.Max(frames, _senderSent.Length * 2)];
+            }
+
+            string? error = frames > 0 ? sender.Flush(_senderSent.AsSpan(0, frames)) : null;
+            for (int i = 0; i < _queued && i < sent.Length; i++)
+            {
+                sent[i] = _slots[i] == Sent || _senderSent[_slots[i]];
+            }
+
+            _queued = 0;
+            return error;
+        }
 
         public void Dispose()
         {
             sender?.Dispose();
+            unicast.Dispose();
             device.Dispose();
         }
     }

@@ -22,8 +22,13 @@ public sealed class CarpInterfaceInfo
         Profile = status.Profile;
         HasPass = status.HasPass;
         Groups = new CarpList(status.Groups);
+        Peer = PeersOf(status);
         State = status.State;
     }
+
+    /// <summary>The unicast peers of <paramref name="status"/>, IPv4 first (docs/protocol.md#unicast-peers).</summary>
+    internal static CarpList PeersOf(VirtualHostStatus status) =>
+        new(new[] { status.Peer, status.Peer6 }.OfType<System.Net.IPAddress>().Select(p => p.ToString()));
 
     public string Name { get; }
 
@@ -45,6 +50,9 @@ public sealed class CarpInterfaceInfo
     public bool HasPass { get; }
 
     public CarpList Groups { get; }
+
+    /// <summary>Unicast peers the adverts go to (at most one IPv4 and one IPv6); empty: multicast (224.0.0.18, ff02::12).</summary>
+    public CarpList Peer { get; }
 
     /// <summary>The state when it was read; Get-CarpStatus shows the live state with the master seen.</summary>
     public CarpState State { get; }
@@ -79,6 +87,7 @@ public sealed class CarpStatus
         HasPass = status.HasPass;
         Groups = new CarpList(status.Groups);
         Maintenance = status.Maintenance;
+        Peer = CarpInterfaceInfo.PeersOf(status);
     }
 
     public string Name { get; }
@@ -125,6 +134,9 @@ public sealed class CarpStatus
     public bool HasPass { get; }
 
     public CarpList Groups { get; }
+
+    /// <summary>Unicast peers the adverts go to; empty: multicast.</summary>
+    public CarpList Peer { get; }
 
     public override string ToString() => $"{Name}: {State}";
 }

@@ -19,6 +19,9 @@ public sealed class ValidationTests(ModuleFixture module)
         { "Address", "192.0.2.1/33", "InvalidAddress", ErrorCategory.InvalidArgument },
         { "Address", "192.0.2.300/24", "InvalidAddress", ErrorCategory.InvalidArgument },
         { "Address", "224.0.0.18", "InvalidAddress", ErrorCategory.InvalidArgument },
+        { "Peer", "224.0.0.18", "InvalidAddress", ErrorCategory.InvalidArgument },
+        { "Peer", "192.0.2.2/24", "InvalidAddress", ErrorCategory.InvalidArgument },
+        { "Peer", new[] { "192.0.2.2", "192.0.2.3" }, "InvalidAddress", ErrorCategory.InvalidArgument },
         { "Name", "no such name!", "InvalidInterfaceName", ErrorCategory.InvalidArgument },
         { "Name", "carp0", "InterfaceExists", ErrorCategory.ResourceExists },
         { "CarpDev", "nosuchdev0", "UnknownCarpDev", ErrorCategory.ObjectNotFound },
@@ -55,6 +58,8 @@ public sealed class ValidationTests(ModuleFixture module)
         { "AdvBase", 0, "InvalidAdvBase", ErrorCategory.InvalidArgument },
         { "Address", "192.0.2.1/40", "InvalidAddress", ErrorCategory.InvalidArgument },
         { "CarpDev", "bad name!", "UnknownCarpDev", ErrorCategory.ObjectNotFound },
+        { "Peer", "ff02::12", "InvalidAddress", ErrorCategory.InvalidArgument },
+        { "Peer", "not-an-address", "InvalidAddress", ErrorCategory.InvalidArgument },
     };
 
     [Theory]

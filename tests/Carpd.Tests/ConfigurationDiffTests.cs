@@ -34,16 +34,17 @@ public sealed class ConfigurationDiffTests
     }
 
     [Fact]
-    public void A_new_peer_re_creates_the_interface()
+    public void A_new_peer_changes_in_place_and_a_peer_gone_from_the_file_is_mcast()
     {
         var running = CarpdConfiguration.Empty.WithInterface(Carp1);
-        var file = CarpdConfiguration.Empty.WithInterface(Carp1 with { Peer = IPAddress.Parse("192.0.2.3") });
+        var file = CarpdConfiguration.Empty.WithInterface(Carp1 with { Peer = IPAddress.Parse("192.0.2.3"), Peer6 = null });
 
         var diff = ConfigurationDiff.Between(running, ["carp1"], file);
 
         var update = Assert.Single(diff.Changed);
-        Assert.Null(update.Change);
+        Assert.Equal(new InterfaceChange { Peer = IPAddress.Parse("192.0.2.3"), Mcast6 = true }, update.Change);
         Assert.Empty(diff.Unchanged);
+        Assert.Equal(file.Find("carp1"), update.Change!.ApplyTo(Carp1));
     }
 
     [Fact]

@@ -204,6 +204,11 @@ Connect-CarpService -Simulation -CarpDev em0,em1
                 $Output[0].HasPass | Should -BeTrue
             } }
         'New-CarpInterface 4'       = @{ Setup = 'CarpCsv'; Check = { param($Output, $Run) & $Run 'Get-CarpInterface' | Should -BeNullOrEmpty } }
+        'New-CarpInterface 5'       = @{ Check = { param($Output, $Run)
+                $Output | Should -HaveCount 2; $Output[0].State | Should -Be 'Master'
+                # Select-Object's objects lose their properties on the way out of the runspace: read them again there.
+                & $Run '$i = Get-CarpInterface -Session $fw2; "$($i.State) $($i.Peer -join '','')"' | Should -Be 'Backup 192.0.2.11'
+                & $Run '(Get-CarpInterface -Session $fw1).Peer -join '',''' | Should -Be '192.0.2.12' } }
         # A notify script that moves a route. Its action runs `ip route` on the host: no interface changes state in this test, so it never runs.
         'Register-CarpAction 1'     = @{ Network = 'moves a real route when carp1 fails over'
                                          Check = { param($Output) $Output | Should -HaveCount 1; $Output[0].GetType().FullName | Should -Be 'CarpPS.CarpActionRegistration' } }
@@ -237,6 +242,9 @@ Connect-CarpService -Simulation -CarpDev em0,em1
             } }
         'Set-CarpInterface 3'       = @{ Check = { param($Output) $Output | Should -HaveCount 1; $Output[0].HasPass | Should -BeTrue; $Output[0].Address | Should -HaveCount 2 } }
         'Set-CarpInterface 4'       = @{ Setup = 'Carp1'; Check = { param($Output, $Run) (& $Run 'Get-CarpInterface -Name carp1').Vhid | Should -Be 1 } }
+        'Set-CarpInterface 5'       = @{ Setup = 'Carp1'; Check = { param($Output, $Run)
+                $Output | Should -HaveCount 2; $Output[0].Peer -join ', ' | Should -Be '192.0.2.12, fe80::2'
+                & $Run '(Get-CarpInterface -Name carp1).Peer -join '',''' | Should -Be '192.0.2.12' } }
         'Suspend-CarpInterface 1'   = @{ Setup = 'Carp1Master'; Check = {
                 param($Output, $Run)
                 $status = & $Run 'Get-CarpStatus -Name carp1'

@@ -9,8 +9,8 @@ namespace Carp.Engine.Core;
 /// Where one virtual host's adverts of one address family go and with which link-layer addresses, decided once for
 /// every wire (the engine's and the simulator's): to the configured unicast peer of that family, else to the CARP
 /// group 224.0.0.18 / ff02::12 (docs/protocol.md#packet-encapsulation, docs/protocol.md#unicast-peers); from the
-/// virtual MAC, or from the carpdev's own MAC in <see cref="MacMode.Real"/> (docs/protocol.md#advert-source-mac);
-/// to the group's MAC, or to the caller's next hop for a unicast peer.
+/// virtual MAC, or from the carpdev's own MAC in <see cref="MacMode.Real"/> and to a unicast peer, as FreeBSD does
+/// (docs/protocol.md#advert-source-mac); to the group's MAC, or to the caller's next hop for a unicast peer.
 /// </summary>
 public readonly record struct AdvertAddressing(PhysicalAddress SourceMac, IPAddress Destination, PhysicalAddress? DestinationMac)
 {
@@ -21,7 +21,10 @@ public readonly record struct AdvertAddressing(PhysicalAddress SourceMac, IPAddr
         var destination = family == AddressFamily.InterNetwork
             ? config.Peer ?? CarpConstants.MulticastV4
             : config.Peer6 ?? CarpConstants.MulticastV6;
-        return new AdvertAddressing(SourceMacOf(config, carpDevMac), destination, CarpFrameBuilder.MulticastMac(destination) ?? unicastNextHopMac);
+        var groupMac = CarpFrameBuilder.MulticastMac(destination);
+        return groupMac is not null
+            ? new AdvertAddressing(SourceMacOf(config, carpDevMac), destination, groupMac)
+            : new AdvertAddressing(carpDevMac, destination, unicastNextHopMac);
     }
 
     /// <summary>The MAC a virtual host sends adverts and announcements from (docs/protocol.md#virtual-mac).</summary>

@@ -101,6 +101,17 @@ public sealed record VirtualHostConfig
         {
             throw new CarpException(CarpErrorCode.InvalidAddress, "peer6 must be an IPv6 address.");
         }
+
+        // A peer is one host: a group, the broadcast or the unspecified address would make the adverts something else.
+        if (Peer is not null && (Peer.Equals(IPAddress.Any) || Peer.Equals(IPAddress.Broadcast) || (Peer.GetAddressBytes()[0] & 0xF0) == 0xE0))
+        {
+            throw new CarpException(CarpErrorCode.InvalidAddress, $"peer {Peer} is not a unicast address: a peer is the other node's own address, such as 192.0.2.2.");
+        }
+
+        if (Peer6 is not null && (Peer6.Equals(IPAddress.IPv6Any) || Peer6.IsIPv6Multicast))
+        {
+            throw new CarpException(CarpErrorCode.InvalidAddress, $"peer6 {Peer6} is not a unicast address: a peer is the other node's own address, such as 2001:db8::2 or fe80::2.");
+        }
     }
 
     /// <summary>1 to <see cref="CarpLimits.InterfaceNameMaxLength"/> ASCII letters, digits, '.', '-' or '_' (<see cref="CarpLimits.InterfaceNameRule"/>).</summary>

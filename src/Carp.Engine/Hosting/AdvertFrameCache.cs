@@ -18,6 +18,9 @@ internal sealed class AdvertFrameCache
     private readonly Dictionary<VirtualHost, Entry> _entries = new(ReferenceEqualityComparer.Instance);
     private readonly BlockRandom _identifications = new();
 
+    /// <summary>The Ethernet destination a unicast peer's advert frame is built with: a port routes such a frame by its IP destination (<see cref="IWirePort.Send"/>).</summary>
+    internal static readonly PhysicalAddress UnicastPlaceholderMac = new([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]);
+
     /// <summary>The advert frame of <paramref name="host"/> for <paramref name="family"/> carrying <paramref name="carpHeader"/>; valid until the next call for the same host and family.</summary>
     /// <exception cref="ArgumentException">The frame cannot be built (see <see cref="CarpFrameBuilder.Advertisement"/>).</exception>
     public ReadOnlySpan<byte> Frame(VirtualHost host, AddressFamily family, PhysicalAddress carpDevMac, IPAddress source, byte trafficClass, ReadOnlySpan<byte> carpHeader)
@@ -45,8 +48,9 @@ internal sealed class AdvertFrameCache
         ref var slot = ref family == AddressFamily.InterNetwork ? ref entry.V4 : ref entry.V6;
         if (slot is null || !slot.IsFor(host.Config, carpDevMac, source, trafficClass))
         {
-            // No neighbour resolution here: a unicast peer's Ethernet destination is unknown, so building its frame fails.
-            var addressing = AdvertAddressing.For(host.Config, family, carpDevMac);
+            // No neighbour resolution here: a unicast peer's frame carries a placeholder Ethernet destination, and the port
+            // sends it by its IP destination (the Linux wire through a raw IP socket, docs/protocol.md#unicast-on-linux).
+            var addressing = AdvertAddressing.For(host.Config, family, carpDevMac, UnicastPlaceholderMac);
             slot = new Built(new AdvertFrameTemplate(addressing.SourceMac, source, addressing.Destination, trafficClass, addressing.DestinationMac),
                 host.Config, carpDevMac, source, trafficClass, addressing.Destination);
         }

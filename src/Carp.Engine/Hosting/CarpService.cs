@@ -38,7 +38,8 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
         _badPacketLog = new LogRateLimiter<CarpStatistic>(BadPacketLogInterval, options.TimeProvider, held =>
             Log(CarpLogLevel.Debug, 2, $"{held.Count} more bad packets ({held.Kind}) dropped in the last {held.Period.TotalSeconds:0.#} s"));
         _loop = new EngineLoop(options.Platform, options.TimeProvider, () => _node.NextDeadline, RunTimers, _log,
-            options.LoopTurn is { } turn ? () => { turn(); return _wire.Heartbeat(); } : _wire.Heartbeat, OnStalled, options.LoopTurnInterval);
+            options.LoopTurn is { } turn ? () => { turn(); return LoopTurn(); } : LoopTurn, OnStalled, options.LoopTurnInterval);
+        _backupMacRefresh = options.BackupMacRefresh;
         _wire.LinkChanged += OnLinkChanged;
         _wire.AddressesChanged += OnAddressesChanged;
         JitWarmer.WarmTakeoverPathOnce();

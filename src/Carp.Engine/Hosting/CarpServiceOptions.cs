@@ -32,6 +32,12 @@ public sealed record CarpServiceOptions
     /// </summary>
     public bool RehearseTakeover { get; init; }
 
+    /// <summary>
+    /// How often a BACKUP with a unicast peer announces its carpdev's own address from the carpdev's MAC, so that switches
+    /// keep that MAC while the node is silent (docs/protocol.md#unicast-backup-mac); zero or less: never.
+    /// </summary>
+    public TimeSpan BackupMacRefresh { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Receives log lines already filtered by the <c>log</c> sysctl; never contains a pass.</summary>
     public Action<CarpLogLevel, string>? Log { get; init; }
 }

@@ -24,7 +24,11 @@ public interface IWirePort : IDisposable
     /// <summary>Re-reads the carpdev's own addresses into <see cref="IPv4"/> and <see cref="IPv6"/> (after <see cref="ICarpWire.AddressesChanged"/> or a link change).</summary>
     void RefreshAddresses();
 
-    /// <summary>Injects one Ethernet frame; false, or an exception that says why, when the send failed.</summary>
+    /// <summary>
+    /// Injects one Ethernet frame; false, or an exception that says why, when the send failed. An advert to a unicast peer
+    /// (its IP destination not multicast) carries the broadcast MAC as a placeholder: the port sends it by its IP
+    /// destination, so that the next hop is resolved (the Linux wire: a raw IP socket), or floods it (in memory).
+    /// </summary>
     bool Send(ReadOnlySpan<byte> frame);
 
     /// <summary>

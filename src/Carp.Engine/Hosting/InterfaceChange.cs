@@ -1,3 +1,4 @@
+using System.Net;
 using Carp.Engine.Core;
 using Carp.Engine.Protocol;
 
@@ -16,6 +17,18 @@ public sealed record InterfaceChange
     public string? Profile { get; init; }
     public IReadOnlyList<string>? Groups { get; init; }
 
+    /// <summary>Send IPv4 adverts to this unicast peer (FreeBSD <c>peer</c>, OpenBSD <c>carppeer</c>; docs/protocol.md#unicast-peers).</summary>
+    public IPAddress? Peer { get; init; }
+
+    /// <summary>Send IPv6 adverts to this unicast peer (FreeBSD <c>peer6</c>; may be link-local).</summary>
+    public IPAddress? Peer6 { get; init; }
+
+    /// <summary>true: IPv4 adverts go to 224.0.0.18 again, the IPv4 peer is dropped (FreeBSD <c>mcast</c>).</summary>
+    public bool Mcast { get; init; }
+
+    /// <summary>true: IPv6 adverts go to ff02::12 again, the IPv6 peer is dropped (FreeBSD <c>mcast6</c>).</summary>
+    public bool Mcast6 { get; init; }
+
     /// <summary>Maintenance mode on (suspend: a MASTER hands over and stays BACKUP) or off (resume); configuration, so carpd saves it.</summary>
     public bool? Maintenance { get; init; }
 
@@ -31,6 +44,12 @@ public sealed record InterfaceChange
     /// </summary>
     public VirtualHostConfig ApplyTo(VirtualHostConfig config)
     {
+        if ((Mcast && Peer is not null) || (Mcast6 && Peer6 is not null))
+        {
+            throw new CarpException(CarpErrorCode.InvalidArgument,
+                $"A unicast peer and multicast were both asked for {(Mcast && Peer is not null ? "IPv4" : "IPv6")}: give either the peer or multicast.");
+        }
+
         var profile = Profile is null ? config.Profile : CompatibilityProfile.Find(Profile) ?? throw CarpRefusals.UnknownProfile(Profile);
         var changed = config with
         {
@@ -44,6 +63,8 @@ public sealed record InterfaceChange
             Profile = profile,
             Groups = Groups ?? config.Groups,
             Maintenance = Maintenance ?? config.Maintenance,
+            Peer = Mcast ? null : Peer ?? config.Peer,
+            Peer6 = Mcast6 ? null : Peer6 ?? config.Peer6,
         };
         changed.Validate();
         return changed;

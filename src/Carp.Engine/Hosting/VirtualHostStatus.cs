@@ -33,6 +33,10 @@ public sealed record VirtualHostStatus
     public IReadOnlyList<string> Groups { get; init; } = [];
     /// <summary>In maintenance mode (Suspend-CarpInterface, carpd's <c>maintenance</c> keyword): it stays out of mastership.</summary>
     public bool Maintenance { get; init; }
+    /// <summary>IPv4 unicast peer its adverts go to (FreeBSD <c>peer</c>); null: 224.0.0.18.</summary>
+    public IPAddress? Peer { get; init; }
+    /// <summary>IPv6 unicast peer its adverts go to (FreeBSD <c>peer6</c>); null: ff02::12.</summary>
+    public IPAddress? Peer6 { get; init; }
 
     /// <summary>The status of a configured virtual host in <paramref name="state"/>, before any runtime history.</summary>
     public static VirtualHostStatus Of(VirtualHostConfig config, CarpState state) => new()
@@ -51,6 +55,8 @@ public sealed record VirtualHostStatus
         HasPass = !config.Key.IsEmpty,
         Groups = config.Groups,
         Maintenance = config.Maintenance,
+        Peer = config.Peer,
+        Peer6 = config.Peer6,
     };
 
     public override string ToString() => $"{Name}: {State} vhid {Vhid} advbase {AdvBase} advskew {AdvSkew}";

@@ -49,6 +49,11 @@ public sealed class NewCarpInterfaceCommand : CarpCmdlet
     [ValidateSet("FreeBSD", "OpenBSD", "Classic", "ucarp", IgnoreCase = true)]
     public string Profile { get; set; } = CompatibilityProfile.FreeBsd.Name;
 
+    /// <summary>Unicast peers the adverts go to instead of 224.0.0.18 / ff02::12: at most one IPv4 and one IPv6 address.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [CarpAddressListTransformation]
+    public string[] Peer { get; set; } = [];
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -65,7 +70,9 @@ public sealed class NewCarpInterfaceCommand : CarpCmdlet
     protected override void ProcessRecord()
     {
         List<CarpAddress> addresses = [];
+        System.Net.IPAddress? peer = null, peer6 = null;
         var invalid = CheckTiming(Vhid, AdvBase, AdvSkew) ?? ParseAddresses(Address, out addresses);
+        invalid ??= CarpPeers.Parse(Peer, out peer, out peer6);
         if (invalid is not null)
         {
             WriteError(CarpErrors.FromException(invalid, Name));
@@ -84,6 +91,8 @@ public sealed class NewCarpInterfaceCommand : CarpCmdlet
             Key = key,
             MacMode = MacMode,
             Profile = CompatibilityProfile.Find(Profile) ?? CompatibilityProfile.FreeBsd,
+            Peer = peer,
+            Peer6 = peer6,
         };
         if (!TryRun(Name, config.Validate))
         {
@@ -103,7 +112,8 @@ public sealed class NewCarpInterfaceCommand : CarpCmdlet
             return;
         }
 
-        var description = $"vhid {Vhid} on {CarpDev}, advbase {AdvBase}, advskew {AdvSkew}, {string.Join(", ", addresses)}{(key.IsEmpty ? string.Empty : ", with a pass")}";
+        var peers = string.Concat(new[] { peer, peer6 }.OfType<System.Net.IPAddress>().Select(p => ", peer " + p));
+        var description = $"vhid {Vhid} on {CarpDev}, advbase {AdvBase}, advskew {AdvSkew}, {string.Join(", ", addresses)}{peers}{(key.IsEmpty ? string.Empty : ", with a pass")}";
         if (!ShouldProcess($"{Name} ({description})", "Create carp interface"))
         {
             return;

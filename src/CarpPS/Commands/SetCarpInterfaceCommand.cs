@@ -71,6 +71,20 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
     [Parameter]
     public int? Demote { get; set; }
 
+    /// <summary>Unicast peers (one IPv4, one IPv6) the adverts go to from now on; a family not given keeps its destination.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [CarpAddressListTransformation]
+    public string[]? Peer { get; set; }
+
+    /// <summary>IPv4 adverts go to 224.0.0.18 again (FreeBSD <c>mcast</c>).</summary>
+    [Parameter]
+    public SwitchParameter Mcast { get; set; }
+
+    /// <summary>IPv6 adverts go to ff02::12 again (FreeBSD <c>mcast6</c>).</summary>
+    [Parameter]
+    public SwitchParameter Mcast6 { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -92,6 +106,19 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
                 $"-Demote {demote} is out of range: a demotion step is -{MaxDemoteAdjustment} to {MaxDemoteAdjustment}.",
                 $"Use a -Demote adjustment from -{MaxDemoteAdjustment} to {MaxDemoteAdjustment}.");
             _invalidId = CarpErrors.InvalidDemote;
+        }
+
+        System.Net.IPAddress? peer = null, peer6 = null;
+        if (_invalid is null && Peer is not null)
+        {
+            _invalid = CarpPeers.Parse(Peer, out peer, out peer6);
+        }
+
+        if (_invalid is null && ((Mcast && peer is not null) || (Mcast6 && peer6 is not null)))
+        {
+            _invalid = CarpErrors.Refusal(CarpErrorCode.InvalidArgument,
+                $"-Peer {(Mcast && peer is not null ? peer : peer6)} and {(Mcast && peer is not null ? "-Mcast" : "-Mcast6")} contradict each other.",
+                "Pass -Peer for unicast adverts to that address, or -Mcast / -Mcast6 to return that family to multicast; not both for one family.");
         }
 
         if (_invalid is null && CarpDev is not null && !VirtualHostConfig.IsValidInterfaceName(CarpDev))
@@ -128,12 +155,16 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
             Profile = Profile is null ? null : CompatibilityProfile.Find(Profile)?.Name,
             State = State,
             DemoteAdjustment = Demote,
+            Peer = peer,
+            Peer6 = peer6,
+            Mcast = Mcast,
+            Mcast6 = Mcast6,
         };
         _description = Describe(_change);
         if (_description.Length == 0)
         {
             ThrowCarpError(CarpErrorCode.InvalidArgument, "Set-CarpInterface was given nothing to change.",
-                "Pass at least one of -Vhid, -AdvBase, -AdvSkew, -Pass, -Address, -CarpDev, -MacMode, -Profile, -State or -Demote.", Name);
+                "Pass at least one of -Vhid, -AdvBase, -AdvSkew, -Pass, -Address, -CarpDev, -MacMode, -Profile, -Peer, -Mcast, -Mcast6, -State or -Demote.", Name);
         }
     }
 
@@ -324,6 +355,26 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
         if (change.Profile is { } profile)
         {
             parts.Add($"profile {profile}");
+        }
+
+        if (change.Peer is { } peer)
+        {
+            parts.Add($"peer {peer}");
+        }
+
+        if (change.Peer6 is { } peer6)
+        {
+            parts.Add($"peer6 {peer6}");
+        }
+
+        if (change.Mcast)
+        {
+            parts.Add("mcast");
+        }
+
+        if (change.Mcast6)
+        {
+            parts.Add("mcast6");
         }
 
         if (change.State is { } state)

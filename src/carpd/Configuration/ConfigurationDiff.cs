@@ -50,7 +50,7 @@ internal sealed class ConfigurationDiff
             }
             else
             {
-                changed.Add(new InterfaceUpdate(wanted, NeedsRecreation(current, wanted) ? null : change));
+                changed.Add(new InterfaceUpdate(wanted, change));
             }
         }
 
@@ -78,13 +78,14 @@ internal sealed class ConfigurationDiff
             Profile = current.Profile == wanted.Profile ? null : wanted.Profile.Name,
             Groups = current.Groups.SequenceEqual(wanted.Groups, StringComparer.Ordinal) ? null : wanted.Groups,
             Maintenance = current.Maintenance == wanted.Maintenance ? null : wanted.Maintenance,
+            // A peer changes in place, as ifconfig's peer / mcast do; a peer gone from the file is mcast.
+            Peer = Equals(current.Peer, wanted.Peer) ? null : wanted.Peer,
+            Peer6 = Equals(current.Peer6, wanted.Peer6) ? null : wanted.Peer6,
+            Mcast = current.Peer is not null && wanted.Peer is null,
+            Mcast6 = current.Peer6 is not null && wanted.Peer6 is null,
         };
-        return change == Nothing && !NeedsRecreation(current, wanted) ? null : change;
+        return change == Nothing ? null : change;
     }
-
-    /// <summary>Peers are not part of an <see cref="InterfaceChange"/>: a new peer takes destroying and creating the interface.</summary>
-    public static bool NeedsRecreation(VirtualHostConfig current, VirtualHostConfig wanted) =>
-        !Equals(current.Peer, wanted.Peer) || !Equals(current.Peer6, wanted.Peer6);
 }
 
 /// <summary>An interface to bring to <paramref name="Wanted"/>: in place with <paramref name="Change"/>, or by re-creating it when that is null.</summary>

@@ -81,9 +81,12 @@ internal static class ConfigurationStatementParser
 
             if (InterfaceKeywords.IsFlag(keyword))
             {
-                statement.Maintenance = seen.Add(keyword)
-                    ? true
-                    : throw Error(CarpErrorCode.InvalidArgument, $"'{keyword}' is given twice.", $"Keep one '{keyword}'.");
+                if (!seen.Add(keyword))
+                {
+                    throw Error(CarpErrorCode.InvalidArgument, $"'{keyword}' is given twice.", $"Keep one '{keyword}'.");
+                }
+
+                statement.Maintenance |= keyword == InterfaceKeywords.Maintenance;
                 continue;
             }
 
@@ -147,6 +150,16 @@ internal static class ConfigurationStatementParser
                 case "peer6":
                     statement.Peer6 = ParsePeer(line.Word(value), AddressFamily.InterNetworkV6, "peer6 needs an IPv6 address.", "Write e.g. peer6 2001:db8::2; use peer for IPv4.", Error);
                     break;
+            }
+        }
+
+        // mcast / mcast6 name the default, multicast; with a peer of the same family the line says two things.
+        foreach (var (flag, peer) in new[] { (InterfaceKeywords.Mcast, "peer"), (InterfaceKeywords.Mcast6, "peer6") })
+        {
+            if (seen.Contains(flag) && seen.Contains(peer))
+            {
+                throw Error(CarpErrorCode.InvalidArgument, $"the line gives both '{peer}' and '{flag}'.",
+                    $"Keep '{peer}' for unicast adverts to that address, or '{flag}' (or neither) for multicast.");
             }
         }
 

@@ -211,7 +211,8 @@ public sealed class PersistingCarpService : ICarpService
     private static bool IsPersistent(InterfaceChange change) =>
         change.Vhid is not null || change.AdvBase is not null || change.AdvSkew is not null || change.Key is not null ||
         change.Addresses is not null || change.CarpDev is not null || change.MacMode is not null || change.Profile is not null ||
-        change.Groups is not null || change.Maintenance is not null;
+        change.Groups is not null || change.Maintenance is not null ||
+        change.Peer is not null || change.Peer6 is not null || change.Mcast || change.Mcast6;
 
     // Called under _gate after the engine accepted the change: a failed save is logged, not thrown,
     // because the change is already active and the caller must not believe it was refused.

@@ -29,14 +29,16 @@ internal sealed class EngineNode : IDisposable
 
     public bool IsDisposed => _disposed;
 
-    public static EngineNode Start(Scenario scenario, string label, string ns, CarpSysctls? sysctls)
+    public static EngineNode Start(Scenario scenario, string label, string ns, CarpSysctls? sysctls, Func<CarpServiceOptions, CarpServiceOptions>? configure = null)
     {
         var events = new Recorder<CarpEvent>(label);
-        var service = NetworkNamespace.Run(ns, () => LinuxCarpServices.CreateLocal(new CarpServiceOptions
+        var options = new CarpServiceOptions
         {
             Sysctls = sysctls ?? CarpSysctls.Default,
             Log = (level, line) => scenario.Log(label, $"[{level}] {line}"),
-        }));
+        };
+        options = configure?.Invoke(options) ?? options;
+        var service = NetworkNamespace.Run(ns, () => LinuxCarpServices.CreateLocal(options));
         try
         {
             var subscription = service.Subscribe(e =>

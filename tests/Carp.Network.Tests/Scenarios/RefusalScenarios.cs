@@ -10,7 +10,7 @@ public sealed class RefusalScenarios
 {
     [Theory]
     [InlineData("nosuchdev", null, CarpErrorCode.UnknownCarpDev)]
-    [InlineData("eth0", "192.0.2.12", CarpErrorCode.InvalidArgument)]
+    [InlineData("eth0", "224.0.0.18", CarpErrorCode.InvalidAddress)]
     public void A_refused_interface_leaves_nothing_behind(string carpDev, string? peer, CarpErrorCode expected)
     {
         using var s = new Scenario(nodes: 1);

@@ -80,8 +80,8 @@ internal sealed class Scenario : IDisposable
     }
 
     /// <summary>An engine of our own, in-process, living in <paramref name="ns"/>.</summary>
-    public EngineNode Engine(string label, string ns, CarpSysctls? sysctls = null) =>
-        Own(EngineNode.Start(this, label, ns, sysctls));
+    public EngineNode Engine(string label, string ns, CarpSysctls? sysctls = null, Func<CarpServiceOptions, CarpServiceOptions>? configure = null) =>
+        Own(EngineNode.Start(this, label, ns, sysctls, configure));
 
     /// <summary>Captures what <paramref name="node"/> sends, at its bridge port.</summary>
     public AdvertWatch Watch(TestNode node) => Own(AdvertWatch.Start(this, node.BridgePort, node.Namespace));
