@@ -152,7 +152,7 @@ public sealed class LinuxWire : ICarpWire
             return;
         }
 
-        var mac = CarpMac.Virtual(config.Vhid);
+        var mac = AdvertAddressing.VirtualMacOf(config);
         var existing = _netlink.GetLink(config.Name);
         if (existing is not null)
         {

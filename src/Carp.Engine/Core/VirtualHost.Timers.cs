@@ -58,7 +58,8 @@ public sealed partial class VirtualHost
 
     private void ArmAdvert()
     {
-        _advertDeadline = _node.Now + _node.ToTimestamp(CarpTiming.Interval(Config.AdvBase, TimerAdvSkew));
+        var interval = IsVrrp ? VrrpTiming.Interval(Config.Interval) : CarpTiming.Interval(Config.AdvBase, TimerAdvSkew);
+        _advertDeadline = _node.Now + _node.ToTimestamp(interval);
         _node.Schedule(this, _advertDeadline);
     }
 
@@ -72,7 +73,21 @@ public sealed partial class VirtualHost
             return;
         }
 
-        var deadline = _node.Now + _node.ToTimestamp(CarpTiming.MasterDown(Profile.MasterDown, Config.AdvBase, TimerAdvSkew));
+        ArmMasterDownAfter(IsVrrp
+            ? VrrpTiming.MasterDown(Config.Priority, MasterAdverInterval)
+            : CarpTiming.MasterDown(Profile.MasterDown, Config.AdvBase, TimerAdvSkew), family);
+    }
+
+    /// <summary>Arms the master-down timer of <paramref name="family"/> (or every family carried) <paramref name="microseconds"/> from now.</summary>
+    private void ArmMasterDownAfter(long microseconds, AddressFamily family = AddressFamily.Unspecified)
+    {
+        if (Suspended)
+        {
+            _masterDownDeadline4 = _masterDownDeadline6 = Unarmed;
+            return;
+        }
+
+        var deadline = _node.Now + _node.ToTimestamp(microseconds);
         if (family != AddressFamily.InterNetworkV6 && _hasIPv4)
         {
             _masterDownDeadline4 = deadline;

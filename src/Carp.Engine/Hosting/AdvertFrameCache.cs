@@ -29,11 +29,11 @@ internal sealed class AdvertFrameCache
         }
 
         ref var slot = ref family == AddressFamily.InterNetwork ? ref entry.V4 : ref entry.V6;
-        if (slot is null || !slot.IsFor(host.Config, carpDevMac, source, trafficClass))
+        if (slot is null || !slot.IsFor(host.Config, carpDevMac, source, trafficClass) || slot.Template.PayloadLength != carpHeader.Length)
         {
             // No neighbour resolution here: a unicast peer's Ethernet destination is unknown, so building its frame fails.
             var addressing = AdvertAddressing.For(host.Config, family, carpDevMac);
-            slot = new Built(new AdvertFrameTemplate(addressing.SourceMac, source, addressing.Destination, trafficClass, addressing.DestinationMac),
+            slot = new Built(new AdvertFrameTemplate(addressing.SourceMac, source, addressing.Destination, trafficClass, addressing.DestinationMac, carpHeader.Length),
                 host.Config, carpDevMac, source, trafficClass, addressing.Destination);
         }
 
