@@ -38,6 +38,13 @@ internal static class ControlMapper
         ForcedState = status.ForcedState,
         Groups = [.. status.Groups],
         Maintenance = status.Maintenance,
+        Protocol = status.Protocol,
+        Priority = status.Protocol == VirtualHostProtocol.Vrrp ? status.Priority : null,
+        Interval = status.Protocol == VirtualHostProtocol.Vrrp ? status.Interval : null,
+        Preempt = status.Protocol == VirtualHostProtocol.Vrrp ? status.Preempt : null,
+        VrrpChecksum = status.Protocol == VirtualHostProtocol.Vrrp ? status.VrrpChecksum : null,
+        MasterAdverInterval = status.MasterAdverInterval,
+        MasterSeenPriority = status.MasterSeenPriority,
     };
 
     public static VirtualHostStatus FromDto(InterfaceStatusDto dto) => new()
@@ -63,6 +70,13 @@ internal static class ControlMapper
         ForcedState = dto.ForcedState,
         Groups = [.. dto.Groups ?? []],
         Maintenance = dto.Maintenance,
+        Protocol = dto.Protocol,
+        Priority = dto.Priority is { } priority ? ToByte(priority) : (byte)CarpLimits.PriorityDefault,
+        Interval = dto.Interval is { } interval ? (ushort)Math.Clamp(interval, 0, ushort.MaxValue) : (ushort)CarpLimits.IntervalDefault,
+        Preempt = dto.Preempt ?? true,
+        VrrpChecksum = dto.VrrpChecksum ?? VrrpChecksumMode.PseudoHeader,
+        MasterAdverInterval = dto.MasterAdverInterval is { } mai ? (ushort)Math.Clamp(mai, 0, ushort.MaxValue) : null,
+        MasterSeenPriority = dto.MasterSeenPriority is { } seenPriority ? ToByte(seenPriority) : null,
     };
 
     public static Dictionary<string, long> ToDto(CarpSysctls sysctls) =>
@@ -179,6 +193,11 @@ internal static class ControlMapper
         Peer = config.Peer?.ToString(),
         Peer6 = config.Peer6?.ToString(),
         Maintenance = config.Maintenance ? true : null,
+        Protocol = config.IsVrrp ? VirtualHostProtocol.Vrrp : null,
+        Priority = config.IsVrrp ? config.Priority : null,
+        Interval = config.IsVrrp ? config.Interval : null,
+        Preempt = config.IsVrrp && !config.Preempt ? false : null,
+        VrrpChecksum = config.IsVrrp && config.VrrpChecksum != VrrpChecksumMode.PseudoHeader ? config.VrrpChecksum : null,
     };
 
     public static VirtualHostConfig FromDto(InterfaceConfigDto dto) => new()
@@ -196,6 +215,11 @@ internal static class ControlMapper
         Peer = ParsePeer(dto.Peer, "peer"),
         Peer6 = ParsePeer(dto.Peer6, "peer6"),
         Maintenance = dto.Maintenance ?? false,
+        Protocol = CheckedProtocol(dto.Protocol) ?? VirtualHostProtocol.Carp,
+        Priority = Priority(dto.Priority) ?? CarpLimits.PriorityDefault,
+        Interval = Interval(dto.Interval) ?? CarpLimits.IntervalDefault,
+        Preempt = dto.Preempt ?? true,
+        VrrpChecksum = CheckedChecksum(dto.VrrpChecksum) ?? VrrpChecksumMode.PseudoHeader,
     };
 
     public static InterfaceChangeDto ToDto(InterfaceChange change, string name) => new()
@@ -213,6 +237,11 @@ internal static class ControlMapper
         State = change.State,
         DemoteAdjustment = change.DemoteAdjustment,
         Maintenance = change.Maintenance,
+        Protocol = change.Protocol,
+        Priority = change.Priority,
+        Interval = change.Interval,
+        Preempt = change.Preempt,
+        VrrpChecksum = change.VrrpChecksum,
     };
 
     public static (string Name, InterfaceChange Change) FromDto(InterfaceChangeDto dto) =>
@@ -232,6 +261,11 @@ internal static class ControlMapper
                  : throw new CarpException(CarpErrorCode.InvalidArgument, $"state {dto.State} cannot be forced: only Master or Backup can."),
              DemoteAdjustment = dto.DemoteAdjustment,
              Maintenance = dto.Maintenance,
+             Protocol = CheckedProtocol(dto.Protocol),
+             Priority = Priority(dto.Priority),
+             Interval = Interval(dto.Interval),
+             Preempt = dto.Preempt,
+             VrrpChecksum = CheckedChecksum(dto.VrrpChecksum),
          });
 
     // The numbers are ints in the DTOs so that a value outside a byte is a CARP refusal, not a JSON error;
@@ -241,6 +275,21 @@ internal static class ControlMapper
     private static byte? AdvBase(int? value) => CheckedByte(value, CarpErrorCode.InvalidAdvBase, "advbase", CarpLimits.AdvBaseRange);
 
     private static byte? AdvSkew(int? value) => CheckedByte(value, CarpErrorCode.InvalidAdvSkew, "advskew", CarpLimits.AdvSkewRange);
+
+    private static byte? Priority(int? value) => CheckedByte(value, CarpErrorCode.InvalidPriority, "priority", CarpLimits.PriorityRange);
+
+    private static ushort? Interval(int? value) => value switch
+    {
+        null => null,
+        >= 0 and <= ushort.MaxValue => (ushort)value.Value,
+        _ => throw new CarpException(CarpErrorCode.InvalidInterval, $"interval {value} is out of range: interval is {CarpLimits.IntervalRange}."),
+    };
+
+    private static VirtualHostProtocol? CheckedProtocol(VirtualHostProtocol? protocol) => protocol is null || Enum.IsDefined(protocol.Value) ? protocol
+        : throw new CarpException(CarpErrorCode.InvalidArgument, $"protocol {(int)protocol.Value} is not a protocol: the protocols are Carp and Vrrp.");
+
+    private static VrrpChecksumMode? CheckedChecksum(VrrpChecksumMode? mode) => mode is null || Enum.IsDefined(mode.Value) ? mode
+        : throw new CarpException(CarpErrorCode.InvalidArgument, $"vrrpChecksum {(int)mode.Value} is not a checksum mode: the modes are PseudoHeader and MessageOnly.");
 
     private static byte? CheckedByte(int? value, CarpErrorCode code, string field, string range) => value switch
     {

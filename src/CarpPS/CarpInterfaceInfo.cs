@@ -1,5 +1,6 @@
 using Carp.Engine.Core;
 using Carp.Engine.Hosting;
+using Carp.Engine.Protocol;
 
 namespace CarpPS;
 
@@ -23,6 +24,11 @@ public sealed class CarpInterfaceInfo
         HasPass = status.HasPass;
         Groups = new CarpList(status.Groups);
         State = status.State;
+        Protocol = status.Protocol;
+        Priority = status.Priority;
+        Interval = TimeSpan.FromMilliseconds(status.Interval * 10);
+        Preempt = status.Preempt;
+        VrrpChecksum = status.VrrpChecksum;
     }
 
     public string Name { get; }
@@ -48,6 +54,18 @@ public sealed class CarpInterfaceInfo
 
     /// <summary>The state when it was read; Get-CarpStatus shows the live state with the master seen.</summary>
     public CarpState State { get; }
+
+    /// <summary>Carp or Vrrp (VRRPv3); the four properties after it are VRRP's.</summary>
+    public VirtualHostProtocol Protocol { get; }
+
+    public byte Priority { get; }
+
+    /// <summary>The VRRP advertisement interval.</summary>
+    public TimeSpan Interval { get; }
+
+    public bool Preempt { get; }
+
+    public VrrpChecksumMode VrrpChecksum { get; }
 
     public override string ToString() => Name;
 }
@@ -79,6 +97,13 @@ public sealed class CarpStatus
         HasPass = status.HasPass;
         Groups = new CarpList(status.Groups);
         Maintenance = status.Maintenance;
+        Protocol = status.Protocol;
+        Priority = status.Priority;
+        Interval = TimeSpan.FromMilliseconds(status.Interval * 10);
+        Preempt = status.Preempt;
+        VrrpChecksum = status.VrrpChecksum;
+        MasterPriority = status.MasterSeenPriority;
+        MasterInterval = status.MasterAdverInterval is { } mai ? TimeSpan.FromMilliseconds(mai * 10) : null;
     }
 
     public string Name { get; }
@@ -125,6 +150,24 @@ public sealed class CarpStatus
     public bool HasPass { get; }
 
     public CarpList Groups { get; }
+
+    /// <summary>Carp or Vrrp (VRRPv3); the properties after it are VRRP's.</summary>
+    public VirtualHostProtocol Protocol { get; }
+
+    public byte Priority { get; }
+
+    /// <summary>The VRRP advertisement interval this node sends with.</summary>
+    public TimeSpan Interval { get; }
+
+    public bool Preempt { get; }
+
+    public VrrpChecksumMode VrrpChecksum { get; }
+
+    /// <summary>VRRP: the priority of the last advert heard from another router (0: it left).</summary>
+    public byte? MasterPriority { get; }
+
+    /// <summary>VRRP: the master's interval this node's master-down timer runs on (learnt from its adverts).</summary>
+    public TimeSpan? MasterInterval { get; }
 
     public override string ToString() => $"{Name}: {State}";
 }

@@ -64,6 +64,27 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
     [ValidateSet("FreeBSD", "OpenBSD", "Classic", "ucarp", IgnoreCase = true)]
     public string? Profile { get; set; }
 
+    /// <summary>Only checked: the protocol is fixed at creation, so another one is refused (ProtocolFixed).</summary>
+    [Parameter]
+    public VirtualHostProtocol? Protocol { get; set; }
+
+    /// <summary>VRRP: 1 to 254.</summary>
+    [Parameter]
+    public int? Priority { get; set; }
+
+    /// <summary>VRRP: the advertisement interval, a TimeSpan or '100ms' / '0.1s'.</summary>
+    [Parameter]
+    [CarpIntervalTransformation]
+    public TimeSpan? Interval { get; set; }
+
+    /// <summary>VRRP: Preempt_Mode on ($true) or off ($false).</summary>
+    [Parameter]
+    public bool? Preempt { get; set; }
+
+    /// <summary>VRRP: PseudoHeader or MessageOnly IPv4 checksums.</summary>
+    [Parameter]
+    public VrrpChecksumMode? VrrpChecksum { get; set; }
+
     [Parameter]
     [ValidateSet("Master", "Backup", IgnoreCase = true)]
     public CarpState? State { get; set; }
@@ -92,6 +113,17 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
                 $"-Demote {demote} is out of range: a demotion step is -{MaxDemoteAdjustment} to {MaxDemoteAdjustment}.",
                 $"Use a -Demote adjustment from -{MaxDemoteAdjustment} to {MaxDemoteAdjustment}.");
             _invalidId = CarpErrors.InvalidDemote;
+        }
+
+        ushort? interval = null;
+        if (_invalid is null && Interval is { } span)
+        {
+            interval = CarpInterval.ToCentiseconds(span, out _invalid);
+        }
+
+        if (_invalid is null && Priority is { } priority && !CarpLimits.IsValidPriority(priority))
+        {
+            _invalid = new CarpException(CarpErrorCode.InvalidPriority, $"priority {priority} is not valid: a VRRP priority is {CarpLimits.PriorityRange}.");
         }
 
         if (_invalid is null && CarpDev is not null && !VirtualHostConfig.IsValidInterfaceName(CarpDev))
@@ -128,12 +160,17 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
             Profile = Profile is null ? null : CompatibilityProfile.Find(Profile)?.Name,
             State = State,
             DemoteAdjustment = Demote,
+            Protocol = Protocol,
+            Priority = (byte?)Priority,
+            Interval = interval,
+            Preempt = Preempt,
+            VrrpChecksum = VrrpChecksum,
         };
         _description = Describe(_change);
         if (_description.Length == 0)
         {
             ThrowCarpError(CarpErrorCode.InvalidArgument, "Set-CarpInterface was given nothing to change.",
-                "Pass at least one of -Vhid, -AdvBase, -AdvSkew, -Pass, -Address, -CarpDev, -MacMode, -Profile, -State or -Demote.", Name);
+                "Pass at least one of -Vhid, -AdvBase, -AdvSkew, -Pass, -Address, -CarpDev, -MacMode, -Profile, -State, -Demote, or for VRRP -Priority, -Interval, -Preempt or -VrrpChecksum.", Name);
         }
     }
 
@@ -209,6 +246,13 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
     private bool ForcesFailover(VirtualHostStatus current, InterfaceChange change)
     {
         var peer = PeerSeen(current);
+        if (current.Protocol == VirtualHostProtocol.Vrrp && change.State is null && change.Priority is { } priority && peer &&
+            current.MasterSeenPriority is { } seen and > 0)
+        {
+            // VRRP: a master that drops below the router it heard yields to it; a backup that rises above its master takes over (with preempt).
+            return current.State == CarpState.Master ? priority < seen : current.State == CarpState.Backup && current.Preempt && priority > seen;
+        }
+
         if (current.State == CarpState.Master)
         {
             if (change.State == CarpState.Backup || (change.Vhid is { } vhid && vhid != current.Vhid) ||
@@ -334,6 +378,31 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
         if (change.DemoteAdjustment is { } demote)
         {
             parts.Add($"demote {demote:+0;-0;0}");
+        }
+
+        if (change.Protocol is { } protocol)
+        {
+            parts.Add($"protocol {protocol}");
+        }
+
+        if (change.Priority is { } priority)
+        {
+            parts.Add($"priority {priority}");
+        }
+
+        if (change.Interval is { } interval)
+        {
+            parts.Add($"interval {interval * 10} ms");
+        }
+
+        if (change.Preempt is { } preempt)
+        {
+            parts.Add(preempt ? "preempt" : "no preempt");
+        }
+
+        if (change.VrrpChecksum is { } checksum)
+        {
+            parts.Add($"checksum {checksum}");
         }
 
         return string.Join(", ", parts);

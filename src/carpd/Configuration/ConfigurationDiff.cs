@@ -78,13 +78,20 @@ internal sealed class ConfigurationDiff
             Profile = current.Profile == wanted.Profile ? null : wanted.Profile.Name,
             Groups = current.Groups.SequenceEqual(wanted.Groups, StringComparer.Ordinal) ? null : wanted.Groups,
             Maintenance = current.Maintenance == wanted.Maintenance ? null : wanted.Maintenance,
+            Priority = current.Priority == wanted.Priority || !wanted.IsVrrp ? null : wanted.Priority,
+            Interval = current.Interval == wanted.Interval || !wanted.IsVrrp ? null : wanted.Interval,
+            Preempt = current.Preempt == wanted.Preempt || !wanted.IsVrrp ? null : wanted.Preempt,
+            VrrpChecksum = current.VrrpChecksum == wanted.VrrpChecksum || !wanted.IsVrrp ? null : wanted.VrrpChecksum,
         };
         return change == Nothing && !NeedsRecreation(current, wanted) ? null : change;
     }
 
-    /// <summary>Peers are not part of an <see cref="InterfaceChange"/>: a new peer takes destroying and creating the interface.</summary>
+    /// <summary>
+    /// Peers are not part of an <see cref="InterfaceChange"/>: a new peer takes destroying and creating the interface. So does
+    /// a new protocol (carpver), which is fixed for an interface's life (docs/protocol.md#vrrp).
+    /// </summary>
     public static bool NeedsRecreation(VirtualHostConfig current, VirtualHostConfig wanted) =>
-        !Equals(current.Peer, wanted.Peer) || !Equals(current.Peer6, wanted.Peer6);
+        !Equals(current.Peer, wanted.Peer) || !Equals(current.Peer6, wanted.Peer6) || current.Protocol != wanted.Protocol;
 }
 
 /// <summary>An interface to bring to <paramref name="Wanted"/>: in place with <paramref name="Change"/>, or by re-creating it when that is null.</summary>
