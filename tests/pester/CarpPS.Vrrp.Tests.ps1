@@ -66,6 +66,20 @@ Describe 'VRRPv3 interfaces' -Tag 'Simulation' {
         $updated.State | Should -Be 'Master'
     }
 
+    It 'hands over on Suspend-CarpInterface (priority 0) and refuses the CARP failover drill' {
+        New-CarpInterface -Session $fw1 -Name vrrp1 -Vhid 10 -CarpDev $dev -Protocol Vrrp -Priority 200 -Interval 100ms -Address 192.0.2.1/24
+        New-CarpInterface -Session $fw2 -Name vrrp1 -Vhid 10 -CarpDev $dev -Protocol Vrrp -Priority 100 -Interval 100ms -Address 192.0.2.1/24
+        $null = Wait-CarpState -Session $fw1 -Name vrrp1 -State Master -Timeout 10
+        { Invoke-CarpFailoverTest -Session $fw1 -Name vrrp1 -Force -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidArgument,CarpPS.Commands.InvokeCarpFailoverTestCommand'
+
+        Suspend-CarpInterface -Session $fw1 -Name vrrp1 -Force
+        (Wait-CarpState -Session $fw2 -Name vrrp1 -State Master -Timeout 5).State | Should -Be 'Master'
+        $suspended = Get-CarpStatus -Session $fw1 -Name vrrp1
+        $suspended.State | Should -Be 'Backup'
+        $suspended.LastTransitionReason | Should -Be 'Suspended'
+    }
+
     It 'refuses <Case> with <ErrorId> and creates nothing' -ForEach @(
         @{ Case = 'a pass'; Extra = @{ Pass = 'x' }; ErrorId = 'InvalidPass' }
         @{ Case = 'priority 255'; Extra = @{ Priority = 255 }; ErrorId = 'InvalidPriority' }
