@@ -13,7 +13,8 @@ public enum VrrpChecksumMode
     PseudoHeader,
 
     /// <summary>
-    /// The VRRP message alone, as VRRPv2 computes it (RFC 9568's reading for IPv4; keepalived's <c>v3_checksum_as_v2</c>).
+    /// The VRRP message alone, as VRRPv2 computes it (RFC 9568's reading for IPv4; keepalived's <c>v3_checksum_as_v2</c>,
+    /// from keepalived 2.2.8; 2.2.7 refuses it).
     /// </summary>
     MessageOnly,
 }

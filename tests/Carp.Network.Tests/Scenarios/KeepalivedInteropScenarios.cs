@@ -114,6 +114,43 @@ public sealed class KeepalivedInteropScenarios
         AssertTsharkAgrees(s, watch, expectedSources: 2);
     }
 
+    /// <summary>
+    /// The message-only IPv4 checksum is real on the wire: keepalived 2.2.7 (which has no v3_checksum_as_v2 yet: it came in
+    /// 2.2.8) refuses such adverts ("Invalid VRRPv3 checksum") and takes over beside us, tshark calls them bad, and a backup
+    /// in that mode still takes keepalived's pseudo-header adverts, as every receive takes either form
+    /// (docs/protocol.md#vrrp-checksum).
+    /// </summary>
+    [Fact]
+    public void A_message_only_checksum_is_refused_by_keepalived_2_2_7_while_we_take_either()
+    {
+        using var s = new Scenario();
+        var watch = VrrpWatch.Start(s);
+        var ours = s.Engine("ours", s.Node(1).Namespace);
+        ours.Create(Ours(200, v6: false) with { VrrpChecksum = VrrpChecksumMode.MessageOnly });
+        ours.WaitState(CarpState.Master, TimeSpan.FromSeconds(5));
+
+        long started = Clock.Now;
+        var keepalived = KeepalivedProcess.Start(s, s.Node(2), priority: 100, v6: false);
+        keepalived.Lines.Wait(l => l.Contains("Invalid VRRPv3 checksum", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "keepalived refusing our checksum", started);
+        keepalived.WaitState("MASTER", TimeSpan.FromSeconds(10), started);
+
+        // keepalived's adverts (pseudo-header) pass our checks in message-only mode too. (While we advertise at its interval,
+        // keepalived 2.2.7 sends none: each packet it reads, even a refused one, restarts the wait that ends in its advert.)
+        // So ours leaves and comes back as a backup of priority 50, in the same mode.
+        ours.Dispose();
+        var backup = s.Engine("ours-again", s.Node(1).Namespace);
+        backup.Create(Ours(50, v6: false) with { VrrpChecksum = VrrpChecksumMode.MessageOnly });
+        Assert.True(Scenario.Eventually(() => backup.Stats.IPackets >= 5, TimeSpan.FromSeconds(5)), $"we heard {backup.Stats.IPackets} adverts");
+        Assert.Equal(0, backup.Stats.BadSum);
+        Assert.Equal((byte)100, backup.Status().MasterSeenPriority);
+        Assert.Equal(CarpState.Backup, backup.State());
+
+        var verdicts = watch.TsharkVerdicts();
+        var ourSource = s.Node(1).IPv4.ToString();
+        Assert.Contains(verdicts, v => v.StartsWith(ourSource + " ", StringComparison.Ordinal));
+        Assert.All(verdicts, v => Assert.EndsWith(v.StartsWith(ourSource + " ", StringComparison.Ordinal) ? " 3 0" : " 3 1", v, StringComparison.Ordinal));
+    }
+
     /// <summary>Every VRRP packet on the LAN, ours and keepalived's, decodes in tshark as version 3 with a good checksum.</summary>
     private static void AssertTsharkAgrees(Scenario s, VrrpWatch watch, int expectedSources)
     {
