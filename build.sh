@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CarpPS build entry point. Run as root on Debian with the .NET SDK:
-#   ./build.sh lab    the failover lab (namespaces, carpd, a real failover with a timeline); --fresh N, --peer ucarp|keepalived
+#   ./build.sh lab    the failover lab (namespaces, carpd, a real failover with a timeline); --fresh N, --peer ucarp|keepalived, --vrrp [--interval 100ms]
 #   ./build.sh bench-scale   carpd at scale in namespaces: 1000 masters (CPU, RSS, wake-ups, system calls) and a 255-vhid mass switch
 #   ./build.sh test   every test suite (engine, architecture, carpd, network namespaces, PowerShell module, Pester with pwsh)
 #                     CARP_TEST_SUITES="Carp.Architecture.Tests Pester" runs only the named ones (default: all of

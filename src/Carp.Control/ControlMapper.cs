@@ -40,6 +40,13 @@ internal static class ControlMapper
         Maintenance = status.Maintenance,
         Peer = status.Peer?.ToString(),
         Peer6 = status.Peer6?.ToString(),
+        Protocol = status.Protocol,
+        Priority = status.Protocol == VirtualHostProtocol.Vrrp ? status.Priority : null,
+        Interval = status.Protocol == VirtualHostProtocol.Vrrp ? status.Interval : null,
+        Preempt = status.Protocol == VirtualHostProtocol.Vrrp ? status.Preempt : null,
+        VrrpChecksum = status.Protocol == VirtualHostProtocol.Vrrp ? status.VrrpChecksum : null,
+        MasterAdverInterval = status.MasterAdverInterval,
+        MasterSeenPriority = status.MasterSeenPriority,
     };
 
     public static VirtualHostStatus FromDto(InterfaceStatusDto dto) => new()
@@ -67,6 +74,13 @@ internal static class ControlMapper
         Maintenance = dto.Maintenance,
         Peer = ParseIp(dto.Peer),
         Peer6 = ParseIp(dto.Peer6),
+        Protocol = dto.Protocol,
+        Priority = dto.Priority is { } priority ? ToByte(priority) : (byte)CarpLimits.PriorityDefault,
+        Interval = dto.Interval is { } interval ? (ushort)Math.Clamp(interval, 0, ushort.MaxValue) : (ushort)CarpLimits.IntervalDefault,
+        Preempt = dto.Preempt ?? true,
+        VrrpChecksum = dto.VrrpChecksum ?? VrrpChecksumMode.PseudoHeader,
+        MasterAdverInterval = dto.MasterAdverInterval is { } mai ? (ushort)Math.Clamp(mai, 0, ushort.MaxValue) : null,
+        MasterSeenPriority = dto.MasterSeenPriority is { } seenPriority ? ToByte(seenPriority) : null,
     };
 
     public static Dictionary<string, long> ToDto(CarpSysctls sysctls) =>
@@ -183,6 +197,11 @@ internal static class ControlMapper
         Peer = config.Peer?.ToString(),
         Peer6 = config.Peer6?.ToString(),
         Maintenance = config.Maintenance ? true : null,
+        Protocol = config.IsVrrp ? VirtualHostProtocol.Vrrp : null,
+        Priority = config.IsVrrp ? config.Priority : null,
+        Interval = config.IsVrrp ? config.Interval : null,
+        Preempt = config.IsVrrp && !config.Preempt ? false : null,
+        VrrpChecksum = config.IsVrrp && config.VrrpChecksum != VrrpChecksumMode.PseudoHeader ? config.VrrpChecksum : null,
     };
 
     public static VirtualHostConfig FromDto(InterfaceConfigDto dto) => new()
@@ -200,6 +219,11 @@ internal static class ControlMapper
         Peer = ParsePeer(dto.Peer, "peer"),
         Peer6 = ParsePeer(dto.Peer6, "peer6"),
         Maintenance = dto.Maintenance ?? false,
+        Protocol = CheckedProtocol(dto.Protocol) ?? VirtualHostProtocol.Carp,
+        Priority = Priority(dto.Priority) ?? CarpLimits.PriorityDefault,
+        Interval = Interval(dto.Interval) ?? CarpLimits.IntervalDefault,
+        Preempt = dto.Preempt ?? true,
+        VrrpChecksum = CheckedChecksum(dto.VrrpChecksum) ?? VrrpChecksumMode.PseudoHeader,
     };
 
     public static InterfaceChangeDto ToDto(InterfaceChange change, string name) => new()
@@ -221,6 +245,11 @@ internal static class ControlMapper
         Peer6 = change.Peer6?.ToString(),
         Mcast = change.Mcast ? true : null,
         Mcast6 = change.Mcast6 ? true : null,
+        Protocol = change.Protocol,
+        Priority = change.Priority,
+        Interval = change.Interval,
+        Preempt = change.Preempt,
+        VrrpChecksum = change.VrrpChecksum,
     };
 
     public static (string Name, InterfaceChange Change) FromDto(InterfaceChangeDto dto) =>
@@ -244,6 +273,11 @@ internal static class ControlMapper
              Peer6 = ParsePeer(dto.Peer6, "peer6"),
              Mcast = dto.Mcast ?? false,
              Mcast6 = dto.Mcast6 ?? false,
+             Protocol = CheckedProtocol(dto.Protocol),
+             Priority = Priority(dto.Priority),
+             Interval = Interval(dto.Interval),
+             Preempt = dto.Preempt,
+             VrrpChecksum = CheckedChecksum(dto.VrrpChecksum),
          });
 
     // The numbers are ints in the DTOs so that a value outside a byte is a CARP refusal, not a JSON error;
@@ -253,6 +287,21 @@ internal static class ControlMapper
     private static byte? AdvBase(int? value) => CheckedByte(value, CarpErrorCode.InvalidAdvBase, "advbase", CarpLimits.AdvBaseRange);
 
     private static byte? AdvSkew(int? value) => CheckedByte(value, CarpErrorCode.InvalidAdvSkew, "advskew", CarpLimits.AdvSkewRange);
+
+    private static byte? Priority(int? value) => CheckedByte(value, CarpErrorCode.InvalidPriority, "priority", CarpLimits.PriorityRange);
+
+    private static ushort? Interval(int? value) => value switch
+    {
+        null => null,
+        >= 0 and <= ushort.MaxValue => (ushort)value.Value,
+        _ => throw new CarpException(CarpErrorCode.InvalidInterval, $"interval {value} is out of range: interval is {CarpLimits.IntervalRange}."),
+    };
+
+    private static VirtualHostProtocol? CheckedProtocol(VirtualHostProtocol? protocol) => protocol is null || Enum.IsDefined(protocol.Value) ? protocol
+        : throw new CarpException(CarpErrorCode.InvalidArgument, $"protocol {(int)protocol.Value} is not a protocol: the protocols are Carp and Vrrp.");
+
+    private static VrrpChecksumMode? CheckedChecksum(VrrpChecksumMode? mode) => mode is null || Enum.IsDefined(mode.Value) ? mode
+        : throw new CarpException(CarpErrorCode.InvalidArgument, $"vrrpChecksum {(int)mode.Value} is not a checksum mode: the modes are PseudoHeader and MessageOnly.");
 
     private static byte? CheckedByte(int? value, CarpErrorCode code, string field, string range) => value switch
     {

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Carp.Engine.Core;
 using Carp.Engine.Hosting;
+using Carp.Engine.Protocol;
 
 namespace Carp.Control;
 
@@ -66,6 +67,27 @@ internal sealed class InterfaceStatusDto
 
     /// <summary>In maintenance mode (docs/protocol.md#maintenance).</summary>
     public bool Maintenance { get; init; }
+
+    /// <summary>Carp or Vrrp (docs/protocol.md#vrrp).</summary>
+    public VirtualHostProtocol Protocol { get; init; }
+
+    /// <summary>VRRP: priority, 1 to 254 (absent for CARP, like the four after it).</summary>
+    public int? Priority { get; init; }
+
+    /// <summary>VRRP: advertisement interval in centiseconds.</summary>
+    public int? Interval { get; init; }
+
+    /// <summary>VRRP: Preempt_Mode.</summary>
+    public bool? Preempt { get; init; }
+
+    /// <summary>VRRP: PseudoHeader or MessageOnly (docs/protocol.md#vrrp-checksum).</summary>
+    public VrrpChecksumMode? VrrpChecksum { get; init; }
+
+    /// <summary>VRRP: the master's interval a BACKUP runs on (centiseconds).</summary>
+    public int? MasterAdverInterval { get; init; }
+
+    /// <summary>VRRP: the priority of the last advert heard (0: its sender left).</summary>
+    public int? MasterSeenPriority { get; init; }
 }
 
 /// <summary>createInterface params: a <see cref="VirtualHostConfig"/>; <c>pass</c> is base64 of the key bytes (<see cref="PassDto"/>).</summary>
@@ -100,6 +122,17 @@ internal sealed class InterfaceConfigDto
     public string? Peer6 { get; init; }
 
     public bool? Maintenance { get; init; }
+
+    /// <summary>Carp (default) or Vrrp; fixed at creation.</summary>
+    public VirtualHostProtocol? Protocol { get; init; }
+
+    public int? Priority { get; init; }
+
+    public int? Interval { get; init; }
+
+    public bool? Preempt { get; init; }
+
+    public VrrpChecksumMode? VrrpChecksum { get; init; }
 }
 
 /// <summary>setInterface params: the interface's name and the <see cref="InterfaceChange"/>; absent = unchanged.</summary>
@@ -147,6 +180,17 @@ internal sealed class InterfaceChangeDto
 
     /// <summary>true suspends (maintenance mode on), false resumes; saved in carpd's configuration.</summary>
     public bool? Maintenance { get; init; }
+
+    /// <summary>Only to check: a protocol other than the interface's is refused (ProtocolFixed).</summary>
+    public VirtualHostProtocol? Protocol { get; init; }
+
+    public int? Priority { get; init; }
+
+    public int? Interval { get; init; }
+
+    public bool? Preempt { get; init; }
+
+    public VrrpChecksumMode? VrrpChecksum { get; init; }
 }
 
 /// <summary>removeInterface params.</summary>

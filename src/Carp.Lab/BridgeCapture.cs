@@ -8,10 +8,11 @@ using Carp.Engine.Protocol;
 namespace Carp.Lab;
 
 /// <summary>What the lab saw on a bridge: CARP adverts and gratuitous ARPs, with wall-clock times.</summary>
-internal sealed record Observed(DateTimeOffset At, string Bridge, string Kind, IPAddress Source, byte Vhid, byte AdvBase, byte AdvSkew, byte? VrrpPriority = null)
+internal sealed record Observed(DateTimeOffset At, string Bridge, string Kind, IPAddress Source, byte Vhid, byte AdvBase, byte AdvSkew, byte? VrrpPriority = null,
+    int VrrpInterval = 0)
 {
     public override string ToString() => Kind == "advert" && VrrpPriority is { } priority
-        ? $"VRRPv3 advert vrid {Vhid} from {Source} (interval {AdvBase} s, priority {priority}) on {Bridge}"
+        ? $"VRRPv3 advert vrid {Vhid} from {Source} (interval {VrrpInterval * 10} ms, priority {priority}) on {Bridge}"
         : Kind == "advert"
         ? $"advert vhid {Vhid} from {Source} (advbase {AdvBase} advskew {AdvSkew}) on {Bridge}"
         : $"gratuitous ARP for {Source} on {Bridge}";
@@ -50,9 +51,9 @@ internal sealed class BridgeCapture : IDisposable
         else if (frame.Length >= 42 && BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) == 0x0800 && frame[23] == 112 &&
                  14 + ((frame[14] & 0x0F) * 4) is var vrrp && frame.Length >= vrrp + 8 && frame[vrrp] == 0x31)
         {
-            // A VRRPv3 advert (keepalived in the lab): version 3, type 1; vrid, priority, then the interval in centiseconds.
+            // A VRRPv3 advert (ours with --vrrp, or keepalived): version 3, type 1; vrid, priority, then the interval in centiseconds.
             var interval = BinaryPrimitives.ReadUInt16BigEndian(frame[(vrrp + 4)..]) & 0x0FFF;
-            Frames.Enqueue(new Observed(at, bridge, "advert", new IPAddress(frame.Slice(26, 4)), frame[vrrp + 1], (byte)Math.Min(255, interval / 100), 0, frame[vrrp + 2]));
+            Frames.Enqueue(new Observed(at, bridge, "advert", new IPAddress(frame.Slice(26, 4)), frame[vrrp + 1], (byte)Math.Min(255, interval / 100), 0, frame[vrrp + 2], interval));
         }
         else if (frame.Length >= 42 && BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) == 0x0806 &&
                  frame.Slice(28, 4).SequenceEqual(frame.Slice(38, 4)))

@@ -6,16 +6,21 @@ using Carp.Testbed;
 namespace Carp.Lab;
 
 /// <summary>
-/// Debian's keepalived as a lab node, speaking VRRPv3 (we do not speak VRRP yet, so both nodes run it): a configuration in
+/// Debian's keepalived as a lab node, speaking VRRPv3 (on both nodes, or beside our carpd with --vrrp): a configuration in
 /// the lab's temp directory, run in the foreground in the node's namespace with its pid files there too, VRRP only.
 /// The vrrp_instance names are the lab's carp interface names; its state changes are read from its log lines.
 /// </summary>
-internal sealed partial class KeepalivedNode(TestNetwork net, string name, string @namespace, string workDirectory, IReadOnlyList<KeepalivedNode.Instance> instances, byte priority, byte advBase)
+internal sealed partial class KeepalivedNode(TestNetwork net, string name, string @namespace, string workDirectory, IReadOnlyList<KeepalivedNode.Instance> instances, byte priority, byte advBase, ushort? intervalCentiseconds = null)
     : LabNode(name, @namespace)
 {
     internal sealed record Instance(string Name, string Interface, byte Vrid, string Address, int Prefix);
 
     public override string Implementation => "keepalived (VRRPv3)";
+
+    /// <summary>keepalived's advert_int: seconds, fractional for a VRRPv3 interval below one second.</summary>
+    private string AdvertInt => intervalCentiseconds is { } cs
+        ? (cs / 100.0).ToString("0.##", CultureInfo.InvariantCulture)
+        : advBase.ToString(CultureInfo.InvariantCulture);
 
     private string VrrpPidFile => Path.Combine(workDirectory, $"keepalived-{Name}-vrrp.pid");
 
@@ -28,7 +33,7 @@ internal sealed partial class KeepalivedNode(TestNetwork net, string name, strin
               interface {{i.Interface}}
               virtual_router_id {{i.Vrid}}
               priority {{priority}}
-              advert_int {{advBase}}
+              advert_int {{AdvertInt}}
               virtual_ipaddress {
                 {{i.Address}}/{{i.Prefix}} dev {{i.Interface}}
               }

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Carp.Lab;
 
 /// <summary>
-/// Command line of the lab: <c>carp-lab [--simulate] [--peer ours|ucarp|keepalived] [--advbase N] [--advskew N] [--ipv6] [--runs N] [--fresh N]</c>,
+/// Command line of the lab: <c>carp-lab [--simulate] [--vrrp [--interval 100ms]] [--peer ours|ucarp|keepalived] [--advbase N] [--advskew N] [--ipv6] [--runs N] [--fresh N]</c>,
 /// or <c>carp-lab --scale [load|switch] [--vhids N]</c>.
 /// </summary>
 internal sealed record LabOptions
@@ -19,6 +19,12 @@ internal sealed record LabOptions
     public byte AdvSkew { get; init; }
 
     public bool IPv6 { get; init; }
+
+    /// <summary>VRRPv3 instead of CARP on our nodes (docs/protocol.md#vrrp): n1 priority 200, n2 priority 100.</summary>
+    public bool Vrrp { get; init; }
+
+    /// <summary>The VRRP advertisement interval in centiseconds (--interval 100ms; default 1 s), also keepalived's advert_int.</summary>
+    public ushort? Interval { get; init; }
 
     /// <summary>Repeat the kill/takeover measurement this many times and report median and p99.</summary>
     public int Runs { get; init; } = 1;
@@ -50,8 +56,10 @@ internal sealed record LabOptions
                 "--advbase" => options with { AdvBase = byte.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--advskew" => options with { AdvSkew = byte.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--ipv6" => options with { IPv6 = true },
+                "--vrrp" => options with { Vrrp = true },
+                "--interval" => options with { Interval = ParseInterval(Next()) },
                 "--runs" => options with { Runs = int.Parse(Next(), CultureInfo.InvariantCulture) },
-                _ => throw new ArgumentException($"unknown option {args[i]}; use --simulate, --peer ours|ucarp|keepalived, --advbase N, --advskew N, --ipv6, --runs N, --fresh N, --scale [load|switch], --vhids N"),
+                _ => throw new ArgumentException($"unknown option {args[i]}; use --simulate, --vrrp, --interval 100ms, --peer ours|ucarp|keepalived, --advbase N, --advskew N, --ipv6, --runs N, --fresh N, --scale [load|switch], --vhids N"),
             };
         }
 
@@ -60,6 +68,27 @@ internal sealed record LabOptions
             throw new ArgumentException("--advbase must be 1..255 and --advskew below node 2's 128");
         }
 
+        if (options.Vrrp && (options.Peer == "ucarp" || options.IPv6))
+        {
+            throw new ArgumentException("--vrrp runs carpd on n1 and carpd or keepalived (--peer keepalived) on n2, IPv4 only");
+        }
+
+        if (options.Interval is not null && !options.Vrrp && options.Peer != "keepalived")
+        {
+            throw new ArgumentException("--interval is VRRP's: use it with --vrrp or --peer keepalived (CARP's interval is --advbase)");
+        }
+
         return options;
+    }
+
+    /// <summary>The VRRP interval in centiseconds from "100ms", "0.1s" or "1s".</summary>
+    private static ushort ParseInterval(string text)
+    {
+        var ms = text.EndsWith("ms", StringComparison.Ordinal) ? double.Parse(text[..^2], CultureInfo.InvariantCulture)
+            : text.EndsWith('s') ? double.Parse(text[..^1], CultureInfo.InvariantCulture) * 1000
+            : throw new ArgumentException("--interval takes a duration such as 100ms or 1s");
+        return ms is >= 10 and <= 40950 && ms % 10 == 0
+            ? (ushort)(ms / 10)
+            : throw new ArgumentException("--interval is 10ms to 40950ms in whole centiseconds");
     }
 }

@@ -10,7 +10,8 @@ namespace Carp.Lab;
 /// The failover lab: the seed's two firewalls in network namespaces — a bridge namespace with a
 /// LAN (br0) and a WAN (br1), nodes n1 and n2 running CARP on both, a client pinging the LAN
 /// address every 10 ms. The master dies (carpd SIGKILL and its cables pulled), the backup takes
-/// over, the master comes back and preempts. Prints the timeline and the failover figures.
+/// over, the master comes back and preempts. Prints the timeline and the failover figures. With --vrrp
+/// the nodes speak VRRPv3 (n1 priority 200, n2 priority 100, --interval), n2 being carpd or keepalived.
 /// </summary>
 internal static class NamespaceLab
 {
@@ -58,14 +59,23 @@ internal static class NamespaceLab
         net.Plug(n2, "eth1", br, "br1", "w2", "198.51.100.2/24");
         net.Plug(cl, "eth0", br, "br0", "lc", "192.0.2.10/24", "2001:db8::10/64");
 
-        var bound = TimeSpan.FromMicroseconds(CarpTiming.MasterDown(MasterDownFormula.ThreeAdvBasePlusSkew, options.AdvBase, 128));
+        var interval = options.Interval ?? (ushort)(options.AdvBase * 100);
+        var bound = options.Vrrp
+            ? TimeSpan.FromMicroseconds(VrrpTiming.MasterDown(VrrpBackupPriority, interval))
+            : options.Peer == "keepalived" && options.Interval is { } keepalivedInterval
+            ? TimeSpan.FromMicroseconds(VrrpTiming.MasterDown(128, keepalivedInterval))
+            : TimeSpan.FromMicroseconds(CarpTiming.MasterDown(MasterDownFormula.ThreeAdvBasePlusSkew, options.AdvBase, 128));
         // keepalived speaks VRRPv3, we speak CARP: its run is keepalived on both nodes, priorities 200 - advskew and 128, so
         // its bound (3 × interval + (256 - 128)/256 × interval) is ours.
         KeepalivedNode.Instance[] vrrp = [new("carp1", "eth0", 1, LanVip, 24), new("carp2", "eth1", 2, WanVip, 24)];
-        LabNode node1 = options.Peer == "keepalived"
-            ? new KeepalivedNode(net, "n1", n1, work, vrrp, (byte)(200 - options.AdvSkew), options.AdvBase)
+        LabNode node1 = options.Vrrp
+            ? new CarpdNode(net, "n1", n1, WriteVrrpConfig(work, "n1", VrrpMasterPriority, interval), work)
+            : options.Peer == "keepalived"
+            ? new KeepalivedNode(net, "n1", n1, work, vrrp, (byte)(200 - options.AdvSkew), options.AdvBase, options.Interval)
             : new CarpdNode(net, "n1", n1, WriteConfig(work, "n1", options.AdvBase, options.AdvSkew, options.IPv6), work);
-        LabNode node2 = options.Peer == "keepalived" ? new KeepalivedNode(net, "n2", n2, work, vrrp, 128, options.AdvBase)
+        LabNode node2 = options.Vrrp && options.Peer == "keepalived" ? new KeepalivedNode(net, "n2", n2, work, vrrp, VrrpBackupPriority, options.AdvBase, interval)
+            : options.Vrrp ? new CarpdNode(net, "n2", n2, WriteVrrpConfig(work, "n2", VrrpBackupPriority, interval), work)
+            : options.Peer == "keepalived" ? new KeepalivedNode(net, "n2", n2, work, vrrp, 128, options.AdvBase, options.Interval)
             : options.Peer == "ucarp"
             ? new UcarpNode(net, "n2", n2, work,
                 [
@@ -75,7 +85,10 @@ internal static class NamespaceLab
             : new CarpdNode(net, "n2", n2, WriteConfig(work, "n2", options.AdvBase, 128, options.IPv6), work);
 
         output.WriteLine($"CarpPS failover lab — namespaces {net.Id}-*: LAN 192.0.2.0/24 (carp1 {LanVip}{(options.IPv6 ? $", {LanVip6}" : "")}), WAN 198.51.100.0/24 (carp2 {WanVip})");
-        output.WriteLine($"  n1: {node1.Implementation}, advbase {options.AdvBase} advskew {options.AdvSkew}; n2: {node2.Implementation}, advskew 128; preempt on; client pings {(options.IPv6 ? LanVip6 : LanVip)} every 10 ms");
+        output.WriteLine(options.Vrrp
+            ? $"  VRRPv3, interval {interval * 10} ms: n1: {node1.Implementation}, priority {VrrpMasterPriority}; n2: {node2.Implementation}, priority {VrrpBackupPriority}; preempt on; client pings {LanVip} every 10 ms"
+            : $"  n1: {node1.Implementation}, advbase {options.AdvBase} advskew {options.AdvSkew}; n2: {node2.Implementation}, advskew 128; preempt on; client pings {(options.IPv6 ? LanVip6 : LanVip)} every 10 ms");
+        var boundName = options.Vrrp || options.Interval is not null ? "master-down 3×interval+skew" : "bound 3×advbase+advskew/256";
 
         using var capture = new BridgeCapture(br, "br0", "br1");
         using (node1)
@@ -108,12 +121,12 @@ internal static class NamespaceLab
                 results.Add(result);
                 if (run == 1 || options.Runs <= 3)
                 {
-                    PrintTimeline(output, result, bound);
+                    PrintTimeline(output, result, bound, boundName);
                 }
             }
 
             ping.Kill();
-            Summarize(output, results, bound, node2.Implementation + (options.Fresh ? ", each run with freshly started processes (first takeovers)" : ""));
+            Summarize(output, results, bound, boundName, node2.Implementation + (options.Fresh ? ", each run with freshly started processes (first takeovers)" : ""));
             var ok = results.All(r => r.Ok);
             output.WriteLine(ok ? "RESULT: ok (failover within the bound, one master per vhid, preemption returned n1)" : "RESULT: FAILED — " + string.Join("; ", results.Where(r => !r.Ok).Select(r => r.Problem)));
             return ok ? 0 : 1;
@@ -183,7 +196,7 @@ internal static class NamespaceLab
         return new RunResult(killed, lastOld, firstNew, firstGarp, outage, restarted, preemption, transitions, problem);
     }
 
-    private static void PrintTimeline(TextWriter output, RunResult r, TimeSpan bound)
+    private static void PrintTimeline(TextWriter output, RunResult r, TimeSpan bound, string boundName)
     {
         string T(DateTimeOffset at) => ((at - r.Killed).TotalMilliseconds).ToString("+0.000;-0.000", CultureInfo.InvariantCulture).PadLeft(11) + " ms";
         var lines = new List<(DateTimeOffset At, string Text)> { (r.Killed, "n1 killed (carpd SIGKILL, cables pulled)") };
@@ -211,11 +224,11 @@ internal static class NamespaceLab
             output.WriteLine($"  {T(at)}  {text}");
         }
 
-        output.WriteLine($"  takeover: last advert of n1 -> first advert of n2 = {Ms(r.Takeover)}; bound 3×advbase+advskew/256 = {bound.TotalMilliseconds:F3} ms; over the bound {Ms(r.Takeover - bound)}");
+        output.WriteLine($"  takeover: last advert of n1 -> first advert of n2 = {Ms(r.Takeover)}; {boundName} = {bound.TotalMilliseconds:F3} ms; over the bound {Ms(r.Takeover - bound)}");
         output.WriteLine($"  client outage (longest gap between replies): {r.ClientOutage.TotalMilliseconds:F1} ms; preemption after n1's restart: {Ms(r.Preemption)}");
     }
 
-    private static void Summarize(TextWriter output, List<RunResult> results, TimeSpan bound, string peer)
+    private static void Summarize(TextWriter output, List<RunResult> results, TimeSpan bound, string boundName, string peer)
     {
         var over = results.Where(r => r.Takeover is not null).Select(r => (r.Takeover!.Value - bound).TotalMilliseconds).Order().ToArray();
         if (over.Length == 0)
@@ -225,7 +238,7 @@ internal static class NamespaceLab
 
         var outages = results.Select(r => r.ClientOutage.TotalMilliseconds).Order().ToArray();
         output.WriteLine();
-        output.WriteLine($"Summary over {results.Count} failover(s) to {peer}: takeover minus bound median {Percentile(over, 0.5):F3} ms, p99 {Percentile(over, 0.99):F3} ms, max {over[^1]:F3} ms; client outage median {Percentile(outages, 0.5):F0} ms");
+        output.WriteLine($"Summary over {results.Count} failover(s) to {peer} ({boundName} = {bound.TotalMilliseconds:F3} ms): takeover minus bound median {Percentile(over, 0.5):F3} ms, p99 {Percentile(over, 0.99):F3} ms, max {over[^1]:F3} ms; client outage median {Percentile(outages, 0.5):F0} ms");
         output.WriteLine("  takeover minus bound, each run in order (ms): " + string.Join(" ", results.Select(r => r.Takeover is { } t ? (t - bound).TotalMilliseconds.ToString("F3", CultureInfo.InvariantCulture) : "n/a")));
     }
 
@@ -249,6 +262,18 @@ internal static class NamespaceLab
 
             """);
     }
+
+    /// <summary>--vrrp: n1's priority (the preferred master) and n2's.</summary>
+    private const byte VrrpMasterPriority = 200;
+    private const byte VrrpBackupPriority = 100;
+
+    private static string WriteVrrpConfig(string work, string node, byte priority, ushort interval) =>
+        SecretFile.Write(Path.Combine(work, node + ".conf"), $"""
+            # {node} of the failover lab, VRRPv3 (docs/protocol.md#vrrp): the seed's two vhids
+            carp1 vhid 1 carpdev eth0 carpver 3 vrrpprio {priority} vrrpinterval {interval} {LanVip}/24
+            carp2 vhid 2 carpdev eth1 carpver 3 vrrpprio {priority} vrrpinterval {interval} {WanVip}/24
+
+            """);
 
     private static bool WaitUntil(Func<bool> condition, TimeSpan timeout)
     {

@@ -163,7 +163,7 @@ public sealed class LinuxWire : ICarpWire
             return;
         }
 
-        var mac = CarpMac.Virtual(config.Vhid);
+        var mac = AdvertAddressing.VirtualMacOf(config);
         var existing = _netlink.GetLink(config.Name);
         if (existing is not null)
         {
@@ -321,6 +321,12 @@ public sealed class LinuxWire : ICarpWire
         return revoked;
     }
 
+    /// <summary>
+    /// The shortest advert interval a VRRP master counts with for the guardian: the loop beats at most every 100 ms, so a
+    /// stall timeout below 400 ms (twice this) could take a healthy master's addresses (docs/ARCHITECTURE.md#address-guardian).
+    /// </summary>
+    private static readonly TimeSpan MinimumVrrpStallInterval = TimeSpan.FromMilliseconds(200);
+
     /// <summary>The guardian's stall timeout follows the fastest master: see <see cref="StallWatch"/>.</summary>
     private void UpdateStallTimeout(VirtualHostConfig config, bool present)
     {
@@ -329,7 +335,9 @@ public sealed class LinuxWire : ICarpWire
             return;
         }
 
-        var interval = TimeSpan.FromSeconds(config.AdvBase + config.AdvSkew / 256.0);
+        var interval = config.IsVrrp
+            ? TimeSpan.FromMilliseconds(Math.Max(config.Interval * 10, MinimumVrrpStallInterval.TotalMilliseconds))
+            : TimeSpan.FromSeconds(config.AdvBase + config.AdvSkew / 256.0);
         if (_stall.Hold(config.Name, present ? interval : null, Stopwatch.GetTimestamp()) is { } timeout)
         {
             _guardian.SetStallTimeout(timeout, _stall.Generation);

@@ -84,10 +84,10 @@ internal static class CarpErrors
     {
         CarpErrorCode.InvalidArgument or CarpErrorCode.InvalidVhid or CarpErrorCode.InvalidAdvBase or CarpErrorCode.InvalidAdvSkew or
             CarpErrorCode.InvalidAddress or CarpErrorCode.InvalidPass or CarpErrorCode.InvalidInterfaceName or
-            CarpErrorCode.InvalidSysctlValue => ErrorCategory.InvalidArgument,
+            CarpErrorCode.InvalidSysctlValue or CarpErrorCode.InvalidPriority or CarpErrorCode.InvalidInterval => ErrorCategory.InvalidArgument,
         CarpErrorCode.DuplicateVhid or CarpErrorCode.InterfaceExists => ErrorCategory.ResourceExists,
         CarpErrorCode.InterfaceNotFound or CarpErrorCode.UnknownCarpDev or CarpErrorCode.UnknownSysctl => ErrorCategory.ObjectNotFound,
-        CarpErrorCode.ReadOnlySysctl or CarpErrorCode.InterfaceSuspended => ErrorCategory.InvalidOperation,
+        CarpErrorCode.ReadOnlySysctl or CarpErrorCode.InterfaceSuspended or CarpErrorCode.ProtocolFixed => ErrorCategory.InvalidOperation,
         CarpErrorCode.NotPermitted => ErrorCategory.PermissionDenied,
         CarpErrorCode.LibpcapMissing => ErrorCategory.NotInstalled,
         CarpErrorCode.ServiceUnreachable => ErrorCategory.ConnectionError,

@@ -1,5 +1,6 @@
 using Carp.Engine.Core;
 using Carp.Engine.Hosting;
+using Carp.Engine.Protocol;
 
 namespace CarpPS;
 
@@ -24,6 +25,11 @@ public sealed class CarpInterfaceInfo
         Groups = new CarpList(status.Groups);
         Peer = PeersOf(status);
         State = status.State;
+        Protocol = status.Protocol;
+        Priority = status.Priority;
+        Interval = TimeSpan.FromMilliseconds(status.Interval * 10);
+        Preempt = status.Preempt;
+        VrrpChecksum = status.VrrpChecksum;
     }
 
     /// <summary>The unicast peers of <paramref name="status"/>, IPv4 first (docs/protocol.md#unicast-peers).</summary>
@@ -57,6 +63,18 @@ public sealed class CarpInterfaceInfo
     /// <summary>The state when it was read; Get-CarpStatus shows the live state with the master seen.</summary>
     public CarpState State { get; }
 
+    /// <summary>Carp or Vrrp (VRRPv3); the four properties after it are VRRP's.</summary>
+    public VirtualHostProtocol Protocol { get; }
+
+    public byte Priority { get; }
+
+    /// <summary>The VRRP advertisement interval.</summary>
+    public TimeSpan Interval { get; }
+
+    public bool Preempt { get; }
+
+    public VrrpChecksumMode VrrpChecksum { get; }
+
     public override string ToString() => Name;
 }
 
@@ -88,6 +106,13 @@ public sealed class CarpStatus
         Groups = new CarpList(status.Groups);
         Maintenance = status.Maintenance;
         Peer = CarpInterfaceInfo.PeersOf(status);
+        Protocol = status.Protocol;
+        Priority = status.Priority;
+        Interval = TimeSpan.FromMilliseconds(status.Interval * 10);
+        Preempt = status.Preempt;
+        VrrpChecksum = status.VrrpChecksum;
+        MasterPriority = status.MasterSeenPriority;
+        MasterInterval = status.MasterAdverInterval is { } mai ? TimeSpan.FromMilliseconds(mai * 10) : null;
     }
 
     public string Name { get; }
@@ -137,6 +162,24 @@ public sealed class CarpStatus
 
     /// <summary>Unicast peers the adverts go to; empty: multicast.</summary>
     public CarpList Peer { get; }
+
+    /// <summary>Carp or Vrrp (VRRPv3); the properties after it are VRRP's.</summary>
+    public VirtualHostProtocol Protocol { get; }
+
+    public byte Priority { get; }
+
+    /// <summary>The VRRP advertisement interval this node sends with.</summary>
+    public TimeSpan Interval { get; }
+
+    public bool Preempt { get; }
+
+    public VrrpChecksumMode VrrpChecksum { get; }
+
+    /// <summary>VRRP: the priority of the last advert heard from another router (0: it left).</summary>
+    public byte? MasterPriority { get; }
+
+    /// <summary>VRRP: the master's interval this node's master-down timer runs on (learnt from its adverts).</summary>
+    public TimeSpan? MasterInterval { get; }
 
     public override string ToString() => $"{Name}: {State}";
 }

@@ -149,7 +149,8 @@ internal sealed class CarpdHost(CarpdOptions options, JournalLog log, SystemdNot
             {
                 var status = engine.CreateInterface(config);
                 started++;
-                log.Info($"{config.Name}: vhid {config.Vhid} on {config.CarpDev}, advbase {config.AdvBase} advskew {config.AdvSkew}, " +
+                var timing = config.IsVrrp ? $"VRRPv3 priority {config.Priority} interval {config.Interval * 10} ms" : $"advbase {config.AdvBase} advskew {config.AdvSkew}";
+                log.Info($"{config.Name}: vhid {config.Vhid} on {config.CarpDev}, {timing}, " +
                     $"{(config.Addresses.Count == 0 ? "no address" : string.Join(' ', config.Addresses))}: {status.State}");
             }
             catch (CarpException ex)

@@ -203,6 +203,16 @@ Connect-CarpService -Simulation -CarpDev em0,em1
                 $Output[0].Profile | Should -Be 'OpenBSD'
                 $Output[0].HasPass | Should -BeTrue
             } }
+        # A VRRPv3 pair at 100 ms: the status of the backup names the master's priority and interval.
+        'New-CarpInterface 6'       = @{ Check = {
+                param($Output, $Run)
+                $Output | Should -HaveCount 2
+                $Output[0].State | Should -Be 'Master'
+                $backup = & $Run 'Get-CarpStatus -Session $fw2 -Name vrrp1'
+                $backup.State | Should -Be 'Backup'
+                $backup.Protocol | Should -Be 'Vrrp'
+                $backup.MasterPriority | Should -Be 200
+            } }
         'New-CarpInterface 4'       = @{ Setup = 'CarpCsv'; Check = { param($Output, $Run) & $Run 'Get-CarpInterface' | Should -BeNullOrEmpty } }
         'New-CarpInterface 5'       = @{ Check = { param($Output, $Run)
                 $Output | Should -HaveCount 2; $Output[0].State | Should -Be 'Master'
@@ -245,6 +255,14 @@ Connect-CarpService -Simulation -CarpDev em0,em1
         'Set-CarpInterface 5'       = @{ Setup = 'Carp1'; Check = { param($Output, $Run)
                 $Output | Should -HaveCount 2; $Output[0].Peer -join ', ' | Should -Be '192.0.2.12, fe80::2'
                 & $Run '(Get-CarpInterface -Name carp1).Peer -join '',''' | Should -Be '192.0.2.12' } }
+        # VRRP: the interval and priority change in place.
+        'Set-CarpInterface 6'       = @{ Check = {
+                param($Output, $Run)
+                $info = & $Run 'Get-CarpInterface -Name vrrp1'
+                $info.Protocol | Should -Be 'Vrrp'
+                $info.Priority | Should -Be 150
+                $info.Interval | Should -Be ([timespan]::FromMilliseconds(100))
+            } }
         'Suspend-CarpInterface 1'   = @{ Setup = 'Carp1Master'; Check = {
                 param($Output, $Run)
                 $status = & $Run 'Get-CarpStatus -Name carp1'

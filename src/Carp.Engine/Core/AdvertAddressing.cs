@@ -29,7 +29,16 @@ public readonly record struct AdvertAddressing(PhysicalAddress SourceMac, IPAddr
 
     /// <summary>The MAC a virtual host sends adverts and announcements from (docs/protocol.md#virtual-mac).</summary>
     public static PhysicalAddress SourceMacOf(VirtualHostConfig config, PhysicalAddress carpDevMac) =>
-        config.MacMode == MacMode.Virtual ? CarpMac.Virtual(config.Vhid) : carpDevMac;
+        config.MacMode == MacMode.Virtual ? VirtualMacOf(config) : carpDevMac;
+
+    /// <summary>
+    /// The virtual MAC of a virtual host: CARP's 00:00:5e:00:01:vhid, or VRRP's 00:00:5e:00:01:VRID for an IPv4 and
+    /// 00:00:5e:00:02:VRID for an IPv6 virtual router (docs/protocol.md#vrrp-virtual-mac).
+    /// </summary>
+    public static PhysicalAddress VirtualMacOf(VirtualHostConfig config) =>
+        config.IsVrrp
+            ? VrrpMac.Virtual(config.Vhid, config.HasIPv6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork)
+            : CarpMac.Virtual(config.Vhid);
 
     /// <summary>
     /// The announcement of one of a MASTER's addresses, from <paramref name="sourceMac"/> (<see cref="SourceMacOf"/>): a

@@ -26,4 +26,10 @@ public enum CarpErrorCode
     ServiceError,
     /// <summary>The interface is in maintenance mode (suspended): it cannot be forced MASTER.</summary>
     InterfaceSuspended,
+    /// <summary>A VRRPv3 priority outside 1 to 254.</summary>
+    InvalidPriority,
+    /// <summary>A VRRPv3 advertisement interval outside 1 to 4095 centiseconds.</summary>
+    InvalidInterval,
+    /// <summary>An update would change a virtual host's protocol (CARP or VRRP), which is fixed at creation.</summary>
+    ProtocolFixed,
 }

@@ -18,6 +18,20 @@ public static class CarpLimits
     public const int AdvSkewMin = 0;
     public const int AdvSkewMax = 254;
 
+    /// <summary>VRRPv3 priority of a backup; 0 is the shutdown priority and 255 the address owner's (docs/protocol.md#vrrp).</summary>
+    public const int PriorityMin = 1;
+    public const int PriorityMax = 254;
+
+    /// <summary>The priority a VRRP virtual host gets unless told otherwise (RFC 5798's default).</summary>
+    public const int PriorityDefault = 100;
+
+    /// <summary>VRRPv3 advertisement interval in centiseconds (a 12-bit field; 0 is not valid).</summary>
+    public const int IntervalMin = 1;
+    public const int IntervalMax = 4095;
+
+    /// <summary>The VRRP advertisement interval unless told otherwise: 100 centiseconds (1 s, RFC 5798's default).</summary>
+    public const int IntervalDefault = 100;
+
     /// <summary>Interface names as Linux takes them (IFNAMSIZ − 1).</summary>
     public const int InterfaceNameMaxLength = 15;
 
@@ -29,6 +43,14 @@ public static class CarpLimits
     public static string AdvBaseRange { get; } = $"{AdvBaseMin} to {AdvBaseMax} seconds";
 
     public static string AdvSkewRange { get; } = $"{AdvSkewMin} to {AdvSkewMax}";
+
+    public static string PriorityRange { get; } = $"{PriorityMin} to {PriorityMax}";
+
+    public static string IntervalRange { get; } = $"{IntervalMin} to {IntervalMax} centiseconds (10 ms to 40.95 s)";
+
+    public static bool IsValidPriority(int value) => value is >= PriorityMin and <= PriorityMax;
+
+    public static bool IsValidInterval(int value) => value is >= IntervalMin and <= IntervalMax;
 
     public static bool IsValidVhid(int value) => value is >= VhidMin and <= VhidMax;
 

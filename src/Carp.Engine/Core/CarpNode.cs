@@ -164,9 +164,15 @@ public sealed partial class CarpNode : IDisposable
     {
         var host = Find(name) ?? throw CarpRefusals.NoSuchInterface(name);
         config.Validate();
+        if (config.Protocol != host.Config.Protocol)
+        {
+            throw CarpRefusals.ProtocolFixed(name, host.Config.Protocol, config.Protocol);
+        }
+
         // A new demotion style or new groups rebuild the host too: its outstanding demotions must be undone under the rules that made them.
         if (config.Name != name || config.Vhid != host.Vhid || config.CarpDev != host.Config.CarpDev || config.MacMode != host.Config.MacMode ||
-            config.Profile.Demotion != host.Config.Profile.Demotion || !config.Groups.SequenceEqual(host.Config.Groups))
+            config.Profile.Demotion != host.Config.Profile.Demotion || !config.Groups.SequenceEqual(host.Config.Groups) ||
+            (config.IsVrrp && config.HasIPv6 != host.Config.HasIPv6))
         {
             if (config.Name != name && _hosts.ContainsKey(config.Name))
             {
@@ -266,7 +272,15 @@ public sealed partial class CarpNode : IDisposable
     {
         if (_receiveValidation.TryAccept(device, frame, Sysctls, out var accepted))
         {
-            accepted.Host.OnAdvertisement(accepted.Advert, accepted.Family, accepted.Source, Math.Min(receivedAt, Now));
+            if (accepted.IsVrrp)
+            {
+                accepted.Host.OnVrrpAdvertisement(accepted.Vrrp, accepted.Source, Math.Min(receivedAt, Now));
+            }
+            else
+            {
+                accepted.Host.OnAdvertisement(accepted.Advert, accepted.Family, accepted.Source, Math.Min(receivedAt, Now));
+            }
+
             AdvertiseDemotionChanges();
         }
     }

@@ -19,6 +19,13 @@ public static class CarpRefusals
     public static CarpException Suspended(string name) =>
         new(CarpErrorCode.InterfaceSuspended, $"{name} is in maintenance mode: it cannot be made MASTER until it is resumed.");
 
+    public static CarpException ProtocolFixed(string name, VirtualHostProtocol current, VirtualHostProtocol requested) =>
+        new(CarpErrorCode.ProtocolFixed,
+            $"{name} speaks {Name(current)}: a virtual host's protocol is fixed when it is created, so it cannot become {Name(requested)}; remove it and add it again.");
+
+    /// <summary>The protocol as messages name it: CARP or VRRPv3.</summary>
+    public static string Name(VirtualHostProtocol protocol) => protocol == VirtualHostProtocol.Vrrp ? "VRRPv3" : "CARP";
+
     public static CarpException UnknownProfile(string name) =>
         new(CarpErrorCode.InvalidArgument, $"There is no compatibility profile '{name}'; the profiles are {CompatibilityProfile.NameList}.");
 }

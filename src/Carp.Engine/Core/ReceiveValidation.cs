@@ -9,11 +9,23 @@ namespace Carp.Engine.Core;
 /// (docs/protocol.md#receive-checks). Every CARP packet counts as received; a failure counts its one
 /// carpstats counter (docs/protocol.md#carpstats) and drops the packet. Never throws for any frame content.
 /// </summary>
-internal sealed class ReceiveValidation(CarpStatistics statistics, ICarpOutput output)
+internal sealed partial class ReceiveValidation(CarpStatistics statistics, ICarpOutput output)
 {
-    /// <summary>A CARP advert that passed every check, for <see cref="Host"/>.</summary>
+    /// <summary>A CARP or VRRP advert that passed every check, for <see cref="Host"/>.</summary>
     public readonly ref struct Accepted(VirtualHost host, CarpAdvertisement advert, AddressFamily family, ReadOnlySpan<byte> source)
     {
+        public Accepted(VirtualHost host, VrrpAdvertisement vrrp, AddressFamily family, ReadOnlySpan<byte> source)
+            : this(host, default(CarpAdvertisement), family, source)
+        {
+            Vrrp = vrrp;
+            IsVrrp = true;
+        }
+
+        /// <summary>True for a VRRPv3 advert (<see cref="Vrrp"/>), false for a CARP one (<see cref="Advert"/>).</summary>
+        public bool IsVrrp { get; }
+
+        public VrrpAdvertisement Vrrp { get; }
+
         public VirtualHost Host { get; } = host;
 
         public CarpAdvertisement Advert { get; } = advert;
@@ -55,6 +67,13 @@ internal sealed class ReceiveValidation(CarpStatistics statistics, ICarpOutput o
         }
 
         var payload = carp.Payload(frame);
+        // Version 3 for a VRRP vhid of this carpdev takes VRRP's checks; anything else is checked as CARP, as before VRRP
+        // existed (a version-3 packet for a CARP vhid fails there: bad length, checksum or version).
+        if (VirtualHost.IsVrrpPayload(payload) && payload.Length >= 2 && device[payload[1]] is { IsVrrp: true })
+        {
+            return TryAcceptVrrp(device, frame, carp, payload, sysctls, out accepted);
+        }
+
         if (payload.Length < CarpConstants.HeaderLength || !CarpHeaderCodec.TryRead(payload, out var advert))
         {
             return Drop(sysctls, CarpStatistic.BadLen, device, 0, "payload of {0} bytes, expected 36", payload.Length);
@@ -70,6 +89,11 @@ internal sealed class ReceiveValidation(CarpStatistics statistics, ICarpOutput o
         {
             // FreeBSD looks the vhid up among the carpdev's addresses of the packet's family (docs/protocol.md#receive-checks).
             return Drop(sysctls, CarpStatistic.BadVhid, device, advert.Vhid, host is null ? "no such vhid here" : "vhid has no address of this family");
+        }
+
+        if (host.IsVrrp)
+        {
+            return Drop(sysctls, CarpStatistic.BadVer, device, advert.Vhid, "a CARP advert (version 2) for a VRRPv3 vhid");
         }
 
         if (advert.Version != CarpConstants.Version)

@@ -39,4 +39,9 @@ public enum TransitionReason
     /// a backup takes over at once, and stays BACKUP until resumed (docs/protocol.md#maintenance).
     /// </summary>
     Suspended,
+    /// <summary>
+    /// VRRP: a MASTER heard an advert of a higher priority, or of its own priority from a higher primary address
+    /// (docs/protocol.md#vrrp-election).
+    /// </summary>
+    HigherPriorityMaster,
 }

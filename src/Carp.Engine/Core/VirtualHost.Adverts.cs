@@ -46,20 +46,33 @@ public sealed partial class VirtualHost
             _node.AdvertBatch.Close(_node.Output);
         }
 
+        if (IsVrrp)
+        {
+            // VRRP's bow-out is priority 0 (docs/protocol.md#vrrp-election).
+            SendVrrpAdvertisement(advBase == CarpConstants.BowOut ? VrrpConstants.ShutdownPriority : Config.Priority);
+            RepeatAnnounceIfDue();
+            return;
+        }
+
         var counter = _advertCounter.Next(_node.RandomCounters);
         _hmac.Compute(counter, _hmacBuffer);
         CarpHeaderCodec.Write(_header, Config.Vhid, advSkew, DemoteCount, advBase, counter, _hmacBuffer);
 
         if (_hasIPv4)
         {
-            Send(AddressFamily.InterNetwork);
+            Send(AddressFamily.InterNetwork, _header);
         }
 
         if (_hasIPv6)
         {
-            Send(AddressFamily.InterNetworkV6);
+            Send(AddressFamily.InterNetworkV6, _header);
         }
 
+        RepeatAnnounceIfDue();
+    }
+
+    private void RepeatAnnounceIfDue()
+    {
         if (_delayedAnnounce > 0 && --_delayedAnnounce == 0)
         {
             _delayedAnnounce = -1;
@@ -67,10 +80,10 @@ public sealed partial class VirtualHost
         }
     }
 
-    /// <summary>One advert of <paramref name="family"/>; a failed send counts <c>onomem</c> and towards send-error demotion (docs/protocol.md#send-errors).</summary>
-    private void Send(AddressFamily family)
+    /// <summary>One advert (<paramref name="payload"/>: a CARP header or a VRRP message) of <paramref name="family"/>; a failed send counts <c>onomem</c> and towards send-error demotion (docs/protocol.md#send-errors).</summary>
+    private void Send(AddressFamily family, ReadOnlySpan<byte> payload)
     {
-        var sent = _node.Output.SendAdvertisement(this, family, _header);
+        var sent = _node.Output.SendAdvertisement(this, family, payload);
         if (sent && _node.AdvertBatch.IsOpen)
         {
             // Queued: counted when the batch goes out.

@@ -15,7 +15,7 @@ public sealed partial class VirtualHost
     public IPAddress? MasterSeen => _masterSeenLength == 0 ? null : new IPAddress(_masterSeen.AsSpan(0, _masterSeenLength));
 
     /// <summary>The advbase and advskew of that advert (255/255 for a bow-out), or null when none was heard.</summary>
-    public (byte AdvBase, byte AdvSkew)? MasterSeenTiming => _masterSeenLength == 0 ? null : _masterSeenTiming;
+    public (byte AdvBase, byte AdvSkew)? MasterSeenTiming => _masterSeenLength == 0 || IsVrrp ? null : _masterSeenTiming;
 
     private (byte AdvBase, byte AdvSkew) _masterSeenTiming;
 

@@ -28,7 +28,7 @@ public sealed partial class VirtualHost
         // The bow-out's interval (255 + 255/256 s) is longer than any backup's 3 × advbase + advskew/256 up to advbase 85,
         // so a backup takes over at once by the "master will time out" rule, with or without preempt (docs/protocol.md#bow-out).
         // ucarp sends none: its peers wait for master-down.
-        if (Profile.BowOut)
+        if (SendsBowOut)
         {
             SendAdvertisements(CarpConstants.BowOut, CarpConstants.BowOut);
         }

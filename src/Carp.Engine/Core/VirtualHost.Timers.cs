@@ -58,7 +58,8 @@ public sealed partial class VirtualHost
 
     private void ArmAdvert()
     {
-        _advertDeadline = _node.Now + _node.ToTimestamp(CarpTiming.Interval(Config.AdvBase, TimerAdvSkew));
+        var interval = IsVrrp ? VrrpTiming.Interval(Config.Interval) : CarpTiming.Interval(Config.AdvBase, TimerAdvSkew);
+        _advertDeadline = _node.Now + _node.ToTimestamp(interval);
         _node.Schedule(this, _advertDeadline);
     }
 
@@ -68,14 +69,25 @@ public sealed partial class VirtualHost
     /// <summary>Arms master-down for <paramref name="family"/> (both when Unspecified), running from <paramref name="since"/>.</summary>
     private void ArmMasterDown(AddressFamily family, long since)
     {
+        // Suspended (maintenance): ArmMasterDownAfter arms nothing, so none can make it MASTER (docs/protocol.md#maintenance).
+        ArmMasterDownAfter(IsVrrp
+            ? VrrpTiming.MasterDown(Config.Priority, MasterAdverInterval)
+            : CarpTiming.MasterDown(Profile.MasterDown, Config.AdvBase, TimerAdvSkew), family, since);
+    }
+
+    /// <summary>
+    /// Arms the master-down timer of <paramref name="family"/> (or every family carried) <paramref name="microseconds"/> after
+    /// <paramref name="since"/> (the arrival of the advert that re-arms it, docs/protocol.md#arrival-time), or after now.
+    /// </summary>
+    private void ArmMasterDownAfter(long microseconds, AddressFamily family = AddressFamily.Unspecified, long? since = null)
+    {
         if (Suspended)
         {
-            // Maintenance: no master-down timer, so none can make it MASTER (docs/protocol.md#maintenance).
             _masterDownDeadline4 = _masterDownDeadline6 = Unarmed;
             return;
         }
 
-        var deadline = since + _node.ToTimestamp(CarpTiming.MasterDown(Profile.MasterDown, Config.AdvBase, TimerAdvSkew));
+        var deadline = (since ?? _node.Now) + _node.ToTimestamp(microseconds);
         if (family != AddressFamily.InterNetworkV6 && _hasIPv4)
         {
             _masterDownDeadline4 = deadline;

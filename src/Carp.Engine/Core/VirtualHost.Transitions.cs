@@ -59,6 +59,12 @@ public sealed partial class VirtualHost
         var old = State;
         State = CarpState.Backup;
         _advertDeadline = Unarmed;
+        if (IsVrrp && old != CarpState.Backup)
+        {
+            // RFC 5798 §6.4.1: a backup starts on its own interval until it hears the master's.
+            MasterAdverInterval = Config.Interval;
+        }
+
         _delayedAnnounce = -1;
         if (old != CarpState.Backup)
         {

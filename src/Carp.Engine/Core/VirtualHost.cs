@@ -29,6 +29,7 @@ public sealed partial class VirtualHost : IDisposable
         _hmac = NewHmac(config);
         AdvertisedAdvSkew = config.AdvSkew;
         (_hasIPv4, _hasIPv6) = (config.HasIPv4, config.HasIPv6);
+        ConfigureVrrp(config);
     }
 
     public VirtualHostConfig Config { get; private set; }
@@ -169,6 +170,7 @@ public sealed partial class VirtualHost : IDisposable
 
         Config = config;
         (_hasIPv4, _hasIPv6) = (config.HasIPv4, config.HasIPv6);
+        ConfigureVrrp(config);
         if (!ReferenceEquals(old.Key, config.Key) || !old.Addresses.SequenceEqual(config.Addresses) ||
             old.Profile.SignsLinkLocalAddresses != config.Profile.SignsLinkLocalAddresses)
         {
@@ -201,7 +203,7 @@ public sealed partial class VirtualHost : IDisposable
     /// <summary>Leaves the protocol: a MASTER bows out (advbase/advskew 255) where the profile does, addresses go.</summary>
     internal void Shutdown(TransitionReason reason)
     {
-        if (State == CarpState.Master && Profile.BowOut)
+        if (State == CarpState.Master && SendsBowOut)
         {
             SendAdvertisements(CarpConstants.BowOut, CarpConstants.BowOut);
         }

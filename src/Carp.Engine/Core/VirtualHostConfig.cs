@@ -43,6 +43,26 @@ public sealed record VirtualHostConfig
     /// </summary>
     public bool Maintenance { get; init; }
 
+    /// <summary>CARP (the default) or VRRPv3; fixed at creation (docs/protocol.md#vrrp).</summary>
+    public VirtualHostProtocol Protocol { get; init; } = VirtualHostProtocol.Carp;
+
+    /// <summary>VRRP only: this router's priority, <see cref="CarpLimits.PriorityRange"/>; the higher one is master (FreeBSD <c>vrrpprio</c>).</summary>
+    public byte Priority { get; init; } = CarpLimits.PriorityDefault;
+
+    /// <summary>VRRP only: the advertisement interval in centiseconds, <see cref="CarpLimits.IntervalRange"/> (FreeBSD <c>vrrpinterval</c>).</summary>
+    public ushort Interval { get; init; } = CarpLimits.IntervalDefault;
+
+    /// <summary>
+    /// VRRP only: Preempt_Mode (default on, as RFC 5798): a backup of higher priority takes over from a master of lower
+    /// priority when that master's adverts stop counting (docs/protocol.md#vrrp-election). CARP uses the <c>preempt</c> sysctl.
+    /// </summary>
+    public bool Preempt { get; init; } = true;
+
+    /// <summary>VRRP only: how the IPv4 checksum is computed (docs/protocol.md#vrrp-checksum); every receive takes either.</summary>
+    public VrrpChecksumMode VrrpChecksum { get; init; } = VrrpChecksumMode.PseudoHeader;
+
+    public bool IsVrrp => Protocol == VirtualHostProtocol.Vrrp;
+
     public bool HasIPv4 => Addresses.Any(a => a.Family == AddressFamily.InterNetwork);
 
     public bool HasIPv6 => Addresses.Any(a => a.Family == AddressFamily.InterNetworkV6);
@@ -78,6 +98,11 @@ public sealed record VirtualHostConfig
                 $"advskew {AdvSkew} is not valid: advskew is {CarpLimits.AdvSkewRange} ({CarpConstants.BowOut} is reserved for bow-out adverts).");
         }
 
+        if (IsVrrp)
+        {
+            ValidateVrrp();
+        }
+
         var seen = new HashSet<IPAddress>();
         foreach (var address in Addresses)
         {
@@ -111,6 +136,37 @@ public sealed record VirtualHostConfig
         if (Peer6 is not null && (Peer6.Equals(IPAddress.IPv6Any) || Peer6.IsIPv6Multicast))
         {
             throw new CarpException(CarpErrorCode.InvalidAddress, $"peer6 {Peer6} is not a unicast address: a peer is the other node's own address, such as 2001:db8::2 or fe80::2.");
+        }
+    }
+
+    private void ValidateVrrp()
+    {
+        if (!CarpLimits.IsValidPriority(Priority))
+        {
+            throw new CarpException(CarpErrorCode.InvalidPriority,
+                $"priority {Priority} is not valid: a VRRP priority is {CarpLimits.PriorityRange} (0 is sent on shutdown, 255 is the address owner's).");
+        }
+
+        if (!CarpLimits.IsValidInterval(Interval))
+        {
+            throw new CarpException(CarpErrorCode.InvalidInterval, $"interval {Interval} is not valid: a VRRP advertisement interval is {CarpLimits.IntervalRange}.");
+        }
+
+        if (!Key.IsEmpty)
+        {
+            throw new CarpException(CarpErrorCode.InvalidPass, "VRRPv3 has no authentication: a VRRP virtual host takes no pass.");
+        }
+
+        if (HasIPv4 && HasIPv6)
+        {
+            throw new CarpException(CarpErrorCode.InvalidAddress,
+                "a VRRP virtual router carries addresses of one family (IPv4 or IPv6, RFC 5798): use two vhids for both.");
+        }
+
+        var limit = HasIPv6 ? VrrpConstants.MaxAddressesV6 : VrrpConstants.MaxAddressesV4;
+        if (Addresses.Count > limit)
+        {
+            throw new CarpException(CarpErrorCode.InvalidAddress, $"a VRRP advert carries at most {limit} addresses of this family, not {Addresses.Count}.");
         }
     }
 

@@ -25,7 +25,7 @@ internal sealed class AdvertFrameCache
     /// <exception cref="ArgumentException">The frame cannot be built (see <see cref="CarpFrameBuilder.Advertisement"/>).</exception>
     public ReadOnlySpan<byte> Frame(VirtualHost host, AddressFamily family, PhysicalAddress carpDevMac, IPAddress source, byte trafficClass, ReadOnlySpan<byte> carpHeader)
     {
-        var slot = Slot(host, family, carpDevMac, source, trafficClass);
+        var slot = Slot(host, family, carpDevMac, source, trafficClass, carpHeader.Length);
         return slot.Template.Write(carpHeader, slot.Template.IsIPv4 ? _identifications.NextUInt16() : (ushort)0);
     }
 
@@ -35,9 +35,9 @@ internal sealed class AdvertFrameCache
     /// </summary>
     /// <exception cref="ArgumentException">The frame cannot be built (see <see cref="CarpFrameBuilder.Advertisement"/>).</exception>
     public void Prepare(VirtualHost host, AddressFamily family, PhysicalAddress carpDevMac, IPAddress source, byte trafficClass) =>
-        _ = Slot(host, family, carpDevMac, source, trafficClass);
+        _ = Slot(host, family, carpDevMac, source, trafficClass, host.AdvertLength(family));
 
-    private Built Slot(VirtualHost host, AddressFamily family, PhysicalAddress carpDevMac, IPAddress source, byte trafficClass)
+    private Built Slot(VirtualHost host, AddressFamily family, PhysicalAddress carpDevMac, IPAddress source, byte trafficClass, int payloadLength)
     {
         if (!_entries.TryGetValue(host, out var entry))
         {
@@ -46,12 +46,12 @@ internal sealed class AdvertFrameCache
         }
 
         ref var slot = ref family == AddressFamily.InterNetwork ? ref entry.V4 : ref entry.V6;
-        if (slot is null || !slot.IsFor(host.Config, carpDevMac, source, trafficClass))
+        if (slot is null || !slot.IsFor(host.Config, carpDevMac, source, trafficClass) || slot.Template.PayloadLength != payloadLength)
         {
             // No neighbour resolution here: a unicast peer's frame carries a placeholder Ethernet destination, and the port
             // sends it by its IP destination (the Linux wire through a raw IP socket, docs/protocol.md#unicast-on-linux).
             var addressing = AdvertAddressing.For(host.Config, family, carpDevMac, UnicastPlaceholderMac);
-            slot = new Built(new AdvertFrameTemplate(addressing.SourceMac, source, addressing.Destination, trafficClass, addressing.DestinationMac),
+            slot = new Built(new AdvertFrameTemplate(addressing.SourceMac, source, addressing.Destination, trafficClass, addressing.DestinationMac, payloadLength),
                 host.Config, carpDevMac, source, trafficClass, addressing.Destination);
         }
 

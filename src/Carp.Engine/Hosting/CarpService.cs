@@ -281,6 +281,8 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
         LastTransition = host.LastTransition,
         LastTransitionReason = host.LastTransitionReason,
         Transitions = host.Transitions,
+        MasterAdverInterval = host.IsVrrp ? host.MasterAdverInterval : null,
+        MasterSeenPriority = host.MasterSeenPriority,
     };
 
     /// <summary>On the loop thread, before anything else of that turn: the wire took the addresses while the engine stood still.</summary>

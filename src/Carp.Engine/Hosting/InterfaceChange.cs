@@ -32,6 +32,24 @@ public sealed record InterfaceChange
     /// <summary>Maintenance mode on (suspend: a MASTER hands over and stays BACKUP) or off (resume); configuration, so carpd saves it.</summary>
     public bool? Maintenance { get; init; }
 
+    /// <summary>
+    /// The protocol the caller expects; fixed at creation, so anything other than the current one is refused
+    /// (<see cref="CarpErrorCode.ProtocolFixed"/>, docs/protocol.md#vrrp).
+    /// </summary>
+    public VirtualHostProtocol? Protocol { get; init; }
+
+    /// <summary>VRRP: the priority (1 to 254).</summary>
+    public byte? Priority { get; init; }
+
+    /// <summary>VRRP: the advertisement interval in centiseconds (1 to 4095).</summary>
+    public ushort? Interval { get; init; }
+
+    /// <summary>VRRP: Preempt_Mode.</summary>
+    public bool? Preempt { get; init; }
+
+    /// <summary>VRRP: how IPv4 checksums are sent (docs/protocol.md#vrrp-checksum).</summary>
+    public VrrpChecksumMode? VrrpChecksum { get; init; }
+
     /// <summary>Force MASTER or BACKUP now (FreeBSD <c>state master|backup</c>); the protocol then runs on from there.</summary>
     public CarpState? State { get; init; }
 
@@ -50,6 +68,23 @@ public sealed record InterfaceChange
                 $"A unicast peer and multicast were both asked for {(Mcast && Peer is not null ? "IPv4" : "IPv6")}: give either the peer or multicast.");
         }
 
+        if (Protocol is { } protocol && protocol != config.Protocol)
+        {
+            throw CarpRefusals.ProtocolFixed(config.Name, config.Protocol, protocol);
+        }
+
+        if (!config.IsVrrp && (Priority ?? Interval ?? (object?)Preempt ?? VrrpChecksum) is not null)
+        {
+            throw new CarpException(CarpErrorCode.InvalidArgument,
+                $"{config.Name} speaks CARP: priority, interval, preempt and the VRRP checksum are VRRPv3's (its timing is advbase and advskew).");
+        }
+
+        if (config.IsVrrp && (AdvBase ?? AdvSkew ?? (object?)Profile) is not null)
+        {
+            throw new CarpException(CarpErrorCode.InvalidArgument,
+                $"{config.Name} speaks VRRPv3: advbase, advskew and the compatibility profile are CARP's (its timing is priority and interval).");
+        }
+
         var profile = Profile is null ? config.Profile : CompatibilityProfile.Find(Profile) ?? throw CarpRefusals.UnknownProfile(Profile);
         var changed = config with
         {
@@ -65,6 +100,10 @@ public sealed record InterfaceChange
             Maintenance = Maintenance ?? config.Maintenance,
             Peer = Mcast ? null : Peer ?? config.Peer,
             Peer6 = Mcast6 ? null : Peer6 ?? config.Peer6,
+            Priority = Priority ?? config.Priority,
+            Interval = Interval ?? config.Interval,
+            Preempt = Preempt ?? config.Preempt,
+            VrrpChecksum = VrrpChecksum ?? config.VrrpChecksum,
         };
         changed.Validate();
         return changed;

@@ -1,5 +1,6 @@
 using System.Net;
 using Carp.Engine.Core;
+using Carp.Engine.Protocol;
 
 namespace Carp.Engine.Hosting;
 
@@ -38,6 +39,27 @@ public sealed record VirtualHostStatus
     /// <summary>IPv6 unicast peer its adverts go to (FreeBSD <c>peer6</c>); null: ff02::12.</summary>
     public IPAddress? Peer6 { get; init; }
 
+    /// <summary>CARP or VRRPv3 (docs/protocol.md#vrrp); the VRRP settings below mean nothing for CARP.</summary>
+    public VirtualHostProtocol Protocol { get; init; }
+
+    /// <summary>VRRP: the configured priority.</summary>
+    public byte Priority { get; init; } = CarpLimits.PriorityDefault;
+
+    /// <summary>VRRP: the configured advertisement interval in centiseconds.</summary>
+    public ushort Interval { get; init; } = CarpLimits.IntervalDefault;
+
+    /// <summary>VRRP: Preempt_Mode.</summary>
+    public bool Preempt { get; init; } = true;
+
+    /// <summary>VRRP: how IPv4 checksums are sent.</summary>
+    public VrrpChecksumMode VrrpChecksum { get; init; }
+
+    /// <summary>VRRP: the master's interval a BACKUP runs its master-down timer on (centiseconds), learnt from its adverts.</summary>
+    public ushort? MasterAdverInterval { get; init; }
+
+    /// <summary>VRRP: the priority of the last advert heard from another router (0: it left).</summary>
+    public byte? MasterSeenPriority { get; init; }
+
     /// <summary>The status of a configured virtual host in <paramref name="state"/>, before any runtime history.</summary>
     public static VirtualHostStatus Of(VirtualHostConfig config, CarpState state) => new()
     {
@@ -57,7 +79,14 @@ public sealed record VirtualHostStatus
         Maintenance = config.Maintenance,
         Peer = config.Peer,
         Peer6 = config.Peer6,
+        Protocol = config.Protocol,
+        Priority = config.Priority,
+        Interval = config.Interval,
+        Preempt = config.Preempt,
+        VrrpChecksum = config.VrrpChecksum,
     };
 
-    public override string ToString() => $"{Name}: {State} vhid {Vhid} advbase {AdvBase} advskew {AdvSkew}";
+    public override string ToString() => Protocol == VirtualHostProtocol.Vrrp
+        ? $"{Name}: {State} vrid {Vhid} priority {Priority} interval {Interval} cs"
+        : $"{Name}: {State} vhid {Vhid} advbase {AdvBase} advskew {AdvSkew}";
 }

@@ -23,33 +23,43 @@ public sealed class AdvertFrameTemplate
     private readonly byte[] _frame;
     private readonly int _carpOffset;
 
-    /// <summary>Builds the frame as <see cref="CarpFrameBuilder.Advertisement"/> does, with an all-zero CARP header and identification 0.</summary>
+    /// <summary>
+    /// Builds the frame as <see cref="CarpFrameBuilder.Advertisement"/> does, with an all-zero payload of
+    /// <paramref name="payloadLength"/> bytes (36 for a CARP header; a VRRPv3 advert's length depends on its address count,
+    /// docs/protocol.md#vrrp-packet) and identification 0.
+    /// </summary>
     /// <exception cref="ArgumentException">As <see cref="CarpFrameBuilder.Advertisement"/>.</exception>
-    public AdvertFrameTemplate(PhysicalAddress sourceMac, IPAddress source, IPAddress destination, byte trafficClass, PhysicalAddress? destinationMac = null)
+    public AdvertFrameTemplate(PhysicalAddress sourceMac, IPAddress source, IPAddress destination, byte trafficClass, PhysicalAddress? destinationMac = null,
+        int payloadLength = CarpConstants.HeaderLength)
     {
-        _frame = CarpFrameBuilder.Advertisement(sourceMac, source, destination, trafficClass, new byte[CarpConstants.HeaderLength], destinationMac, identification: 0);
+        ArgumentOutOfRangeException.ThrowIfLessThan(payloadLength, 1);
+        _frame = CarpFrameBuilder.Advertisement(sourceMac, source, destination, trafficClass, new byte[payloadLength], destinationMac, identification: 0);
         IsIPv4 = source.AddressFamily == AddressFamily.InterNetwork;
         _carpOffset = EthernetLength + (IsIPv4 ? IPv4HeaderLength : IPv6HeaderLength);
-        if (_frame.Length != _carpOffset + CarpConstants.HeaderLength)
+        PayloadLength = payloadLength;
+        if (_frame.Length != _carpOffset + payloadLength)
         {
-            throw new InvalidOperationException($"PacketDotNet built a {_frame.Length}-byte advert frame; expected {_carpOffset + CarpConstants.HeaderLength}.");
+            throw new InvalidOperationException($"PacketDotNet built a {_frame.Length}-byte advert frame; expected {_carpOffset + payloadLength}.");
         }
     }
 
+    /// <summary>The length of the payload (CARP header or VRRP advert) every <see cref="Write"/> carries.</summary>
+    public int PayloadLength { get; }
+
     public bool IsIPv4 { get; }
 
-    /// <summary>Frame length: 70 bytes (IPv4) or 90 bytes (IPv6).</summary>
+    /// <summary>Frame length: for a CARP header 70 bytes (IPv4) or 90 bytes (IPv6).</summary>
     public int Length => _frame.Length;
 
     /// <summary>
-    /// The frame carrying <paramref name="carpHeader"/> (36 bytes, checksum included). IPv4: with
+    /// The frame carrying <paramref name="carpHeader"/> (<see cref="PayloadLength"/> bytes, checksum included). IPv4: with
     /// <paramref name="identification"/> and the header checksum recomputed; IPv6 has neither and ignores it.
     /// </summary>
     public ReadOnlySpan<byte> Write(ReadOnlySpan<byte> carpHeader, ushort identification)
     {
-        if (carpHeader.Length != CarpConstants.HeaderLength)
+        if (carpHeader.Length != PayloadLength)
         {
-            throw new ArgumentException($"A CARP header is {CarpConstants.HeaderLength} bytes, not {carpHeader.Length}.", nameof(carpHeader));
+            throw new ArgumentException($"This frame carries a {PayloadLength}-byte payload, not {carpHeader.Length} bytes.", nameof(carpHeader));
         }
 
         carpHeader.CopyTo(_frame.AsSpan(_carpOffset));

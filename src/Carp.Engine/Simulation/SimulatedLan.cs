@@ -94,7 +94,12 @@ public sealed class SimulatedLan
 
     internal void RecordAdvert(SimulatedHost from, VirtualHost host, AddressFamily family, ReadOnlySpan<byte> header)
     {
-        if (RecordAdvertisements && CarpHeaderCodec.TryRead(header, out var advert))
+        if (RecordAdvertisements && host.IsVrrp && VrrpCodec.TryRead(header, out var vrrp))
+        {
+            _timeline.Add(new SimulationEvent(Clock.Elapsed, from.Name, host.Name, host.Vhid, SimulationEventKind.Advertisement, host.State, host.State, null,
+                $"{(family == AddressFamily.InterNetwork ? "IPv4" : "IPv6")} VRRPv3 priority {vrrp.Priority} interval {vrrp.Interval} cs"));
+        }
+        else if (RecordAdvertisements && CarpHeaderCodec.TryRead(header, out var advert))
         {
             _timeline.Add(new SimulationEvent(Clock.Elapsed, from.Name, host.Name, host.Vhid, SimulationEventKind.Advertisement, host.State, host.State, null,
                 $"{(family == AddressFamily.InterNetwork ? "IPv4" : "IPv6")} advbase {advert.AdvBase} advskew {advert.AdvSkew} demote {advert.DemoteCount}"));

@@ -71,6 +71,16 @@ public sealed class InvokeCarpFailoverTestCommand : CarpCmdlet, IDisposable
     private CarpFailoverTestResult? Drill(VirtualHostStatus current)
     {
         var name = current.Name;
+        if (current.Protocol == VirtualHostProtocol.Vrrp)
+        {
+            // The drill reads CARP adverts and bounds (advbase, bow-out) on the wire: it would misjudge a VRRP handover.
+            WriteError(CarpErrors.Custom(
+                new InvalidOperationException($"{name} speaks VRRPv3: failover tests measure CARP's bow-out and advbase, not VRRP's priority 0 and interval."),
+                nameof(CarpErrorCode.InvalidArgument), ErrorCategory.InvalidOperation,
+                $"Test {name}'s failover by hand: Suspend-CarpInterface -Name {name} (its backup takes over after the skew time), then Resume-CarpInterface -Name {name}.", name));
+            return null;
+        }
+
         if (current.State != CarpState.Master || current.Maintenance)
         {
             WriteError(CarpErrors.Custom(

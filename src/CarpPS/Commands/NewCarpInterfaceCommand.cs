@@ -54,6 +54,27 @@ public sealed class NewCarpInterfaceCommand : CarpCmdlet
     [CarpAddressListTransformation]
     public string[] Peer { get; set; } = [];
 
+    /// <summary>Carp (default) or Vrrp (VRRPv3); fixed for the interface's life (docs/protocol.md#vrrp).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public VirtualHostProtocol Protocol { get; set; } = VirtualHostProtocol.Carp;
+
+    /// <summary>VRRP: 1 to 254, the higher one is master.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public int Priority { get; set; } = CarpLimits.PriorityDefault;
+
+    /// <summary>VRRP: the advertisement interval, a TimeSpan or '100ms' / '0.1s'; whole centiseconds from 10 ms to 40.95 s.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [CarpIntervalTransformation]
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMilliseconds(CarpLimits.IntervalDefault * 10);
+
+    /// <summary>VRRP: no Preempt_Mode (a backup of higher priority does not take over from a running master).</summary>
+    [Parameter]
+    public SwitchParameter NoPreempt { get; set; }
+
+    /// <summary>VRRP: how IPv4 checksums are sent (PseudoHeader, keepalived's default, or MessageOnly, its v3_checksum_as_v2).</summary>
+    [Parameter]
+    public VrrpChecksumMode VrrpChecksum { get; set; } = VrrpChecksumMode.PseudoHeader;
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -71,8 +92,18 @@ public sealed class NewCarpInterfaceCommand : CarpCmdlet
     {
         List<CarpAddress> addresses = [];
         System.Net.IPAddress? peer = null, peer6 = null;
-        var invalid = CheckTiming(Vhid, AdvBase, AdvSkew) ?? ParseAddresses(Address, out addresses);
+        var invalid = CheckTiming(Vhid, AdvBase, AdvSkew) ?? CheckProtocolParameters() ?? ParseAddresses(Address, out addresses);
         invalid ??= CarpPeers.Parse(Peer, out peer, out peer6);
+        ushort interval = CarpLimits.IntervalDefault;
+        if (invalid is null && Protocol == VirtualHostProtocol.Vrrp)
+        {
+            interval = CarpInterval.ToCentiseconds(Interval, out invalid) ?? interval;
+            if (invalid is null && !CarpLimits.IsValidPriority(Priority))
+            {
+                invalid = new CarpException(CarpErrorCode.InvalidPriority, $"priority {Priority} is not valid: a VRRP priority is {CarpLimits.PriorityRange}.");
+            }
+        }
+
         if (invalid is not null)
         {
             WriteError(CarpErrors.FromException(invalid, Name));
@@ -93,6 +124,11 @@ public sealed class NewCarpInterfaceCommand : CarpCmdlet
             Profile = CompatibilityProfile.Find(Profile) ?? CompatibilityProfile.FreeBsd,
             Peer = peer,
             Peer6 = peer6,
+            Protocol = Protocol,
+            Priority = (byte)Math.Clamp(Priority, 0, 255),
+            Interval = interval,
+            Preempt = !NoPreempt,
+            VrrpChecksum = VrrpChecksum,
         };
         if (!TryRun(Name, config.Validate))
         {
@@ -113,7 +149,10 @@ public sealed class NewCarpInterfaceCommand : CarpCmdlet
         }
 
         var peers = string.Concat(new[] { peer, peer6 }.OfType<System.Net.IPAddress>().Select(p => ", peer " + p));
-        var description = $"vhid {Vhid} on {CarpDev}, advbase {AdvBase}, advskew {AdvSkew}, {string.Join(", ", addresses)}{peers}{(key.IsEmpty ? string.Empty : ", with a pass")}";
+        var timing = Protocol == VirtualHostProtocol.Vrrp
+            ? $"VRRPv3, priority {Priority}, interval {interval * 10} ms{(NoPreempt ? ", no preempt" : string.Empty)}"
+            : $"advbase {AdvBase}, advskew {AdvSkew}";
+        var description = $"vhid {Vhid} on {CarpDev}, {timing}, {string.Join(", ", addresses)}{peers}{(key.IsEmpty ? string.Empty : ", with a pass")}";
         if (!ShouldProcess($"{Name} ({description})", "Create carp interface"))
         {
             return;
@@ -140,6 +179,24 @@ public sealed class NewCarpInterfaceCommand : CarpCmdlet
                 WriteObject(new CarpStatus(created));
             }
         }
+    }
+
+    /// <summary>CARP's timing parameters on a VRRP interface, or VRRP's on a CARP one, are refused rather than ignored.</summary>
+    private CarpException? CheckProtocolParameters()
+    {
+        // Only values other than the defaults count: a status piped in (Get-CarpInterface | New-CarpInterface) carries both kinds.
+        (string Name, bool Set)[] carpOnly =
+            [("AdvBase", AdvBase != 1), ("AdvSkew", AdvSkew != 0), ("Profile", !string.Equals(Profile, CompatibilityProfile.FreeBsd.Name, StringComparison.OrdinalIgnoreCase))];
+        (string Name, bool Set)[] vrrpOnly =
+            [("Priority", Priority != CarpLimits.PriorityDefault), ("Interval", Interval != TimeSpan.FromMilliseconds(CarpLimits.IntervalDefault * 10)),
+             ("NoPreempt", NoPreempt.IsPresent), ("VrrpChecksum", VrrpChecksum != VrrpChecksumMode.PseudoHeader)];
+        var vrrp = Protocol == VirtualHostProtocol.Vrrp;
+        var misplaced = (vrrp ? carpOnly : vrrpOnly).FirstOrDefault(p => p.Set && MyInvocation.BoundParameters.ContainsKey(p.Name)).Name;
+        return misplaced is null
+            ? null
+            : CarpErrors.Refusal(CarpErrorCode.InvalidArgument,
+                vrrp ? $"-{misplaced} is CARP's: a VRRP interface has -Priority and -Interval instead." : $"-{misplaced} is VRRP's: this interface speaks CARP.",
+                vrrp ? "Leave out -AdvBase, -AdvSkew and -Profile with -Protocol Vrrp." : $"Add -Protocol Vrrp for a VRRPv3 interface, or leave out -{misplaced}.");
     }
 
     /// <summary>The refusal of a name that is one of the simulated carpdevs (the real wire refuses a host interface's name itself).</summary>

@@ -64,6 +64,27 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
     [ValidateSet("FreeBSD", "OpenBSD", "Classic", "ucarp", IgnoreCase = true)]
     public string? Profile { get; set; }
 
+    /// <summary>Only checked: the protocol is fixed at creation, so another one is refused (ProtocolFixed).</summary>
+    [Parameter]
+    public VirtualHostProtocol? Protocol { get; set; }
+
+    /// <summary>VRRP: 1 to 254.</summary>
+    [Parameter]
+    public int? Priority { get; set; }
+
+    /// <summary>VRRP: the advertisement interval, a TimeSpan or '100ms' / '0.1s'.</summary>
+    [Parameter]
+    [CarpIntervalTransformation]
+    public TimeSpan? Interval { get; set; }
+
+    /// <summary>VRRP: Preempt_Mode on ($true) or off ($false).</summary>
+    [Parameter]
+    public bool? Preempt { get; set; }
+
+    /// <summary>VRRP: PseudoHeader or MessageOnly IPv4 checksums.</summary>
+    [Parameter]
+    public VrrpChecksumMode? VrrpChecksum { get; set; }
+
     [Parameter]
     [ValidateSet("Master", "Backup", IgnoreCase = true)]
     public CarpState? State { get; set; }
@@ -121,6 +142,17 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
                 "Pass -Peer for unicast adverts to that address, or -Mcast / -Mcast6 to return that family to multicast; not both for one family.");
         }
 
+        ushort? interval = null;
+        if (_invalid is null && Interval is { } span)
+        {
+            interval = CarpInterval.ToCentiseconds(span, out _invalid);
+        }
+
+        if (_invalid is null && Priority is { } priority && !CarpLimits.IsValidPriority(priority))
+        {
+            _invalid = new CarpException(CarpErrorCode.InvalidPriority, $"priority {priority} is not valid: a VRRP priority is {CarpLimits.PriorityRange}.");
+        }
+
         if (_invalid is null && CarpDev is not null && !VirtualHostConfig.IsValidInterfaceName(CarpDev))
         {
             _invalid = CarpErrors.Refusal(CarpErrorCode.UnknownCarpDev, $"'{CarpDev}' is not a usable carpdev name.",
@@ -159,12 +191,17 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
             Peer6 = peer6,
             Mcast = Mcast,
             Mcast6 = Mcast6,
+            Protocol = Protocol,
+            Priority = (byte?)Priority,
+            Interval = interval,
+            Preempt = Preempt,
+            VrrpChecksum = VrrpChecksum,
         };
         _description = Describe(_change);
         if (_description.Length == 0)
         {
             ThrowCarpError(CarpErrorCode.InvalidArgument, "Set-CarpInterface was given nothing to change.",
-                "Pass at least one of -Vhid, -AdvBase, -AdvSkew, -Pass, -Address, -CarpDev, -MacMode, -Profile, -Peer, -Mcast, -Mcast6, -State or -Demote.", Name);
+                "Pass at least one of -Vhid, -AdvBase, -AdvSkew, -Pass, -Address, -CarpDev, -MacMode, -Profile, -Peer, -Mcast, -Mcast6, -State, -Demote, or for VRRP -Priority, -Interval, -Preempt or -VrrpChecksum.", Name);
         }
     }
 
@@ -240,6 +277,13 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
     private bool ForcesFailover(VirtualHostStatus current, InterfaceChange change)
     {
         var peer = PeerSeen(current);
+        if (current.Protocol == VirtualHostProtocol.Vrrp && change.State is null && change.Priority is { } priority && peer &&
+            current.MasterSeenPriority is { } seen and > 0)
+        {
+            // VRRP: a master that drops below the router it heard yields to it; a backup that rises above its master takes over (with preempt).
+            return current.State == CarpState.Master ? priority < seen : current.State == CarpState.Backup && current.Preempt && priority > seen;
+        }
+
         if (current.State == CarpState.Master)
         {
             if (change.State == CarpState.Backup || (change.Vhid is { } vhid && vhid != current.Vhid) ||
@@ -385,6 +429,31 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
         if (change.DemoteAdjustment is { } demote)
         {
             parts.Add($"demote {demote:+0;-0;0}");
+        }
+
+        if (change.Protocol is { } protocol)
+        {
+            parts.Add($"protocol {protocol}");
+        }
+
+        if (change.Priority is { } priority)
+        {
+            parts.Add($"priority {priority}");
+        }
+
+        if (change.Interval is { } interval)
+        {
+            parts.Add($"interval {interval * 10} ms");
+        }
+
+        if (change.Preempt is { } preempt)
+        {
+            parts.Add(preempt ? "preempt" : "no preempt");
+        }
+
+        if (change.VrrpChecksum is { } checksum)
+        {
+            parts.Add($"checksum {checksum}");
         }
 
         return string.Join(", ", parts);

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Carp.Control;
 using Carp.Engine.Core;
+using Carp.Engine.Protocol;
 using Carp.Engine.Hosting;
 
 namespace Carpd.Configuration;
@@ -168,7 +169,16 @@ public sealed record CarpdConfiguration
         foreach (var config in Interfaces)
         {
             var text = new StringBuilder();
-            text.Append(CultureInfo.InvariantCulture, $"{config.Name}: vhid {config.Vhid} carpdev {config.CarpDev} advbase {config.AdvBase} advskew {config.AdvSkew}");
+            if (config.IsVrrp)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"{config.Name}: VRRPv3 vhid {config.Vhid} carpdev {config.CarpDev} priority {config.Priority} interval {config.Interval} cs");
+                text.Append(config.Preempt ? string.Empty : " nopreempt").Append(config.VrrpChecksum == VrrpChecksumMode.MessageOnly ? " checksum v2" : string.Empty);
+            }
+            else
+            {
+                text.Append(CultureInfo.InvariantCulture, $"{config.Name}: vhid {config.Vhid} carpdev {config.CarpDev} advbase {config.AdvBase} advskew {config.AdvSkew}");
+            }
+
             text.Append(config.Key.IsEmpty ? " no pass" : " pass set");
             if (PassFileOf(config.Name) is { } passFile)
             {

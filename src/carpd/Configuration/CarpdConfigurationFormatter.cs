@@ -175,6 +175,22 @@ internal static class CarpdConfigurationFormatter
             config.Key.WithBytes(output, WritePass);
         }
 
+        if (config.IsVrrp)
+        {
+            // FreeBSD's words (docs/protocol.md#vrrp); CARP's advbase and advskew mean nothing here.
+            text.Append(" carpver 3 vrrpprio ").Append(config.Priority.ToString(CultureInfo.InvariantCulture))
+                .Append(" vrrpinterval ").Append(config.Interval.ToString(CultureInfo.InvariantCulture));
+            if (!config.Preempt)
+            {
+                text.Append(' ').Append(InterfaceKeywords.NoPreempt);
+            }
+
+            if (config.VrrpChecksum == VrrpChecksumMode.MessageOnly)
+            {
+                text.Append(" vrrpchecksum v2");
+            }
+        }
+
         if (config.AdvBase != 1)
         {
             text.Append(" advbase ").Append(config.AdvBase.ToString(CultureInfo.InvariantCulture));

@@ -50,7 +50,7 @@ internal sealed class ConfigurationDiff
             }
             else
             {
-                changed.Add(new InterfaceUpdate(wanted, change));
+                changed.Add(new InterfaceUpdate(wanted, NeedsRecreation(current, wanted) ? null : change));
             }
         }
 
@@ -83,9 +83,19 @@ internal sealed class ConfigurationDiff
             Peer6 = Equals(current.Peer6, wanted.Peer6) ? null : wanted.Peer6,
             Mcast = current.Peer is not null && wanted.Peer is null,
             Mcast6 = current.Peer6 is not null && wanted.Peer6 is null,
+            Priority = current.Priority == wanted.Priority || !wanted.IsVrrp ? null : wanted.Priority,
+            Interval = current.Interval == wanted.Interval || !wanted.IsVrrp ? null : wanted.Interval,
+            Preempt = current.Preempt == wanted.Preempt || !wanted.IsVrrp ? null : wanted.Preempt,
+            VrrpChecksum = current.VrrpChecksum == wanted.VrrpChecksum || !wanted.IsVrrp ? null : wanted.VrrpChecksum,
         };
-        return change == Nothing ? null : change;
+        return change == Nothing && !NeedsRecreation(current, wanted) ? null : change;
     }
+
+    /// <summary>
+    /// A new protocol (carpver) takes destroying and creating the interface: it is fixed for an interface's life
+    /// (docs/protocol.md#vrrp). Peers change in place (an <see cref="InterfaceChange"/>).
+    /// </summary>
+    public static bool NeedsRecreation(VirtualHostConfig current, VirtualHostConfig wanted) => current.Protocol != wanted.Protocol;
 }
 
 /// <summary>An interface to bring to <paramref name="Wanted"/>: in place with <paramref name="Change"/>, or by re-creating it when that is null.</summary>

@@ -46,6 +46,21 @@ internal sealed record InterfaceStatement(int Line, string Name) : Configuration
     /// <summary>The <c>maintenance</c> keyword: the interface stays out of mastership (docs/protocol.md#maintenance).</summary>
     public bool Maintenance { get; set; }
 
+    /// <summary><c>carpver 3</c>: VRRPv3 (docs/protocol.md#vrrp); <c>carpver 2</c> or none: CARP.</summary>
+    public VirtualHostProtocol? Protocol { get; set; }
+
+    /// <summary><c>vrrpprio</c>.</summary>
+    public byte? Priority { get; set; }
+
+    /// <summary><c>vrrpinterval</c>, centiseconds.</summary>
+    public ushort? Interval { get; set; }
+
+    /// <summary><c>nopreempt</c>.</summary>
+    public bool NoPreempt { get; set; }
+
+    /// <summary><c>vrrpchecksum pseudoheader|v2</c>.</summary>
+    public VrrpChecksumMode? VrrpChecksum { get; set; }
+
     /// <summary>The virtual host this line describes with <paramref name="key"/>; null while vhid or carpdev is missing.</summary>
     public VirtualHostConfig? ToConfig(CarpKey key) => Vhid is null || CarpDev is null
         ? null
@@ -64,6 +79,11 @@ internal sealed record InterfaceStatement(int Line, string Name) : Configuration
             Peer = Peer,
             Peer6 = Peer6,
             Maintenance = Maintenance,
+            Protocol = Protocol ?? VirtualHostProtocol.Carp,
+            Priority = Priority ?? CarpLimits.PriorityDefault,
+            Interval = Interval ?? CarpLimits.IntervalDefault,
+            Preempt = !NoPreempt,
+            VrrpChecksum = VrrpChecksum ?? VrrpChecksumMode.PseudoHeader,
         };
 
     // A statement holds key material: never render it.

@@ -86,7 +86,15 @@ internal static class ConfigurationStatementParser
                     throw Error(CarpErrorCode.InvalidArgument, $"'{keyword}' is given twice.", $"Keep one '{keyword}'.");
                 }
 
-                statement.Maintenance |= keyword == InterfaceKeywords.Maintenance;
+                if (keyword == InterfaceKeywords.NoPreempt)
+                {
+                    statement.NoPreempt = true;
+                }
+                else if (keyword == InterfaceKeywords.Maintenance)
+                {
+                    statement.Maintenance = true;
+                }
+
                 continue;
             }
 
@@ -146,6 +154,32 @@ internal static class ConfigurationStatementParser
                     break;
                 case "peer":
                     statement.Peer = ParsePeer(line.Word(value), AddressFamily.InterNetwork, "peer needs an IPv4 address.", "Write e.g. peer 192.0.2.2; use peer6 for IPv6.", Error);
+                    break;
+                case "carpver":
+                    // FreeBSD's words: 2 is CARP, 3 is VRRPv3.
+                    statement.Protocol = line.Word(value) switch
+                    {
+                        "2" => VirtualHostProtocol.Carp,
+                        "3" => VirtualHostProtocol.Vrrp,
+                        _ => throw Error(CarpErrorCode.InvalidArgument, "carpver must be 2 (CARP) or 3 (VRRPv3).", "Write carpver 3 for VRRPv3, or leave it out for CARP."),
+                    };
+                    break;
+                case "vrrpprio":
+                    statement.Priority = ParseNumber(line[value], 0, byte.MaxValue, keyword, CarpLimits.PriorityRange, CarpErrorCode.InvalidPriority);
+                    break;
+                case "vrrpinterval":
+                    statement.Interval = int.TryParse(line[value], NumberStyles.None, CultureInfo.InvariantCulture, out var centiseconds) && centiseconds <= ushort.MaxValue
+                        ? (ushort)centiseconds
+                        : throw Error(CarpErrorCode.InvalidInterval, $"vrrpinterval must be a number from {CarpLimits.IntervalRange}.", CarpdAdvice.For(CarpErrorCode.InvalidInterval));
+                    break;
+                case "vrrpchecksum":
+                    statement.VrrpChecksum = line.Word(value).ToLowerInvariant() switch
+                    {
+                        "pseudoheader" => VrrpChecksumMode.PseudoHeader,
+                        "v2" => VrrpChecksumMode.MessageOnly,
+                        _ => throw Error(CarpErrorCode.InvalidArgument, "vrrpchecksum must be 'pseudoheader' or 'v2'.",
+                            "Write vrrpchecksum v2 for a peer with keepalived's v3_checksum_as_v2, or leave it out (pseudoheader)."),
+                    };
                     break;
                 case "peer6":
                     statement.Peer6 = ParsePeer(line.Word(value), AddressFamily.InterNetworkV6, "peer6 needs an IPv6 address.", "Write e.g. peer6 2001:db8::2; use peer for IPv4.", Error);

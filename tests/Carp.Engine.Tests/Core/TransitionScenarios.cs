@@ -30,6 +30,7 @@ internal static class TransitionScenarios
         TransitionReason.Removed => Removed(),
         TransitionReason.AddressesRevoked => AddressesRevoked(),
         TransitionReason.Suspended => Suspended(),
+        TransitionReason.HigherPriorityMaster => HigherPriorityMaster(),
         _ => throw new InvalidOperationException($"No scenario for TransitionReason.{reason}: add one here and a row to the transition table in docs/ARCHITECTURE.md."),
     };
 
@@ -151,6 +152,20 @@ internal static class TransitionScenarios
         var ucarpPair = Changed(ucarp, Host(ucarp), TransitionReason.MoreFrequentMaster, CarpState.Backup);
         AssertBackupEntered(ucarp, Host(ucarp), advertsFirst: 1);
         return [pair, ucarpPair];
+    }
+
+    private static (CarpState, CarpState)[] HigherPriorityMaster()
+    {
+        // VRRP, 100 ms: MASTER since 0.36 s.
+        using var h = Harness(CarpState.Master, VrrpPackets.Config(priority: 100, interval: 10));
+        h.Receive(VrrpPackets.V4(priority: 101, interval: 20));
+        var pair = Changed(h, Host(h), TransitionReason.HigherPriorityMaster, CarpState.Backup);
+        Assert.Empty(h.Output.Sent);
+        var removed = Assert.Single(h.Output.AddressChanges);
+        Assert.False(removed.Present);
+        Assert.Empty(h.Output.Announcements);
+        Assert.Equal(h.Clock.GetTimestamp() + Microseconds(VrrpTiming.MasterDown(100, 20)), Host(h).NextDeadline);
+        return [pair];
     }
 
     private static (CarpState, CarpState)[] Forced()

@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Management.Automation;
+using Carp.Engine.Core;
+
+namespace CarpPS;
+
+/// <summary>
+/// -Interval of a VRRP interface (docs/protocol.md#vrrp): a TimeSpan, as PowerShell users pass durations, also written as
+/// '100ms', '0.1s' (quoted: unquoted, PowerShell reads 0.1s as a number) or '00:00:00.1'. A bare number is refused: PowerShell would read it as ticks, and VRRP's own unit
+/// (centiseconds) would be a guess. The engine takes whole centiseconds from 10 ms to 40.95 s (<see cref="CarpInterval.ToCentiseconds"/>).
+/// </summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+public sealed class CarpIntervalTransformationAttribute : ArgumentTransformationAttribute
+{
+    public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
+    {
+        // ConvertTo-Json writes a TimeSpan as an object: Get-CarpInterface | ConvertTo-Json | ConvertFrom-Json | New-CarpInterface.
+        if (inputData is PSObject { BaseObject: PSCustomObject } custom && custom.Properties["Ticks"]?.Value is { } ticks)
+        {
+            return TimeSpan.FromTicks(Convert.ToInt64(ticks, CultureInfo.InvariantCulture));
+        }
+
+        var value = inputData is PSObject wrapped ? wrapped.BaseObject : inputData;
+        return value switch
+        {
+            null => throw new ArgumentTransformationMetadataException("-Interval needs a duration such as 100ms."),
+            TimeSpan span => span,
+            string text => CarpInterval.Parse(text),
+            short number => throw new ArgumentTransformationMetadataException(
+                $"-Interval {number} has no unit: PowerShell reads 1s or 0.1s unquoted as a number (a short); write '0.1s' in quotes, or 100ms."),
+            _ when value.GetType().IsPrimitive || value is decimal =>
+                throw new ArgumentTransformationMetadataException(
+                    $"-Interval {value} has no unit: write a duration such as 100ms, '0.1s' or '1s' (VRRP's interval is 10 ms to 40.95 s in whole centiseconds)."),
+            _ => throw new ArgumentTransformationMetadataException($"-Interval takes a TimeSpan or a duration such as 100ms, not a {value.GetType().Name}."),
+        };
+    }
+}
+
+/// <summary>Reading and checking a VRRP advertisement interval given as a duration.</summary>
+public static class CarpInterval
+{
+    /// <summary>'100ms', '0.1s', '1.5 s' or a TimeSpan string ('00:00:00.1').</summary>
+    public static TimeSpan Parse(string text)
+    {
+        var trimmed = text.Trim();
+        if (trimmed.EndsWith("ms", StringComparison.OrdinalIgnoreCase) &&
+            double.TryParse(trimmed[..^2], NumberStyles.Float, CultureInfo.InvariantCulture, out var ms))
+        {
+            return TimeSpan.FromMilliseconds(ms);
+        }
+
+        if (trimmed.EndsWith('s') && double.TryParse(trimmed[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
+        {
+            return TimeSpan.FromSeconds(seconds);
+        }
+
+        return TimeSpan.TryParse(trimmed, CultureInfo.InvariantCulture, out var span)
+            ? span
+            : throw new ArgumentTransformationMetadataException($"-Interval '{text}' is not a duration: write e.g. 100ms, '0.1s' or '00:00:00.1'.");
+    }
+
+    /// <summary>The interval in centiseconds, or a refusal when it is not whole centiseconds from 10 ms to 40.95 s.</summary>
+    public static ushort? ToCentiseconds(TimeSpan interval, out CarpException? refusal)
+    {
+        refusal = null;
+        var centiseconds = interval.Ticks / (TimeSpan.TicksPerMillisecond * 10);
+        if (interval.Ticks % (TimeSpan.TicksPerMillisecond * 10) != 0 || !CarpLimits.IsValidInterval((int)Math.Clamp(centiseconds, int.MinValue, int.MaxValue)))
+        {
+            refusal = new CarpException(CarpErrorCode.InvalidInterval,
+                $"interval {interval.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)} ms is not valid: a VRRP advertisement interval is {CarpLimits.IntervalRange}, in whole centiseconds.");
+            return null;
+        }
+
+        return (ushort)centiseconds;
+    }
+}
