@@ -87,7 +87,7 @@ internal static class CarpErrors
             CarpErrorCode.InvalidSysctlValue => ErrorCategory.InvalidArgument,
         CarpErrorCode.DuplicateVhid or CarpErrorCode.InterfaceExists => ErrorCategory.ResourceExists,
         CarpErrorCode.InterfaceNotFound or CarpErrorCode.UnknownCarpDev or CarpErrorCode.UnknownSysctl => ErrorCategory.ObjectNotFound,
-        CarpErrorCode.ReadOnlySysctl or CarpErrorCode.InterfaceSuspended => ErrorCategory.InvalidOperation,
+        CarpErrorCode.ReadOnlySysctl or CarpErrorCode.InterfaceSuspended or CarpErrorCode.ArpBalanceNeedsVirtualMac => ErrorCategory.InvalidOperation,
         CarpErrorCode.NotPermitted => ErrorCategory.PermissionDenied,
         CarpErrorCode.LibpcapMissing => ErrorCategory.NotInstalled,
         CarpErrorCode.ServiceUnreachable => ErrorCategory.ConnectionError,

@@ -26,4 +26,6 @@ public enum CarpErrorCode
     ServiceError,
     /// <summary>The interface is in maintenance mode (suspended): it cannot be forced MASTER.</summary>
     InterfaceSuspended,
+    /// <summary>ARP balancing needs a virtual MAC per vhid: a Real-MAC-mode interface cannot share its address with another vhid while arpbalance is on.</summary>
+    ArpBalanceNeedsVirtualMac,
 }

@@ -63,7 +63,7 @@ public sealed partial class VirtualHost
         if (_delayedAnnounce > 0 && --_delayedAnnounce == 0)
         {
             _delayedAnnounce = -1;
-            _node.Output.Announce(this);
+            _node.Announce(this);
         }
     }
 

@@ -33,6 +33,16 @@ public sealed record VirtualHostStatus
     public IReadOnlyList<string> Groups { get; init; } = [];
     /// <summary>In maintenance mode (Suspend-CarpInterface, carpd's <c>maintenance</c> keyword): it stays out of mastership.</summary>
     public bool Maintenance { get; init; }
+    /// <summary>
+    /// The vhids on the carpdev that carry one of this host's IPv4 addresses too, this one included, in vhid order: its ARP
+    /// balancing set (docs/protocol.md#arp-balancing). Empty when it shares no address.
+    /// </summary>
+    public IReadOnlyList<byte> BalancingSet { get; init; } = [];
+    /// <summary>
+    /// ARP balancing is on (<c>arpbalance</c> 1), this host is in a set and MASTER: this engine answers the ARP requests
+    /// whose sender address selects this vhid, with its virtual MAC.
+    /// </summary>
+    public bool AnswersArp { get; init; }
 
     /// <summary>The status of a configured virtual host in <paramref name="state"/>, before any runtime history.</summary>
     public static VirtualHostStatus Of(VirtualHostConfig config, CarpState state) => new()
