@@ -38,6 +38,8 @@ internal static class ControlMapper
         ForcedState = status.ForcedState,
         Groups = [.. status.Groups],
         Maintenance = status.Maintenance,
+        BalancingSet = status.BalancingSet.Count == 0 ? null : [.. status.BalancingSet.Select(v => (int)v)],
+        AnswersArp = status.AnswersArp ? true : null,
     };
 
     public static VirtualHostStatus FromDto(InterfaceStatusDto dto) => new()
@@ -63,6 +65,8 @@ internal static class ControlMapper
         ForcedState = dto.ForcedState,
         Groups = [.. dto.Groups ?? []],
         Maintenance = dto.Maintenance,
+        BalancingSet = [.. (dto.BalancingSet ?? []).Select(ToByte)],
+        AnswersArp = dto.AnswersArp ?? false,
     };
 
     public static Dictionary<string, long> ToDto(CarpSysctls sysctls) =>

@@ -19,6 +19,10 @@ public sealed partial class CarpNode
 
     private readonly Dictionary<(string Device, IPAddress Address), Dictionary<IPAddress, PhysicalAddress>> _arpClients = [];
     private readonly Dictionary<string, IPAddress[]> _arpBalanced = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Device, IPAddress Address), (PhysicalAddress Announced, long Since)> _pendingCorrections = [];
+
+    /// <summary>How long after a broadcast announcement its corrections are repeated at the earliest: at the next advert after it.</summary>
+    private const long CorrectionRepeatMicroseconds = 100_000;
 
     /// <summary>
     /// The vhids on <paramref name="host"/>'s carpdev that share one of its IPv4 addresses with it, itself included, in vhid
@@ -114,6 +118,7 @@ public sealed partial class CarpNode
         foreach (var key in _arpClients.Keys.Where(k => !_arpBalanced.TryGetValue(k.Device, out var b) || !b.Contains(k.Address)).ToArray())
         {
             _arpClients.Remove(key);
+            _pendingCorrections.Remove(key);
         }
     }
 
@@ -131,7 +136,7 @@ public sealed partial class CarpNode
             var members = ArpBalance.Members(device, arp.SenderIp);
             if (members.Count > 1)
             {
-                RestoreRequesters(device, arp.SenderIp, members, arp.SenderMac);
+                Correct(device, arp.SenderIp, members, arp.SenderMac);
             }
 
             return;
@@ -173,7 +178,41 @@ public sealed partial class CarpNode
             var members = ArpBalance.Members(host.Device, address.Address);
             if (members.Count > 1)
             {
-                RestoreRequesters(host.Device, address.Address, members, CarpMac.Virtual(host.Vhid));
+                Correct(host.Device, address.Address, members, CarpMac.Virtual(host.Vhid));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The corrections after a broadcast announcement leave at once and once more with the next advert of a master of the
+    /// set: a neighbour may get the broadcast after the unicast that follows it (Linux macvlans, for one, deliver
+    /// broadcasts from a work queue), and then only the repetition puts it back.
+    /// </summary>
+    private void Correct(CarpDevice device, IPAddress address, List<VirtualHost> members, PhysicalAddress announced)
+    {
+        RestoreRequesters(device, address, members, announced);
+        _pendingCorrections[(device.Name, address)] = (announced, Now);
+    }
+
+    /// <summary>A MASTER sent its periodic advert: the corrections still pending for its sets are repeated.</summary>
+    internal void ArpBalanceAdvertSent(VirtualHost host)
+    {
+        if (_pendingCorrections.Count == 0 || !Sysctls.ArpBalance)
+        {
+            return;
+        }
+
+        foreach (var address in host.Config.Addresses.Where(a => !a.IsIPv6))
+        {
+            var key = (host.Device.Name, address.Address);
+            if (_pendingCorrections.TryGetValue(key, out var pending) && Now - pending.Since >= ToTimestamp(CorrectionRepeatMicroseconds))
+            {
+                _pendingCorrections.Remove(key);
+                var members = ArpBalance.Members(host.Device, address.Address);
+                if (members.Count > 1)
+                {
+                    RestoreRequesters(host.Device, address.Address, members, pending.Announced);
+                }
             }
         }
     }

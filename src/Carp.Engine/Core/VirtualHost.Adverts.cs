@@ -65,6 +65,11 @@ public sealed partial class VirtualHost
             _delayedAnnounce = -1;
             _node.Announce(this);
         }
+
+        if (State == CarpState.Master)
+        {
+            _node.ArpBalanceAdvertSent(this);
+        }
     }
 
     /// <summary>One advert of <paramref name="family"/>; a failed send counts <c>onomem</c> and towards send-error demotion (docs/protocol.md#send-errors).</summary>
