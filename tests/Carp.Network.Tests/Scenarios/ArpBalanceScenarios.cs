@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Carp.Engine.Core;
+using Carp.Engine.Protocol;
 using Carp.Testbed;
 
 namespace Carp.Network.Tests.Scenarios;
@@ -100,6 +101,41 @@ public sealed partial class ArpBalanceScenarios
             Assert.Equal(k % 2 == 0 ? 0 : counted, afterB[k] - beforeB[k]);
         }
     }
+
+    [Fact]
+    public void Switching_arpbalance_takes_effect_at_once_and_a_stopped_engine_leaves_no_rule_behind()
+    {
+        using var s = new Scenario(nodes: 1);
+        var ns = s.Node(1).Namespace;
+        var engine = s.Engine("A", ns);
+        engine.Create(Shared("carp0", 1));
+        engine.Create(Shared("carp1", 2));
+        Assert.DoesNotContain("carpps_", Nft(s, ns, "list", "tables", "arp"), StringComparison.Ordinal);
+        Assert.Equal([1, 2], engine.Status("carp1").BalancingSet);
+
+        engine.Service.SetSysctl("arpbalance", 1);
+        var table = Nft(s, ns, "list", "table", "arp", Carp.Linux.LinuxWire.ArpTableName);
+        Assert.Contains($"elements = {{ {Vip} }}", table, StringComparison.Ordinal);
+        Assert.Contains("arp operation request arp daddr ip @balanced", table, StringComparison.Ordinal);
+
+        engine.Service.SetSysctl("arpbalance", 0);
+        Assert.DoesNotContain("carpps_", Nft(s, ns, "list", "tables", "arp"), StringComparison.Ordinal);
+
+        engine.Service.SetSysctl("arpbalance", 1);
+        Assert.Contains("carpps_", Nft(s, ns, "list", "tables", "arp"), StringComparison.Ordinal);
+        engine.Dispose();
+        Assert.DoesNotContain("carpps_", Nft(s, ns, "list", "tables", "arp"), StringComparison.Ordinal);
+        Assert.Empty(s.InterfacesWith(ns, Vip));
+    }
+
+    private static VirtualHostConfig Shared(string name, byte vhid) => new()
+    {
+        Name = name,
+        Vhid = vhid,
+        CarpDev = "eth0",
+        Key = CarpKey.FromPassphrase("foobar"),
+        Addresses = [CarpAddress.Parse($"{Vip}/24")],
+    };
 
     private static string Expected(int k) => k % 2 == 0 ? Vmac1 : Vmac2;
 
