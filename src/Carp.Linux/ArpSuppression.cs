@@ -16,6 +16,7 @@ internal sealed class ArpSuppression(AddressGuardian? guardian, Action<CarpLogLe
 {
     private readonly Dictionary<string, IPAddress[]> _byDevice = new(StringComparer.Ordinal);
     private bool _exists;
+    private bool _swept;
 
     /// <summary>The table's name: one per process, so two engines in one namespace do not touch each other's.</summary>
     public static string TableName { get; } = $"carpps_{Environment.ProcessId}";
@@ -52,6 +53,12 @@ internal sealed class ArpSuppression(AddressGuardian? guardian, Action<CarpLogLe
             return;
         }
 
+        if (!_swept)
+        {
+            _swept = true;
+            SweepStale();
+        }
+
         // Recorded before it exists; replaced in one transaction, so no request slips through between two versions.
         guardian?.OwnNftTable(TableName);
         var elements = string.Join(", ", all);
@@ -70,7 +77,39 @@ internal sealed class ArpSuppression(AddressGuardian? guardian, Action<CarpLogLe
         _exists = true;
     }
 
-    private static void Run(string script)
+    /// <summary>
+    /// Deletes the tables of engines that are gone and whose guardian went with them (a SIGKILL to the whole unit), as a
+    /// restarted engine removes a crashed run's macvlans: a table <c>carpps_PID</c> whose process no longer exists.
+    /// </summary>
+    private void SweepStale()
+    {
+        try
+        {
+            var stale = new System.Text.StringBuilder();
+            foreach (var line in Run("list tables arp\n").Split('\n'))
+            {
+                var name = line.Trim().Split(' ').LastOrDefault() ?? "";
+                if (name.StartsWith("carpps_", StringComparison.Ordinal) && name != TableName &&
+                    int.TryParse(name.AsSpan(7), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid) &&
+                    !Directory.Exists($"/proc/{pid}"))
+                {
+                    stale.Append(System.Globalization.CultureInfo.InvariantCulture, $"delete table arp {name}\n");
+                }
+            }
+
+            if (stale.Length > 0)
+            {
+                Run(stale.ToString());
+                log?.Invoke(CarpLogLevel.Warning, $"removed the ARP-balancing tables of engines that are gone: {stale.ToString().Replace("delete table arp ", "", StringComparison.Ordinal).ReplaceLineEndings(" ").Trim()}");
+            }
+        }
+        catch (CarpException ex)
+        {
+            log?.Invoke(CarpLogLevel.Warning, $"could not look for stale ARP-balancing tables: {ex.Message}");
+        }
+    }
+
+    private static string Run(string script)
     {
         var info = new ProcessStartInfo("nft")
         {
@@ -96,13 +135,15 @@ internal sealed class ArpSuppression(AddressGuardian? guardian, Action<CarpLogLe
         {
             process.StandardInput.Write(script);
             process.StandardInput.Close();
+            var output = process.StandardOutput.ReadToEndAsync();
             var error = process.StandardError.ReadToEnd();
-            _ = process.StandardOutput.ReadToEnd();
             process.WaitForExit();
             if (process.ExitCode != 0)
             {
                 throw new CarpException(CarpErrorCode.ServiceError, $"nft could not set the ARP-balancing rules: {error.Trim()}");
             }
+
+            return output.Result;
         }
     }
 

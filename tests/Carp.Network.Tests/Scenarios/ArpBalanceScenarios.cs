@@ -112,8 +112,11 @@ public sealed partial class ArpBalanceScenarios
         engine.Create(Shared("carp1", 2));
         Assert.DoesNotContain("carpps_", Nft(s, ns, "list", "tables", "arp"), StringComparison.Ordinal);
         Assert.Equal([1, 2], engine.Status("carp1").BalancingSet);
+        // The table of an engine that died with its guardian (a SIGKILL to the whole unit) goes when the next one needs its own.
+        s.Exec(ns, "nft", "add", "table", "arp", "carpps_4194303").EnsureSuccess();
 
         engine.Service.SetSysctl("arpbalance", 1);
+        Assert.DoesNotContain("carpps_4194303", Nft(s, ns, "list", "tables", "arp"), StringComparison.Ordinal);
         var table = Nft(s, ns, "list", "table", "arp", Carp.Linux.LinuxWire.ArpTableName);
         Assert.Contains($"elements = {{ {Vip} }}", table, StringComparison.Ordinal);
         Assert.Contains("arp operation request arp daddr ip @balanced", table, StringComparison.Ordinal);
