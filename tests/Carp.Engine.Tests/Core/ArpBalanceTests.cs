@@ -126,6 +126,25 @@ public sealed class ArpBalanceTests : IDisposable
     }
 
     [Fact]
+    public void The_corrections_are_repeated_once_with_the_next_advert_of_a_master_of_the_set()
+    {
+        AddSet();
+        _h.Node.Force("carp1", CarpState.Master);
+        _h.Receive(Request("192.0.2.101", PhysicalAddress.Parse("02-CC-00-00-00-65")));
+        _h.Output.Clear();
+
+        _h.Receive(CarpFrameBuilder.GratuitousArp(CarpMac.Virtual(1), SharedIp));
+        Assert.Single(_h.Output.ArpSent);
+        _h.RunUntil(1.5); // carp1 (advskew 100) advertises once in between: a neighbour that got the broadcast late is put back
+        Assert.Contains(_h.Output.Sent, a => a.Host == "carp1");
+        Assert.Equal(2, _h.Output.ArpSent.Count);
+        Assert.Equal(_h.Output.ArpSent[0].Frame, _h.Output.ArpSent[1].Frame);
+        _h.RunUntil(2.9); // carp1's next advert (2.78 s) repeats nothing; carp0 (no peer here) would take over at 3 s
+        Assert.Equal(2, _h.Output.Sent.Count(a => a.Host == "carp1"));
+        Assert.Equal(2, _h.Output.ArpSent.Count); // once, not with every advert
+    }
+
+    [Fact]
     public void Our_takeover_announcement_is_followed_by_the_corrections_for_the_other_vhids_we_master()
     {
         AddSet();
