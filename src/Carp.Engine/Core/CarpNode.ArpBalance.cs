@@ -20,6 +20,7 @@ public sealed partial class CarpNode
     private readonly Dictionary<(string Device, IPAddress Address), Dictionary<IPAddress, PhysicalAddress>> _arpClients = [];
     private readonly Dictionary<string, IPAddress[]> _arpBalanced = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Device, IPAddress Address), (PhysicalAddress Announced, long Since)> _pendingCorrections = [];
+    private readonly Dictionary<(string Device, IPAddress Address), long> _heardCorrections = [];
 
     /// <summary>How long after a broadcast announcement its corrections are repeated at the earliest: at the next advert after it.</summary>
     private const long CorrectionRepeatMicroseconds = 100_000;
@@ -119,6 +120,7 @@ public sealed partial class CarpNode
         {
             _arpClients.Remove(key);
             _pendingCorrections.Remove(key);
+            _heardCorrections.Remove(key);
         }
     }
 
@@ -136,7 +138,7 @@ public sealed partial class CarpNode
             var members = ArpBalance.Members(device, arp.SenderIp);
             if (members.Count > 1)
             {
-                Correct(device, arp.SenderIp, members, arp.SenderMac);
+                Correct(device, arp.SenderIp, members, arp.SenderMac, heard: true);
             }
 
             return;
@@ -178,7 +180,7 @@ public sealed partial class CarpNode
             var members = ArpBalance.Members(host.Device, address.Address);
             if (members.Count > 1)
             {
-                Correct(host.Device, address.Address, members, CarpMac.Virtual(host.Vhid));
+                Correct(host.Device, address.Address, members, CarpMac.Virtual(host.Vhid), heard: false);
             }
         }
     }
@@ -188,10 +190,23 @@ public sealed partial class CarpNode
     /// set: a neighbour may get the broadcast after the unicast that follows it (Linux macvlans, for one, deliver
     /// broadcasts from a work queue), and then only the repetition puts it back.
     /// </summary>
-    private void Correct(CarpDevice device, IPAddress address, List<VirtualHost> members, PhysicalAddress announced)
+    private void Correct(CarpDevice device, IPAddress address, List<VirtualHost> members, PhysicalAddress announced, bool heard)
     {
+        var key = (device.Name, address);
+        if (heard)
+        {
+            // A burst of announcements heard (or forged ones) costs one round of unicasts per address per 100 ms, not one per frame.
+            if (_heardCorrections.TryGetValue(key, out var last) && Now - last < ToTimestamp(CorrectionRepeatMicroseconds))
+            {
+                _pendingCorrections[key] = (announced, last);
+                return;
+            }
+
+            _heardCorrections[key] = Now;
+        }
+
         RestoreRequesters(device, address, members, announced);
-        _pendingCorrections[(device.Name, address)] = (announced, Now);
+        _pendingCorrections[key] = (announced, Now);
     }
 
     /// <summary>A MASTER sent its periodic advert: the corrections still pending for its sets are repeated.</summary>

@@ -134,6 +134,7 @@ public sealed class ArpBalanceTests : IDisposable
         _h.Output.Clear();
 
         _h.Receive(CarpFrameBuilder.GratuitousArp(CarpMac.Virtual(1), SharedIp));
+        _h.Receive(CarpFrameBuilder.GratuitousArp(CarpMac.Virtual(1), SharedIp)); // a burst: one round per 100 ms
         Assert.Single(_h.Output.ArpSent);
         _h.RunUntil(1.5); // carp1 (advskew 100) advertises once in between: a neighbour that got the broadcast late is put back
         Assert.Contains(_h.Output.Sent, a => a.Host == "carp1");
