@@ -47,6 +47,8 @@ internal static class ControlMapper
         VrrpChecksum = status.Protocol == VirtualHostProtocol.Vrrp ? status.VrrpChecksum : null,
         MasterAdverInterval = status.MasterAdverInterval,
         MasterSeenPriority = status.MasterSeenPriority,
+        BalancingSet = status.BalancingSet.Count == 0 ? null : [.. status.BalancingSet.Select(v => (int)v)],
+        AnswersArp = status.AnswersArp ? true : null,
     };
 
     public static VirtualHostStatus FromDto(InterfaceStatusDto dto) => new()
@@ -81,6 +83,8 @@ internal static class ControlMapper
         VrrpChecksum = dto.VrrpChecksum ?? VrrpChecksumMode.PseudoHeader,
         MasterAdverInterval = dto.MasterAdverInterval is { } mai ? (ushort)Math.Clamp(mai, 0, ushort.MaxValue) : null,
         MasterSeenPriority = dto.MasterSeenPriority is { } seenPriority ? ToByte(seenPriority) : null,
+        BalancingSet = [.. (dto.BalancingSet ?? []).Select(ToByte)],
+        AnswersArp = dto.AnswersArp ?? false,
     };
 
     public static Dictionary<string, long> ToDto(CarpSysctls sysctls) =>

@@ -88,6 +88,12 @@ internal sealed class InterfaceStatusDto
 
     /// <summary>VRRP: the priority of the last advert heard (0: its sender left).</summary>
     public int? MasterSeenPriority { get; init; }
+
+    /// <summary>The vhids on the carpdev sharing an IPv4 address with this one, itself included (docs/protocol.md#arp-balancing); omitted when none.</summary>
+    public IReadOnlyList<int>? BalancingSet { get; init; }
+
+    /// <summary>true when this engine answers ARP for this vhid (arpbalance on, in a set, MASTER); omitted otherwise.</summary>
+    public bool? AnswersArp { get; init; }
 }
 
 /// <summary>createInterface params: a <see cref="VirtualHostConfig"/>; <c>pass</c> is base64 of the key bytes (<see cref="PassDto"/>).</summary>

@@ -20,11 +20,11 @@ namespace Carp.Linux;
 /// </remarks>
 public sealed unsafe class AddressGuardian : IDisposable
 {
-    // Lines on stdin: link NAME | unlink NAME | addr DEV CIDR | unaddr DEV CIDR | stall SECONDS GENERATION (0 = off) | beat.
+    // Lines on stdin: link NAME | unlink NAME | addr DEV CIDR | unaddr DEV CIDR | nft TABLE | unnft TABLE | stall SECONDS GENERATION (0 = off) | beat.
     // On stdout: ready, then "revoked GENERATION" each time a stall timeout fired.
     private const string Script = """
         trap '' INT HUP QUIT PIPE
-        declare -A links=() addrs=()
+        declare -A links=() addrs=() tables=()
         stall=0 gen=0
         # ip runs from the start and waits for commands: at the engine's death nothing needs to be forked.
         coproc IPB { exec ip -force -batch - >/dev/null 2>&1; }
@@ -36,6 +36,8 @@ public sealed unsafe class AddressGuardian : IDisposable
           for key in "${!addrs[@]}"; do cmds+="address del ${key#* } dev ${key%% *}"$'\n'; done
           if [ -n "$cmds" ]; then printf '%s' "$cmds" >&"${IPB[1]}"; fi
           addrs=()
+          # the ARP-balancing rules (nftables arp tables) go with the engine, after its addresses
+          if [ "$1" = all ]; then for key in "${!tables[@]}"; do nft delete table arp "$key" >/dev/null 2>&1; done; tables=(); fi
         }
         trap 'release all; exec {IPB[1]}>&-; wait "$IPB_PID"; exit 0' TERM
         echo ready
@@ -49,6 +51,8 @@ public sealed unsafe class AddressGuardian : IDisposable
             unlink) unset "links[$2]" ;;
             addr) addrs["$2 $3"]=1 ;;
             unaddr) unset "addrs[$2 $3]" ;;
+            nft) tables[$2]=1 ;;
+            unnft) unset "tables[$2]" ;;
             stall) stall=$2 gen=$3 ;;
           esac
         done
@@ -129,6 +133,12 @@ public sealed unsafe class AddressGuardian : IDisposable
             Send(lines);
         }
     }
+
+    /// <summary>Records an nftables <c>arp</c> table the engine is about to create (ARP balancing); call before creating it.</summary>
+    public void OwnNftTable(string name) => Send($"nft {name}");
+
+    /// <summary>Forgets an nftables <c>arp</c> table the engine has deleted.</summary>
+    public void DisownNftTable(string name) => Send($"unnft {name}");
 
     /// <summary>Forgets an address the engine has removed.</summary>
     public void DisownAddress(string device, string cidr) => Send($"unaddr {device} {cidr}");

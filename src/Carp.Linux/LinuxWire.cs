@@ -17,12 +17,13 @@ public sealed class LinuxWire : ICarpWire
 {
     private readonly NetlinkRouteSocket _netlink = new();
     private readonly LinkStateMonitor _monitor = new();
-    private readonly HashSet<IPAddress> _virtualAddresses = [];
+    private readonly Dictionary<IPAddress, int> _virtualAddresses = [];
     private readonly Action<CarpLogLevel, string>? _log;
     private readonly AddressGuardian? _guardian;
     private readonly StallWatch _stall = new();
     private readonly AddressBatch _batch;
     private readonly List<VirtualHostConfig> _stallPending = [];
+    private readonly ArpSuppression _arpSuppression;
     private bool _batching;
 
     public LinuxWire(Action<CarpLogLevel, string>? log = null)
@@ -41,6 +42,7 @@ public sealed class LinuxWire : ICarpWire
 
         _batch = new AddressBatch(_netlink, _guardian);
         _batch.Rehearse();
+        _arpSuppression = new ArpSuppression(_guardian, log);
         _monitor.LinkChanged += (_, e) => LinkChanged?.Invoke(e.Name, e.IsUp);
         _monitor.AddressesChanged += (_, name) => AddressesChanged?.Invoke(name);
         _monitor.Start();
@@ -138,7 +140,7 @@ public sealed class LinuxWire : ICarpWire
     /// </summary>
     private (IPAddress? V4, IPAddress? V6, IPAddress? GlobalV6) SourceAddresses(int linkIndex)
     {
-        var addresses = _netlink.GetAddresses(linkIndex).Where(a => !_virtualAddresses.Contains(a.Address)).ToArray();
+        var addresses = _netlink.GetAddresses(linkIndex).Where(a => !_virtualAddresses.ContainsKey(a.Address)).ToArray();
         var v4 = addresses.FirstOrDefault(a => a.Address.AddressFamily == AddressFamily.InterNetwork)?.Address;
         var global6 = addresses.FirstOrDefault(a => a.Address.AddressFamily == AddressFamily.InterNetworkV6 && !a.Address.IsIPv6LinkLocal)?.Address;
         var v6 = addresses.FirstOrDefault(a => a.Address.IsIPv6LinkLocal)?.Address ?? global6;
@@ -151,7 +153,8 @@ public sealed class LinuxWire : ICarpWire
         _batch.ForgetLink(AddressLink(config));
         foreach (var address in config.Addresses)
         {
-            _virtualAddresses.Add(address.Address);
+            // Counted: an ARP-balancing set puts one address on several vhids.
+            _virtualAddresses[address.Address] = _virtualAddresses.GetValueOrDefault(address.Address) + 1;
         }
 
         LinuxSysctl.Ensure("net.ipv4.conf.all.arp_ignore", 1);
@@ -226,12 +229,26 @@ public sealed class LinuxWire : ICarpWire
         var linkName = AddressLink(config);
         foreach (var address in config.Addresses)
         {
-            _virtualAddresses.Remove(address.Address);
+            if (_virtualAddresses.TryGetValue(address.Address, out var users) && users > 1)
+            {
+                _virtualAddresses[address.Address] = users - 1;
+            }
+            else
+            {
+                _virtualAddresses.Remove(address.Address);
+            }
+
             _guardian?.DisownAddress(linkName, Cidr(address));
         }
 
         UpdateStallTimeout(config, present: false);
     }
+
+    /// <inheritdoc />
+    public void SetArpBalanced(string carpDev, IReadOnlyList<IPAddress> addresses) => _arpSuppression.Set(carpDev, addresses);
+
+    /// <summary>The name of this wire's nftables <c>arp</c> table of ARP balancing (it exists only while an address is balanced).</summary>
+    public static string ArpTableName => ArpSuppression.TableName;
 
     /// <inheritdoc />
     public bool BeginAddressBatch()
@@ -375,6 +392,7 @@ public sealed class LinuxWire : ICarpWire
     public void Dispose()
     {
         // Everything was released before the wire is disposed; closing the guardian's pipe removes any leftover.
+        _arpSuppression.Dispose();
         _guardian?.Dispose();
         _monitor.Dispose();
         _netlink.Dispose();

@@ -38,6 +38,7 @@ internal static class CarpAdvice
         CarpErrorCode.LibpcapMissing => "Install libpcap (apt-get install libpcap0.8), or connect to carpd with Connect-CarpService.",
         CarpErrorCode.ServiceUnreachable => "Check that carpd is running (systemctl status carpd) and that you may open its socket (run as root), or use Connect-CarpService -Simulation.",
         CarpErrorCode.InterfaceSuspended => "Run Resume-CarpInterface first; then, if it is still needed, Set-CarpInterface -State Master.",
+        CarpErrorCode.ArpBalanceNeedsVirtualMac => "Give every interface of the balancing set -MacMode Virtual (Set-CarpInterface), or give it an address of its own; or leave ARP balancing off (Set-CarpSysctl -ArpBalance $false).",
         _ => Generic,
     };
 }

@@ -87,7 +87,7 @@ internal static class CarpErrors
             CarpErrorCode.InvalidSysctlValue or CarpErrorCode.InvalidPriority or CarpErrorCode.InvalidInterval => ErrorCategory.InvalidArgument,
         CarpErrorCode.DuplicateVhid or CarpErrorCode.InterfaceExists => ErrorCategory.ResourceExists,
         CarpErrorCode.InterfaceNotFound or CarpErrorCode.UnknownCarpDev or CarpErrorCode.UnknownSysctl => ErrorCategory.ObjectNotFound,
-        CarpErrorCode.ReadOnlySysctl or CarpErrorCode.InterfaceSuspended or CarpErrorCode.ProtocolFixed => ErrorCategory.InvalidOperation,
+        CarpErrorCode.ReadOnlySysctl or CarpErrorCode.InterfaceSuspended or CarpErrorCode.ProtocolFixed or CarpErrorCode.ArpBalanceNeedsVirtualMac => ErrorCategory.InvalidOperation,
         CarpErrorCode.NotPermitted => ErrorCategory.PermissionDenied,
         CarpErrorCode.LibpcapMissing => ErrorCategory.NotInstalled,
         CarpErrorCode.ServiceUnreachable => ErrorCategory.ConnectionError,

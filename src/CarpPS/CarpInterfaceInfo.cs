@@ -113,6 +113,8 @@ public sealed class CarpStatus
         VrrpChecksum = status.VrrpChecksum;
         MasterPriority = status.MasterSeenPriority;
         MasterInterval = status.MasterAdverInterval is { } mai ? TimeSpan.FromMilliseconds(mai * 10) : null;
+        BalancingSet = new CarpList(status.BalancingSet.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        AnswersArp = status.AnswersArp;
     }
 
     public string Name { get; }
@@ -122,6 +124,15 @@ public sealed class CarpStatus
     public string CarpDev { get; }
 
     public CarpState State { get; }
+
+    /// <summary>
+    /// The vhids on the carpdev that share an IPv4 address with this one, itself included: its ARP-balancing set
+    /// (Set-CarpSysctl -ArpBalance). Empty when it shares none.
+    /// </summary>
+    public CarpList BalancingSet { get; }
+
+    /// <summary>ARP balancing is on, this vhid is in a set and MASTER here: this host answers the ARP requests whose sender address selects it.</summary>
+    public bool AnswersArp { get; }
 
     /// <summary>In maintenance mode (Suspend-CarpInterface): it stays out of mastership until Resume-CarpInterface.</summary>
     public bool Maintenance { get; }

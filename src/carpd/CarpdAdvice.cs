@@ -31,6 +31,8 @@ internal static class CarpdAdvice
         CarpErrorCode.LibpcapMissing => "Install libpcap: apt-get install libpcap0.8.",
         CarpErrorCode.ServiceUnreachable => "Check that carpd is running: systemctl status carpd.",
         CarpErrorCode.InterfaceSuspended => "Resume the interface first (setInterface with \"maintenance\": false, or remove the maintenance keyword and reload), then force its state.",
+        CarpErrorCode.ArpBalanceNeedsVirtualMac =>
+            "Give every interface that shares the address the virtual MAC (macmode virtual in the file, \"macmode\": \"Virtual\" on the socket), or give it an address of its own; or leave net.inet.carp.arpbalance at 0.",
         CarpErrorCode.InvalidArgument => "Check the request against docs/carpd-protocol.md.",
         _ => "See carpd's log (journalctl -u carpd) for the cause.",
     };

@@ -161,6 +161,27 @@ public sealed class CarpdConfigurationTests : IDisposable
         Assert.Equal(code, ex.ToCarpException().Code);
     }
 
+    [Fact]
+    public void An_arp_balancing_set_is_accepted_and_a_real_mac_member_is_refused_at_its_line()
+    {
+        const string set = "net.inet.carp.arpbalance=1\n" +
+            "carp0 vhid 1 carpdev eth0 192.0.2.10/24\n" +
+            "carp1 vhid 2 carpdev eth0 advskew 100 192.0.2.10/24\n";
+        var parsed = CarpdConfiguration.Parse(set, "/etc/carpd/carpd.conf");
+        Assert.True(parsed.Sysctls.ArpBalance);
+        Assert.Equal(2, parsed.Interfaces.Count);
+
+        var ex = Assert.Throws<CarpdConfigurationException>(() =>
+            CarpdConfiguration.Parse(set.Replace("carp1 vhid 2 carpdev eth0", "carp1 vhid 2 carpdev eth0 macmode real", StringComparison.Ordinal), "/etc/carpd/carpd.conf"));
+        Assert.Equal(CarpErrorCode.ArpBalanceNeedsVirtualMac, ex.Code);
+        Assert.Equal(3, ex.Line);
+        Assert.Contains("macmode virtual", ex.RecommendedAction, StringComparison.Ordinal);
+
+        // Without arpbalance the same file is the engine's business (two vhids, one address), not the parser's.
+        Assert.Equal(2, CarpdConfiguration.Parse(set.Replace("arpbalance=1", "arpbalance=0", StringComparison.Ordinal)
+            .Replace("carp1 vhid 2 carpdev eth0", "carp1 vhid 2 carpdev eth0 macmode real", StringComparison.Ordinal), "/etc/carpd/carpd.conf").Interfaces.Count);
+    }
+
     [Theory]
     [InlineData("carp1 vhid 1 carpdev eth0 Hunter2Secret 192.0.2.1/24")]           // 'pass' forgotten
     [InlineData("carp1 vhid 1 carpdev eth0 Hunter2.Secret 192.0.2.1/24")]          // looks like an address

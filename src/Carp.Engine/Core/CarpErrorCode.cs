@@ -32,4 +32,6 @@ public enum CarpErrorCode
     InvalidInterval,
     /// <summary>An update would change a virtual host's protocol (CARP or VRRP), which is fixed at creation.</summary>
     ProtocolFixed,
+    /// <summary>ARP balancing needs a virtual MAC per vhid: a Real-MAC-mode interface cannot share its address with another vhid while arpbalance is on.</summary>
+    ArpBalanceNeedsVirtualMac,
 }

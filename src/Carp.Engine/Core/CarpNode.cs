@@ -1,5 +1,6 @@
 using System.Net;
 using Carp.Engine.Core.Demotion;
+using Carp.Engine.Protocol;
 
 namespace Carp.Engine.Core;
 
@@ -137,6 +138,11 @@ public sealed partial class CarpNode : IDisposable
         {
             throw CarpRefusals.VhidInUse(config.Vhid, clash.Name, config.CarpDev);
         }
+
+        if (Sysctls.ArpBalance)
+        {
+            CheckArpBalance(config, replacing: null);
+        }
     }
 
     public VirtualHost AddVirtualHost(VirtualHostConfig config)
@@ -152,6 +158,7 @@ public sealed partial class CarpNode : IDisposable
         demotion.SetCarpDevDown(!device.LinkUp);
         host.ApplyDemotion(announceChange: false);
         host.SetRun(TransitionReason.Started);
+        RefreshArpBalance();
         AdvertiseDemotionChanges();
         return host;
     }
@@ -167,6 +174,11 @@ public sealed partial class CarpNode : IDisposable
         if (config.Protocol != host.Config.Protocol)
         {
             throw CarpRefusals.ProtocolFixed(name, host.Config.Protocol, config.Protocol);
+        }
+
+        if (Sysctls.ArpBalance)
+        {
+            CheckArpBalance(config, name);
         }
 
         // A new demotion style or new groups rebuild the host too: its outstanding demotions must be undone under the rules that made them.
@@ -197,6 +209,7 @@ public sealed partial class CarpNode : IDisposable
         }
 
         host.Reconfigure(config);
+        RefreshArpBalance();
         AdvertiseDemotionChanges();
         return host;
     }
@@ -212,6 +225,7 @@ public sealed partial class CarpNode : IDisposable
         _demotions.Remove(host, out var demotion);
         demotion!.Release();
         host.Dispose();
+        RefreshArpBalance();
         AdvertiseDemotionChanges();
     }
 
@@ -241,7 +255,18 @@ public sealed partial class CarpNode : IDisposable
     public CarpSysctls SetSysctl(string name, long value)
     {
         var old = Sysctls;
-        _ledger.Replace(SysctlCatalog.Apply(old, name, value));
+        var applied = SysctlCatalog.Apply(old, name, value);
+        if (applied.ArpBalance && !old.ArpBalance)
+        {
+            CheckArpBalanceOnSwitchOn();
+        }
+
+        _ledger.Replace(applied);
+        if (applied.ArpBalance != old.ArpBalance)
+        {
+            RefreshArpBalance();
+        }
+
         if (old.Allow != Sysctls.Allow)
         {
             foreach (var host in _hosts.Values)
@@ -270,6 +295,12 @@ public sealed partial class CarpNode : IDisposable
     /// </summary>
     public void Receive(CarpDevice device, ReadOnlySpan<byte> frame, long receivedAt)
     {
+        if (ArpFrame.IsArp(frame))
+        {
+            ReceiveArp(device, frame);
+            return;
+        }
+
         if (_receiveValidation.TryAccept(device, frame, Sysctls, out var accepted))
         {
             if (accepted.IsVrrp)

@@ -16,6 +16,10 @@ public static class CarpRefusals
     public static CarpException VhidInUse(byte vhid, string usedBy, string carpDev) =>
         new(CarpErrorCode.DuplicateVhid, $"vhid {vhid} is already used by {usedBy} on {carpDev}.");
 
+    public static CarpException ArpBalanceNeedsVirtualMac(string name, System.Net.IPAddress address) =>
+        new(CarpErrorCode.ArpBalanceNeedsVirtualMac,
+            $"{name} uses the real MAC (MAC mode Real) and {address} is carried by another vhid on its carpdev: ARP balancing (arpbalance 1) answers each requester with the virtual MAC of one vhid, so every vhid of the set needs its virtual MAC (MAC mode Virtual).");
+
     public static CarpException Suspended(string name) =>
         new(CarpErrorCode.InterfaceSuspended, $"{name} is in maintenance mode: it cannot be made MASTER until it is resumed.");
 

@@ -17,7 +17,7 @@ public sealed record CarpSysctls
     /// <summary>0 silent, 1 state changes, 2 and above also bad packets.</summary>
     public int Log { get; init; } = 1;
 
-    /// <summary>Stored for compatibility; ARP load balancing is not implemented yet.</summary>
+    /// <summary>ARP load balancing over the vhids of a carpdev that share an IPv4 address (docs/protocol.md#arp-balancing).</summary>
     public bool ArpBalance { get; init; }
 
     /// <summary>Read-only: how many vhids are suppressing preemption (carpdev down, send errors).</summary>

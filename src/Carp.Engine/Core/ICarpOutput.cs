@@ -37,6 +37,22 @@ public interface ICarpOutput
     /// <summary>Gratuitous ARP per IPv4 address and unsolicited NA per IPv6 address of the host.</summary>
     void Announce(VirtualHost host);
 
+    /// <summary>
+    /// Send one ARP frame of ARP balancing (docs/protocol.md#arp-balancing) for <paramref name="host"/>: a reply to a request,
+    /// or a unicast gratuitous ARP, built by the core from the host's virtual MAC. Outputs that carry no ARP ignore it.
+    /// </summary>
+    void SendArp(VirtualHost host, byte[] frame)
+    {
+    }
+
+    /// <summary>
+    /// The IPv4 addresses of <paramref name="carpDev"/> that are ARP-balanced changed (docs/protocol.md#arp-balancing): the
+    /// host's own ARP replies for exactly these must be kept off the wire, the core answers them. Empty: none is.
+    /// </summary>
+    void ArpBalanceChanged(string carpDev, IReadOnlyList<System.Net.IPAddress> addresses)
+    {
+    }
+
     void StateChanged(VirtualHost host, CarpState oldState, CarpState newState, TransitionReason reason);
 
     /// <summary>What <paramref name="host"/> advertises changed: its advertised advskew or its demote count (docs/glossary.md).</summary>

@@ -20,7 +20,7 @@ public static class SysctlCatalog
         new("allow", 0, 1, 1, false, "Accept incoming CARP packets; 0 also holds every virtual host in INIT."),
         new("preempt", 0, 1, 0, false, "A BACKUP takes over from a master that advertises less frequently."),
         new("log", 0, 7, Defaults.Log, false, "0 silent, 1 state changes, 2 and above also bad packets."),
-        new("arpbalance", 0, 1, 0, false, "ARP load balancing across nodes (stored; not implemented yet)."),
+        new("arpbalance", 0, 1, 0, false, "ARP load balancing: vhids sharing an address answer ARP by the requester's address (FreeBSD 7-9)."),
         new("suppress_preempt", 0, int.MaxValue, 0, true, "Read-only: vhids suppressing preemption because a carpdev is down or sends fail."),
         new("demotion", -MaxSkew, MaxSkew, 0, false,
             $"Added to every advskew (clamped 0..{MaxSkew}). Writing adds the value (a step of -{MaxSkew}..{MaxSkew}), as on FreeBSD."),

@@ -76,7 +76,12 @@ public sealed partial class VirtualHost
         if (_delayedAnnounce > 0 && --_delayedAnnounce == 0)
         {
             _delayedAnnounce = -1;
-            _node.Output.Announce(this);
+            _node.Announce(this);
+        }
+
+        if (State == CarpState.Master)
+        {
+            _node.ArpBalanceAdvertSent(this);
         }
     }
 

@@ -92,7 +92,7 @@ public sealed partial class VirtualHost
             }
             else
             {
-                _node.Output.Announce(this);
+                _node.Announce(this);
                 _delayedAnnounce = 2;
             }
 

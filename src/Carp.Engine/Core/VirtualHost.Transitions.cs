@@ -51,7 +51,7 @@ public sealed partial class VirtualHost
         }
 
         _node.Output.SetAddresses(this, Config.Addresses, present: true);
-        _node.Output.Announce(this);
+        _node.Announce(this);
     }
 
     private void EnterBackup(TransitionReason reason)

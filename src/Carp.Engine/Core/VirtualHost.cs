@@ -187,7 +187,7 @@ public sealed partial class VirtualHost : IDisposable
             }
 
             _node.Output.SetAddresses(this, config.Addresses, present: true);
-            _node.Output.Announce(this);
+            _node.Announce(this);
         }
 
         ApplyDemotion(announceChange: false);

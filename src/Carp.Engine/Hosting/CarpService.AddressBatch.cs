@@ -10,6 +10,7 @@ namespace Carp.Engine.Hosting;
 public sealed partial class CarpService
 {
     private readonly List<VirtualHost> _announceAfterBatch = [];
+    private readonly List<(VirtualHost Host, byte[] Frame)> _arpAfterBatch = [];
     private readonly List<(CarpLogLevel Level, string Message, CarpEvent Event)> _noticesAfterPass = [];
     private static readonly TimeSpan NoticeHoldWindow = TimeSpan.FromMilliseconds(1);
     private static readonly TimeSpan NoticeHoldLimit = TimeSpan.FromMilliseconds(50);
@@ -147,12 +148,18 @@ public sealed partial class CarpService
                     ((ICarpOutput)this).Announce(host);
                 }
             }
+
+            foreach (var (host, frame) in _arpAfterBatch)
+            {
+                ((ICarpOutput)this).SendArp(host, frame);
+            }
         }
         finally
         {
             _batch.Flush([], static (_, _) => { });
             _announcingBatch = false;
             _announceAfterBatch.Clear();
+            _arpAfterBatch.Clear();
         }
     }
 }

@@ -109,6 +109,45 @@ public sealed partial class CarpService
         }
     }
 
+    void ICarpOutput.SendArp(VirtualHost host, byte[] frame)
+    {
+        if (_addressBatchOpen && !_announcingBatch)
+        {
+            // After the pass's announcements: a unicast correction must not be overtaken by the broadcast it corrects.
+            _arpAfterBatch.Add((host, frame));
+            return;
+        }
+
+        if (!_ports.TryGetValue(host.Device.Name, out var port))
+        {
+            return;
+        }
+
+        try
+        {
+            _ = _batch.Other(port, frame);
+        }
+        catch (Exception ex)
+        {
+            Log(CarpLogLevel.Warning, 2, $"{host.Name}: cannot send an ARP-balancing frame: {ex.Message}");
+        }
+    }
+
+    void ICarpOutput.ArpBalanceChanged(string carpDev, IReadOnlyList<System.Net.IPAddress> addresses)
+    {
+        try
+        {
+            _wire.SetArpBalanced(carpDev, addresses);
+            Log(CarpLogLevel.Info, 1, addresses.Count == 0
+                ? $"{carpDev}: no ARP-balanced address"
+                : $"{carpDev}: ARP-balanced {string.Join(", ", addresses)}: the host's own ARP replies for them are suppressed, the engine answers");
+        }
+        catch (Exception ex)
+        {
+            Log(CarpLogLevel.Error, 0, $"{carpDev}: cannot suppress the host's own ARP replies for the balanced addresses: {ex.Message}");
+        }
+    }
+
     void ICarpOutput.StateChanged(VirtualHost host, CarpState oldState, CarpState newState, TransitionReason reason)
     {
         if (newState == CarpState.Backup)

@@ -271,8 +271,10 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
         }
     }
 
-    private static VirtualHostStatus ToStatus(VirtualHost host) => VirtualHostStatus.Of(host.Config, host.State) with
+    private VirtualHostStatus ToStatus(VirtualHost host) => VirtualHostStatus.Of(host.Config, host.State) with
     {
+        BalancingSet = _node.BalancingSetOf(host),
+        AnswersArp = _node.Sysctls.ArpBalance && host.State == CarpState.Master && _node.BalancingSetOf(host).Count > 1,
         AdvertisedAdvSkew = host.AdvertisedAdvSkew,
         DemoteCount = host.DemoteCount,
         MasterSeen = host.MasterSeen,

@@ -37,6 +37,14 @@ public interface ICarpWire : IDisposable
     {
     }
 
+    /// <summary>
+    /// The IPv4 addresses of <paramref name="carpDev"/> that are ARP-balanced (docs/protocol.md#arp-balancing): the host must
+    /// not answer ARP requests for them itself (the engine does), and nothing of that may outlive the engine. Empty: none.
+    /// </summary>
+    void SetArpBalanced(string carpDev, IReadOnlyList<System.Net.IPAddress> addresses)
+    {
+    }
+
     /// <summary>Raised with (carpdev, isUp) when a carpdev's link changes.</summary>
     event Action<string, bool>? LinkChanged;
 

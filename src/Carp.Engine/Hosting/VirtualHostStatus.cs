@@ -60,6 +60,17 @@ public sealed record VirtualHostStatus
     /// <summary>VRRP: the priority of the last advert heard from another router (0: it left).</summary>
     public byte? MasterSeenPriority { get; init; }
 
+    /// <summary>
+    /// The vhids on the carpdev that carry one of this host's IPv4 addresses too, this one included, in vhid order: its ARP
+    /// balancing set (docs/protocol.md#arp-balancing). Empty when it shares no address.
+    /// </summary>
+    public IReadOnlyList<byte> BalancingSet { get; init; } = [];
+    /// <summary>
+    /// ARP balancing is on (<c>arpbalance</c> 1), this host is in a set and MASTER: this engine answers the ARP requests
+    /// whose sender address selects this vhid, with its virtual MAC.
+    /// </summary>
+    public bool AnswersArp { get; init; }
+
     /// <summary>The status of a configured virtual host in <paramref name="state"/>, before any runtime history.</summary>
     public static VirtualHostStatus Of(VirtualHostConfig config, CarpState state) => new()
     {

@@ -136,7 +136,27 @@ public sealed class SimulatedHost : ICarpOutput
     void ICarpOutput.Announce(VirtualHost host)
     {
         Announcements++;
+        if (Node.Sysctls.ArpBalance && !Crashed)
+        {
+            // Put on the link only with ARP balancing, which reacts to them (docs/protocol.md#arp-balancing); other runs keep their frames (and seeded loss) as they were.
+            var port = _ports[host.Device.Name];
+            var mac = AdvertAddressing.SourceMacOf(host.Config, port.Mac);
+            foreach (var address in host.Config.Addresses.Where(a => !a.IsIPv6))
+            {
+                port.Link.Transmit(port, AdvertAddressing.Announcement(mac, address));
+            }
+        }
+
         _lan.Record(new SimulationEvent(_lan.Clock.Elapsed, Name, host.Name, host.Vhid, SimulationEventKind.Announce, host.State, host.State, null, null));
+    }
+
+    void ICarpOutput.SendArp(VirtualHost host, byte[] frame)
+    {
+        if (!Crashed)
+        {
+            var port = _ports[host.Device.Name];
+            port.Link.Transmit(port, frame);
+        }
     }
 
     void ICarpOutput.StateChanged(VirtualHost host, CarpState oldState, CarpState newState, TransitionReason reason) =>

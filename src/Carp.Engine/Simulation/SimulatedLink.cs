@@ -8,6 +8,7 @@ public sealed class SimulatedLink
 {
     private readonly SimulatedLan _lan;
     private readonly List<SimulatedPort> _ports = [];
+    private readonly List<Action<byte[]>> _listeners = [];
     private Dictionary<SimulatedHost, int>? _partition;
 
     internal SimulatedLink(SimulatedLan lan, string name)
@@ -50,6 +51,19 @@ public sealed class SimulatedLink
 
     internal void Attach(SimulatedPort port) => _ports.Add(port);
 
+    /// <summary>A station that runs no CARP (a client): it hears every frame put on the link, at once and never lost.</summary>
+    public void Listen(Action<byte[]> station) => _listeners.Add(station);
+
+    /// <summary>A frame from such a station: it reaches every host's port with the link's loss, delay and jitter.</summary>
+    public void Inject(byte[] frame)
+    {
+        FramesSent++;
+        foreach (var to in _ports)
+        {
+            DeliverTo(to, frame);
+        }
+    }
+
     internal void Transmit(SimulatedPort from, byte[] frame)
     {
         FramesSent++;
@@ -61,15 +75,25 @@ public sealed class SimulatedLink
                 continue;
             }
 
-            if (Loss > 0 && _lan.Random.NextDouble() < Loss)
-            {
-                FramesLost++;
-                continue;
-            }
-
-            var delay = Delay + (Jitter > TimeSpan.Zero ? TimeSpan.FromTicks((long)(_lan.Random.NextDouble() * Jitter.Ticks)) : TimeSpan.Zero);
-            _lan.Deliver(to, frame, delay);
+            DeliverTo(to, frame);
         }
+
+        foreach (var station in _listeners)
+        {
+            station(frame);
+        }
+    }
+
+    private void DeliverTo(SimulatedPort to, byte[] frame)
+    {
+        if (Loss > 0 && _lan.Random.NextDouble() < Loss)
+        {
+            FramesLost++;
+            return;
+        }
+
+        var delay = Delay + (Jitter > TimeSpan.Zero ? TimeSpan.FromTicks((long)(_lan.Random.NextDouble() * Jitter.Ticks)) : TimeSpan.Zero);
+        _lan.Deliver(to, frame, delay);
     }
 
     private bool CanHear(SimulatedHost a, SimulatedHost b) =>

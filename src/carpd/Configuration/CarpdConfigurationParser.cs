@@ -162,6 +162,7 @@ internal static class CarpdConfigurationParser
             }
         }
 
+        CheckArpBalance(sysctls, interfaces, nameLines, fileName);
         return new CarpdConfiguration
         {
             Sysctls = sysctls,
@@ -169,6 +170,29 @@ internal static class CarpdConfigurationParser
             PassFiles = passFiles,
             Warnings = warnings,
         };
+    }
+
+    /// <summary>
+    /// With net.inet.carp.arpbalance=1 every interface that shares an IPv4 address with another on its carpdev needs the
+    /// virtual MAC (docs/protocol.md#arpbalance-rule), as the engine would refuse at start.
+    /// </summary>
+    private static void CheckArpBalance(CarpSysctls sysctls, List<VirtualHostConfig> interfaces, Dictionary<string, int> nameLines, string fileName)
+    {
+        if (!sysctls.ArpBalance)
+        {
+            return;
+        }
+
+        foreach (var config in interfaces.Where(c => c.MacMode == MacMode.Real))
+        {
+            var shared = config.Addresses.Where(a => !a.IsIPv6).FirstOrDefault(a => interfaces.Any(o =>
+                !ReferenceEquals(o, config) && o.CarpDev == config.CarpDev && o.Addresses.Any(b => b.Address.Equals(a.Address))));
+            if (shared != default)
+            {
+                var refusal = CarpRefusals.ArpBalanceNeedsVirtualMac(config.Name, shared.Address);
+                throw new CarpdConfigurationException(fileName, nameLines[config.Name], refusal.Code, refusal.Message, CarpdAdvice.For(refusal.Code), refusal);
+            }
+        }
     }
 
     /// <summary>The virtual host of a statement: reads its passfile, checks it as a whole.</summary>

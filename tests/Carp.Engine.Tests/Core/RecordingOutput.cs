@@ -41,8 +41,15 @@ internal sealed class RecordingOutput : ICarpOutput
     /// <summary>What <see cref="ICarpOutput.SendAdvertisement"/> returns (false simulates ENOBUFS).</summary>
     public bool SendSucceeds { get; set; } = true;
 
+    /// <summary>Each ARP-balancing frame sent: the host and the frame.</summary>
+    public List<(string Host, byte[] Frame)> ArpSent { get; } = [];
+
+    /// <summary>Each change of a carpdev's ARP-balanced addresses.</summary>
+    public List<(string CarpDev, IReadOnlyList<System.Net.IPAddress> Addresses)> ArpBalanced { get; } = [];
+
     public int TotalCalls =>
-        Sent.Count + StateChanges.Count + AddressChanges.Count + Announcements.Count + DemotionChanges.Count + BadPackets.Count + MaintenanceChanges.Count;
+        Sent.Count + StateChanges.Count + AddressChanges.Count + Announcements.Count + DemotionChanges.Count + BadPackets.Count + MaintenanceChanges.Count +
+        ArpSent.Count + ArpBalanced.Count;
 
     public void Clear()
     {
@@ -53,7 +60,13 @@ internal sealed class RecordingOutput : ICarpOutput
         DemotionChanges.Clear();
         BadPackets.Clear();
         MaintenanceChanges.Clear();
+        ArpSent.Clear();
+        ArpBalanced.Clear();
     }
+
+    public void SendArp(VirtualHost host, byte[] frame) => ArpSent.Add((host.Name, frame));
+
+    public void ArpBalanceChanged(string carpDev, IReadOnlyList<System.Net.IPAddress> addresses) => ArpBalanced.Add((carpDev, addresses.ToArray()));
 
     public bool SendAdvertisement(VirtualHost host, AddressFamily family, ReadOnlySpan<byte> carpHeader)
     {
