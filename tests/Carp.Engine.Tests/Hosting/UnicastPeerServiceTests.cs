@@ -214,7 +214,7 @@ public sealed class UnicastPeerServiceTests
             remove { }
         }
 
-        public IWirePort OpenPort(string carpDev, Action<ReadOnlySpan<byte>> onFrame) => new Port(this);
+        public IWirePort OpenPort(string carpDev, FrameHandler onFrame) => new Port(this);
 
         public void PrepareInterface(VirtualHostConfig config)
         {
