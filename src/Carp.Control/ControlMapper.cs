@@ -44,6 +44,7 @@ internal static class ControlMapper
         Priority = status.Protocol == VirtualHostProtocol.Vrrp ? status.Priority : null,
         Interval = status.Protocol == VirtualHostProtocol.Vrrp ? status.Interval : null,
         Preempt = status.Protocol == VirtualHostProtocol.Vrrp ? status.Preempt : null,
+        Accept = status.Protocol == VirtualHostProtocol.Vrrp ? status.Accept : null,
         VrrpChecksum = status.Protocol == VirtualHostProtocol.Vrrp ? status.VrrpChecksum : null,
         MasterAdverInterval = status.MasterAdverInterval,
         MasterSeenPriority = status.MasterSeenPriority,
@@ -80,6 +81,7 @@ internal static class ControlMapper
         Priority = dto.Priority is { } priority ? ToByte(priority) : (byte)CarpLimits.PriorityDefault,
         Interval = dto.Interval is { } interval ? (ushort)Math.Clamp(interval, 0, ushort.MaxValue) : (ushort)CarpLimits.IntervalDefault,
         Preempt = dto.Preempt ?? true,
+        Accept = dto.Accept ?? true,
         VrrpChecksum = dto.VrrpChecksum ?? VrrpChecksumMode.PseudoHeader,
         MasterAdverInterval = dto.MasterAdverInterval is { } mai ? (ushort)Math.Clamp(mai, 0, ushort.MaxValue) : null,
         MasterSeenPriority = dto.MasterSeenPriority is { } seenPriority ? ToByte(seenPriority) : null,
@@ -205,6 +207,7 @@ internal static class ControlMapper
         Priority = config.IsVrrp ? config.Priority : null,
         Interval = config.IsVrrp ? config.Interval : null,
         Preempt = config.IsVrrp && !config.Preempt ? false : null,
+        Accept = config.IsVrrp && !config.Accept ? false : null,
         VrrpChecksum = config.IsVrrp && config.VrrpChecksum != VrrpChecksumMode.PseudoHeader ? config.VrrpChecksum : null,
     };
 
@@ -227,6 +230,7 @@ internal static class ControlMapper
         Priority = Priority(dto.Priority) ?? CarpLimits.PriorityDefault,
         Interval = Interval(dto.Interval) ?? CarpLimits.IntervalDefault,
         Preempt = dto.Preempt ?? true,
+        Accept = dto.Accept ?? true,
         VrrpChecksum = CheckedChecksum(dto.VrrpChecksum) ?? VrrpChecksumMode.PseudoHeader,
     };
 
@@ -253,6 +257,7 @@ internal static class ControlMapper
         Priority = change.Priority,
         Interval = change.Interval,
         Preempt = change.Preempt,
+        Accept = change.Accept,
         VrrpChecksum = change.VrrpChecksum,
     };
 
@@ -281,6 +286,7 @@ internal static class ControlMapper
              Priority = Priority(dto.Priority),
              Interval = Interval(dto.Interval),
              Preempt = dto.Preempt,
+             Accept = dto.Accept,
              VrrpChecksum = CheckedChecksum(dto.VrrpChecksum),
          });
 

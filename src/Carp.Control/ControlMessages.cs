@@ -80,6 +80,9 @@ internal sealed class InterfaceStatusDto
     /// <summary>VRRP: Preempt_Mode.</summary>
     public bool? Preempt { get; init; }
 
+    /// <summary>VRRP: Accept_Mode (docs/protocol.md#vrrp-accept-mode); null: on.</summary>
+    public bool? Accept { get; init; }
+
     /// <summary>VRRP: PseudoHeader or MessageOnly (docs/protocol.md#vrrp-checksum).</summary>
     public VrrpChecksumMode? VrrpChecksum { get; init; }
 
@@ -138,6 +141,8 @@ internal sealed class InterfaceConfigDto
 
     public bool? Preempt { get; init; }
 
+    public bool? Accept { get; init; }
+
     public VrrpChecksumMode? VrrpChecksum { get; init; }
 }
 
@@ -195,6 +200,8 @@ internal sealed class InterfaceChangeDto
     public int? Interval { get; init; }
 
     public bool? Preempt { get; init; }
+
+    public bool? Accept { get; init; }
 
     public VrrpChecksumMode? VrrpChecksum { get; init; }
 }

@@ -20,7 +20,7 @@ namespace Carp.Linux;
 /// </remarks>
 public sealed unsafe class AddressGuardian : IDisposable
 {
-    // Lines on stdin: link NAME | unlink NAME | addr DEV CIDR | unaddr DEV CIDR | nft TABLE | unnft TABLE | stall SECONDS GENERATION (0 = off) | beat.
+    // Lines on stdin: link NAME | unlink NAME | addr DEV CIDR | unaddr DEV CIDR | nft TABLE [FAMILY] | unnft TABLE | stall SECONDS GENERATION (0 = off) | beat.
     // On stdout: ready, then "revoked GENERATION" each time a stall timeout fired.
     private const string Script = """
         trap '' INT HUP QUIT PIPE
@@ -36,8 +36,8 @@ public sealed unsafe class AddressGuardian : IDisposable
           for key in "${!addrs[@]}"; do cmds+="address del ${key#* } dev ${key%% *}"$'\n'; done
           if [ -n "$cmds" ]; then printf '%s' "$cmds" >&"${IPB[1]}"; fi
           addrs=()
-          # the ARP-balancing rules (nftables arp tables) go with the engine, after its addresses
-          if [ "$1" = all ]; then for key in "${!tables[@]}"; do nft delete table arp "$key" >/dev/null 2>&1; done; tables=(); fi
+          # the engine's nftables tables (ARP balancing: arp; Accept_Mode: inet) go with it, after its addresses
+          if [ "$1" = all ]; then for key in "${!tables[@]}"; do nft delete table "${tables[$key]}" "$key" >/dev/null 2>&1; done; tables=(); fi
         }
         trap 'release all; exec {IPB[1]}>&-; wait "$IPB_PID"; exit 0' TERM
         echo ready
@@ -51,7 +51,7 @@ public sealed unsafe class AddressGuardian : IDisposable
             unlink) unset "links[$2]" ;;
             addr) addrs["$2 $3"]=1 ;;
             unaddr) unset "addrs[$2 $3]" ;;
-            nft) tables[$2]=1 ;;
+            nft) tables[$2]=${3:-arp} ;;
             unnft) unset "tables[$2]" ;;
             stall) stall=$2 gen=$3 ;;
           esac
@@ -134,10 +134,13 @@ public sealed unsafe class AddressGuardian : IDisposable
         }
     }
 
-    /// <summary>Records an nftables <c>arp</c> table the engine is about to create (ARP balancing); call before creating it.</summary>
-    public void OwnNftTable(string name) => Send($"nft {name}");
+    /// <summary>
+    /// Records an nftables table of <paramref name="family"/> the engine is about to create (ARP balancing: <c>arp</c>;
+    /// Accept_Mode: <c>inet</c>); call before creating it.
+    /// </summary>
+    public void OwnNftTable(string name, string family = "arp") => Send($"nft {name} {family}");
 
-    /// <summary>Forgets an nftables <c>arp</c> table the engine has deleted.</summary>
+    /// <summary>Forgets an nftables table the engine has deleted (table names are unique over the families it uses).</summary>
     public void DisownNftTable(string name) => Send($"unnft {name}");
 
     /// <summary>Forgets an address the engine has removed.</summary>

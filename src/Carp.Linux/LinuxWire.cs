@@ -24,6 +24,7 @@ public sealed class LinuxWire : ICarpWire
     private readonly AddressBatch _batch;
     private readonly List<VirtualHostConfig> _stallPending = [];
     private readonly ArpSuppression _arpSuppression;
+    private readonly AcceptModeFilter _acceptFilter;
     private bool _batching;
 
     public LinuxWire(Action<CarpLogLevel, string>? log = null)
@@ -43,6 +44,7 @@ public sealed class LinuxWire : ICarpWire
         _batch = new AddressBatch(_netlink, _guardian);
         _batch.Rehearse();
         _arpSuppression = new ArpSuppression(_guardian, log);
+        _acceptFilter = new AcceptModeFilter(_guardian, log);
         _monitor.LinkChanged += (_, e) => LinkChanged?.Invoke(e.Name, e.IsUp);
         _monitor.AddressesChanged += (_, name) => AddressesChanged?.Invoke(name);
         _monitor.Start();
@@ -247,6 +249,12 @@ public sealed class LinuxWire : ICarpWire
     /// <inheritdoc />
     public void SetArpBalanced(string carpDev, IReadOnlyList<IPAddress> addresses) => _arpSuppression.Set(carpDev, addresses);
 
+    /// <inheritdoc />
+    public void SetAcceptRefused(string key, IReadOnlyList<IPAddress> addresses) => _acceptFilter.Set(key, addresses);
+
+    /// <summary>The name of this wire's nftables <c>inet</c> table of Accept_Mode (it exists only while an address is refused).</summary>
+    public static string AcceptTableName => AcceptModeFilter.TableName;
+
     /// <summary>The name of this wire's nftables <c>arp</c> table of ARP balancing (it exists only while an address is balanced).</summary>
     public static string ArpTableName => ArpSuppression.TableName;
 
@@ -393,6 +401,7 @@ public sealed class LinuxWire : ICarpWire
     {
         // Everything was released before the wire is disposed; closing the guardian's pipe removes any leftover.
         _arpSuppression.Dispose();
+        _acceptFilter.Dispose();
         _guardian?.Dispose();
         _monitor.Dispose();
         _netlink.Dispose();

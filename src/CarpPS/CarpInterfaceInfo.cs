@@ -29,6 +29,7 @@ public sealed class CarpInterfaceInfo
         Priority = status.Priority;
         Interval = TimeSpan.FromMilliseconds(status.Interval * 10);
         Preempt = status.Preempt;
+        Accept = status.Accept;
         VrrpChecksum = status.VrrpChecksum;
     }
 
@@ -63,7 +64,7 @@ public sealed class CarpInterfaceInfo
     /// <summary>The state when it was read; Get-CarpStatus shows the live state with the master seen.</summary>
     public CarpState State { get; }
 
-    /// <summary>Carp or Vrrp (VRRPv3); the four properties after it are VRRP's.</summary>
+    /// <summary>Carp or Vrrp (VRRPv3); the five properties after it are VRRP's.</summary>
     public VirtualHostProtocol Protocol { get; }
 
     public byte Priority { get; }
@@ -72,6 +73,9 @@ public sealed class CarpInterfaceInfo
     public TimeSpan Interval { get; }
 
     public bool Preempt { get; }
+
+    /// <summary>VRRP: Accept_Mode; off, a MASTER drops packets addressed to its virtual addresses (docs/protocol.md#vrrp-accept-mode).</summary>
+    public bool Accept { get; }
 
     public VrrpChecksumMode VrrpChecksum { get; }
 
@@ -110,6 +114,7 @@ public sealed class CarpStatus
         Priority = status.Priority;
         Interval = TimeSpan.FromMilliseconds(status.Interval * 10);
         Preempt = status.Preempt;
+        Accept = status.Accept;
         VrrpChecksum = status.VrrpChecksum;
         MasterPriority = status.MasterSeenPriority;
         MasterInterval = status.MasterAdverInterval is { } mai ? TimeSpan.FromMilliseconds(mai * 10) : null;
@@ -183,6 +188,9 @@ public sealed class CarpStatus
     public TimeSpan Interval { get; }
 
     public bool Preempt { get; }
+
+    /// <summary>VRRP: Accept_Mode; off, a MASTER drops packets addressed to its virtual addresses (docs/protocol.md#vrrp-accept-mode).</summary>
+    public bool Accept { get; }
 
     public VrrpChecksumMode VrrpChecksum { get; }
 

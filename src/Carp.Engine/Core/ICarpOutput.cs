@@ -53,6 +53,15 @@ public interface ICarpOutput
     {
     }
 
+    /// <summary>
+    /// The virtual addresses of <paramref name="host"/> whose packets the host must drop changed (VRRP Accept_Mode off while
+    /// MASTER, docs/protocol.md#vrrp-accept-mode): ARP and neighbour discovery for them still work, routing through the
+    /// virtual MAC too, but packets addressed to them are not taken. Empty: none. Outputs without a kernel ignore it.
+    /// </summary>
+    void AcceptRefusedChanged(VirtualHost host, IReadOnlyList<System.Net.IPAddress> addresses)
+    {
+    }
+
     void StateChanged(VirtualHost host, CarpState oldState, CarpState newState, TransitionReason reason);
 
     /// <summary>What <paramref name="host"/> advertises changed: its advertised advskew or its demote count (docs/glossary.md).</summary>

@@ -27,6 +27,7 @@ public sealed partial class VirtualHost
         _masterDownDeadline4 = _masterDownDeadline6 = Unarmed;
         _node.Statistics.Increment(CarpStatistic.Preempt);
         SendBatchableAdvertisements();
+        RefreshAcceptRefused(); // after the takeover advert, before the addresses (docs/protocol.md#vrrp-accept-mode)
         if (_node.AdvertBatch.IsOpen)
         {
             // The advert waits in the pass's batch: the addresses follow it when it has left.
@@ -71,6 +72,7 @@ public sealed partial class VirtualHost
             _node.Output.SetAddresses(this, Config.Addresses, present: false);
         }
 
+        RefreshAcceptRefused();
         ArmMasterDown(AddressFamily.Unspecified);
         if (old != CarpState.Backup)
         {
@@ -87,6 +89,7 @@ public sealed partial class VirtualHost
         if (old != CarpState.Init)
         {
             _node.Output.SetAddresses(this, Config.Addresses, present: false);
+            RefreshAcceptRefused();
             Changed(old, reason);
         }
     }

@@ -178,6 +178,7 @@ public sealed partial class VirtualHost : IDisposable
             _hmac = NewHmac(config);
         }
 
+        RefreshAcceptRefused();
         if (State == CarpState.Master && !old.Addresses.SequenceEqual(config.Addresses))
         {
             var removed = old.Addresses.Except(config.Addresses).ToArray();

@@ -58,6 +58,15 @@ public sealed record VirtualHostConfig
     /// </summary>
     public bool Preempt { get; init; } = true;
 
+    /// <summary>
+    /// VRRP only: Accept_Mode (docs/protocol.md#vrrp-accept-mode). On (the default, as keepalived without
+    /// <c>vrrp_strict</c>): a MASTER takes packets addressed to its virtual addresses as its own. Off: it still answers ARP and
+    /// ND for them and routes what is sent to its virtual MAC, but drops packets addressed to the virtual addresses
+    /// themselves. RFC 5798 defaults to off for a non-owner; we default to on, because the routers this replaces
+    /// (keepalived, CARP) take such packets, and a service on the virtual address is the common case.
+    /// </summary>
+    public bool Accept { get; init; } = true;
+
     /// <summary>VRRP only: how the IPv4 checksum is computed (docs/protocol.md#vrrp-checksum); every receive takes either.</summary>
     public VrrpChecksumMode VrrpChecksum { get; init; } = VrrpChecksumMode.PseudoHeader;
 

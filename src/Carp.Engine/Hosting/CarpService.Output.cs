@@ -133,6 +133,21 @@ public sealed partial class CarpService
         }
     }
 
+    void ICarpOutput.AcceptRefusedChanged(VirtualHost host, IReadOnlyList<System.Net.IPAddress> addresses)
+    {
+        try
+        {
+            _wire.SetAcceptRefused($"{host.Device.Name}/{host.Vhid}", addresses);
+            Log(CarpLogLevel.Info, 1, addresses.Count == 0
+                ? $"{host.Name}: packets to its virtual addresses are taken again"
+                : $"{host.Name}: MASTER without Accept_Mode: packets to {string.Join(", ", addresses)} are dropped");
+        }
+        catch (Exception ex)
+        {
+            Log(CarpLogLevel.Error, 0, $"{host.Name}: cannot {(addresses.Count == 0 ? "lift" : "set")} the Accept_Mode filter for its virtual addresses: {ex.Message}");
+        }
+    }
+
     void ICarpOutput.ArpBalanceChanged(string carpDev, IReadOnlyList<System.Net.IPAddress> addresses)
     {
         try

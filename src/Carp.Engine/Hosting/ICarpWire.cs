@@ -45,6 +45,15 @@ public interface ICarpWire : IDisposable
     {
     }
 
+    /// <summary>
+    /// The addresses whose packets the host must drop for the virtual host <paramref name="key"/> (its carpdev/vhid): VRRP
+    /// Accept_Mode off while MASTER (docs/protocol.md#vrrp-accept-mode); ARP and neighbour discovery for them stay. Nothing of
+    /// that may outlive the engine. Empty: none.
+    /// </summary>
+    void SetAcceptRefused(string key, IReadOnlyList<System.Net.IPAddress> addresses)
+    {
+    }
+
     /// <summary>Raised with (carpdev, isUp) when a carpdev's link changes.</summary>
     event Action<string, bool>? LinkChanged;
 

@@ -47,6 +47,9 @@ public sealed record InterfaceChange
     /// <summary>VRRP: Preempt_Mode.</summary>
     public bool? Preempt { get; init; }
 
+    /// <summary>VRRP: Accept_Mode (docs/protocol.md#vrrp-accept-mode).</summary>
+    public bool? Accept { get; init; }
+
     /// <summary>VRRP: how IPv4 checksums are sent (docs/protocol.md#vrrp-checksum).</summary>
     public VrrpChecksumMode? VrrpChecksum { get; init; }
 
@@ -73,10 +76,10 @@ public sealed record InterfaceChange
             throw CarpRefusals.ProtocolFixed(config.Name, config.Protocol, protocol);
         }
 
-        if (!config.IsVrrp && (Priority ?? Interval ?? (object?)Preempt ?? VrrpChecksum) is not null)
+        if (!config.IsVrrp && (Priority ?? Interval ?? (object?)Preempt ?? (object?)Accept ?? VrrpChecksum) is not null)
         {
             throw new CarpException(CarpErrorCode.InvalidArgument,
-                $"{config.Name} speaks CARP: priority, interval, preempt and the VRRP checksum are VRRPv3's (its timing is advbase and advskew).");
+                $"{config.Name} speaks CARP: priority, interval, preempt, accept and the VRRP checksum are VRRPv3's (its timing is advbase and advskew).");
         }
 
         if (config.IsVrrp && (AdvBase ?? AdvSkew ?? (object?)Profile) is not null)
@@ -103,6 +106,7 @@ public sealed record InterfaceChange
             Priority = Priority ?? config.Priority,
             Interval = Interval ?? config.Interval,
             Preempt = Preempt ?? config.Preempt,
+            Accept = Accept ?? config.Accept,
             VrrpChecksum = VrrpChecksum ?? config.VrrpChecksum,
         };
         changed.Validate();

@@ -51,6 +51,9 @@ public sealed record VirtualHostStatus
     /// <summary>VRRP: Preempt_Mode.</summary>
     public bool Preempt { get; init; } = true;
 
+    /// <summary>VRRP: Accept_Mode (docs/protocol.md#vrrp-accept-mode).</summary>
+    public bool Accept { get; init; } = true;
+
     /// <summary>VRRP: how IPv4 checksums are sent.</summary>
     public VrrpChecksumMode VrrpChecksum { get; init; }
 
@@ -94,6 +97,7 @@ public sealed record VirtualHostStatus
         Priority = config.Priority,
         Interval = config.Interval,
         Preempt = config.Preempt,
+        Accept = config.Accept,
         VrrpChecksum = config.VrrpChecksum,
     };
 

@@ -71,6 +71,10 @@ public sealed class NewCarpInterfaceCommand : CarpCmdlet
     [Parameter]
     public SwitchParameter NoPreempt { get; set; }
 
+    /// <summary>VRRP: no Accept_Mode (a MASTER drops packets addressed to its virtual addresses, docs/protocol.md#vrrp-accept-mode).</summary>
+    [Parameter]
+    public SwitchParameter NoAccept { get; set; }
+
     /// <summary>VRRP: how IPv4 checksums are sent (PseudoHeader, keepalived's default, or MessageOnly, its v3_checksum_as_v2).</summary>
     [Parameter]
     public VrrpChecksumMode VrrpChecksum { get; set; } = VrrpChecksumMode.PseudoHeader;
@@ -128,6 +132,7 @@ public sealed class NewCarpInterfaceCommand : CarpCmdlet
             Priority = (byte)Math.Clamp(Priority, 0, 255),
             Interval = interval,
             Preempt = !NoPreempt,
+            Accept = !NoAccept,
             VrrpChecksum = VrrpChecksum,
         };
         if (!TryRun(Name, config.Validate))
@@ -150,7 +155,7 @@ public sealed class NewCarpInterfaceCommand : CarpCmdlet
 
         var peers = string.Concat(new[] { peer, peer6 }.OfType<System.Net.IPAddress>().Select(p => ", peer " + p));
         var timing = Protocol == VirtualHostProtocol.Vrrp
-            ? $"VRRPv3, priority {Priority}, interval {interval * 10} ms{(NoPreempt ? ", no preempt" : string.Empty)}"
+            ? $"VRRPv3, priority {Priority}, interval {interval * 10} ms{(NoPreempt ? ", no preempt" : string.Empty)}{(NoAccept ? ", no accept" : string.Empty)}"
             : $"advbase {AdvBase}, advskew {AdvSkew}";
         var description = $"vhid {Vhid} on {CarpDev}, {timing}, {string.Join(", ", addresses)}{peers}{(key.IsEmpty ? string.Empty : ", with a pass")}";
         if (!ShouldProcess($"{Name} ({description})", "Create carp interface"))
@@ -189,7 +194,7 @@ public sealed class NewCarpInterfaceCommand : CarpCmdlet
             [("AdvBase", AdvBase != 1), ("AdvSkew", AdvSkew != 0), ("Profile", !string.Equals(Profile, CompatibilityProfile.FreeBsd.Name, StringComparison.OrdinalIgnoreCase))];
         (string Name, bool Set)[] vrrpOnly =
             [("Priority", Priority != CarpLimits.PriorityDefault), ("Interval", Interval != TimeSpan.FromMilliseconds(CarpLimits.IntervalDefault * 10)),
-             ("NoPreempt", NoPreempt.IsPresent), ("VrrpChecksum", VrrpChecksum != VrrpChecksumMode.PseudoHeader)];
+             ("NoPreempt", NoPreempt.IsPresent), ("NoAccept", NoAccept.IsPresent), ("VrrpChecksum", VrrpChecksum != VrrpChecksumMode.PseudoHeader)];
         var vrrp = Protocol == VirtualHostProtocol.Vrrp;
         var misplaced = (vrrp ? carpOnly : vrrpOnly).FirstOrDefault(p => p.Set && MyInvocation.BoundParameters.ContainsKey(p.Name)).Name;
         return misplaced is null

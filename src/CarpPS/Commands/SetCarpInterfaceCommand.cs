@@ -81,6 +81,10 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
     [Parameter]
     public bool? Preempt { get; set; }
 
+    /// <summary>VRRP: Accept_Mode on ($true) or off ($false): a MASTER takes, or drops, packets addressed to its virtual addresses.</summary>
+    [Parameter]
+    public bool? Accept { get; set; }
+
     /// <summary>VRRP: PseudoHeader or MessageOnly IPv4 checksums.</summary>
     [Parameter]
     public VrrpChecksumMode? VrrpChecksum { get; set; }
@@ -195,13 +199,14 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
             Priority = (byte?)Priority,
             Interval = interval,
             Preempt = Preempt,
+            Accept = Accept,
             VrrpChecksum = VrrpChecksum,
         };
         _description = Describe(_change);
         if (_description.Length == 0)
         {
             ThrowCarpError(CarpErrorCode.InvalidArgument, "Set-CarpInterface was given nothing to change.",
-                "Pass at least one of -Vhid, -AdvBase, -AdvSkew, -Pass, -Address, -CarpDev, -MacMode, -Profile, -Peer, -Mcast, -Mcast6, -State, -Demote, or for VRRP -Priority, -Interval, -Preempt or -VrrpChecksum.", Name);
+                "Pass at least one of -Vhid, -AdvBase, -AdvSkew, -Pass, -Address, -CarpDev, -MacMode, -Profile, -Peer, -Mcast, -Mcast6, -State, -Demote, or for VRRP -Priority, -Interval, -Preempt, -Accept or -VrrpChecksum.", Name);
         }
     }
 
@@ -449,6 +454,11 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
         if (change.Preempt is { } preempt)
         {
             parts.Add(preempt ? "preempt" : "no preempt");
+        }
+
+        if (change.Accept is { } accept)
+        {
+            parts.Add(accept ? "accept" : "no accept");
         }
 
         if (change.VrrpChecksum is { } checksum)

@@ -172,7 +172,7 @@ public sealed record CarpdConfiguration
             if (config.IsVrrp)
             {
                 text.Append(CultureInfo.InvariantCulture, $"{config.Name}: VRRPv3 vhid {config.Vhid} carpdev {config.CarpDev} priority {config.Priority} interval {config.Interval} cs");
-                text.Append(config.Preempt ? string.Empty : " nopreempt").Append(config.VrrpChecksum == VrrpChecksumMode.MessageOnly ? " checksum v2" : string.Empty);
+                text.Append(config.Preempt ? string.Empty : " nopreempt").Append(config.Accept ? string.Empty : " noaccept").Append(config.VrrpChecksum == VrrpChecksumMode.MessageOnly ? " checksum v2" : string.Empty);
             }
             else
             {

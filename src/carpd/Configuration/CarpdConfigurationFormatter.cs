@@ -185,6 +185,11 @@ internal static class CarpdConfigurationFormatter
                 text.Append(' ').Append(InterfaceKeywords.NoPreempt);
             }
 
+            if (!config.Accept)
+            {
+                text.Append(' ').Append(InterfaceKeywords.NoAccept);
+            }
+
             if (config.VrrpChecksum == VrrpChecksumMode.MessageOnly)
             {
                 text.Append(" vrrpchecksum v2");

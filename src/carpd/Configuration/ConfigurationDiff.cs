@@ -86,6 +86,7 @@ internal sealed class ConfigurationDiff
             Priority = current.Priority == wanted.Priority || !wanted.IsVrrp ? null : wanted.Priority,
             Interval = current.Interval == wanted.Interval || !wanted.IsVrrp ? null : wanted.Interval,
             Preempt = current.Preempt == wanted.Preempt || !wanted.IsVrrp ? null : wanted.Preempt,
+            Accept = current.Accept == wanted.Accept || !wanted.IsVrrp ? null : wanted.Accept,
             VrrpChecksum = current.VrrpChecksum == wanted.VrrpChecksum || !wanted.IsVrrp ? null : wanted.VrrpChecksum,
         };
         return change == Nothing && !NeedsRecreation(current, wanted) ? null : change;

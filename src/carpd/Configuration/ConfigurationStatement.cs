@@ -58,6 +58,9 @@ internal sealed record InterfaceStatement(int Line, string Name) : Configuration
     /// <summary><c>nopreempt</c>.</summary>
     public bool NoPreempt { get; set; }
 
+    /// <summary><c>noaccept</c>.</summary>
+    public bool NoAccept { get; set; }
+
     /// <summary><c>vrrpchecksum pseudoheader|v2</c>.</summary>
     public VrrpChecksumMode? VrrpChecksum { get; set; }
 
@@ -83,6 +86,7 @@ internal sealed record InterfaceStatement(int Line, string Name) : Configuration
             Priority = Priority ?? CarpLimits.PriorityDefault,
             Interval = Interval ?? CarpLimits.IntervalDefault,
             Preempt = !NoPreempt,
+            Accept = !NoAccept,
             VrrpChecksum = VrrpChecksum ?? VrrpChecksumMode.PseudoHeader,
         };
 

@@ -90,6 +90,10 @@ internal static class ConfigurationStatementParser
                 {
                     statement.NoPreempt = true;
                 }
+                else if (keyword == InterfaceKeywords.NoAccept)
+                {
+                    statement.NoAccept = true;
+                }
                 else if (keyword == InterfaceKeywords.Maintenance)
                 {
                     statement.Maintenance = true;

@@ -12,7 +12,7 @@ internal static class InterfaceKeywords
     /// <summary>Every interface keyword; each takes one value but the <see cref="Flags"/>.</summary>
     public static readonly IReadOnlyList<string> All =
         ["vhid", "carpdev", "pass", "passhex", "passfile", "advbase", "advskew", "macmode", "profile", "group", "peer", "peer6", Mcast, Mcast6, Maintenance,
-         "carpver", "vrrpprio", "vrrpinterval", NoPreempt, "vrrpchecksum"];
+         "carpver", "vrrpprio", "vrrpinterval", NoPreempt, NoAccept, "vrrpchecksum"];
 
     /// <summary>Maintenance mode (docs/protocol.md#maintenance): a keyword without a value.</summary>
     public const string Maintenance = "maintenance";
@@ -26,14 +26,17 @@ internal static class InterfaceKeywords
     /// <summary>VRRP without Preempt_Mode (docs/protocol.md#vrrp): a keyword without a value.</summary>
     public const string NoPreempt = "nopreempt";
 
+    /// <summary>VRRP without Accept_Mode (docs/protocol.md#vrrp-accept-mode): a keyword without a value.</summary>
+    public const string NoAccept = "noaccept";
+
     /// <summary>The keywords that take no value.</summary>
-    public static bool IsFlag(string keyword) => keyword is Maintenance or Mcast or Mcast6 or NoPreempt;
+    public static bool IsFlag(string keyword) => keyword is Maintenance or Mcast or Mcast6 or NoPreempt or NoAccept;
 
     public static readonly string Help =
         "Keywords: vhid N, carpdev IF, pass WORD, passhex HEX, passfile PATH, advbase N, advskew N, macmode virtual|real, " +
         $"profile {string.Join('|', CompatibilityProfile.All.Select(CarpdConfigurationFormatter.ProfileKeyword))}, group NAME, " +
         "peer A.B.C.D, peer6 X::Y (unicast adverts; mcast, mcast6: multicast, the default), maintenance (stay out of mastership); " +
-        "VRRPv3: carpver 3, vrrpprio N (1-254), vrrpinterval N (centiseconds), nopreempt, vrrpchecksum pseudoheader|v2; " +
+        "VRRPv3: carpver 3, vrrpprio N (1-254), vrrpinterval N (centiseconds), nopreempt, noaccept, vrrpchecksum pseudoheader|v2; " +
         "addresses are written as 192.0.2.1/24 or 2001:db8::1/64.";
 
     /// <summary>The keyword <paramref name="word"/> is (any case), or null.</summary>

@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Carp.Engine.Core;
+using Carp.Engine.Hosting;
+
+namespace Carp.Linux;
+
+/// <summary>
+/// Enforces VRRP's Accept_Mode off (docs/protocol.md#vrrp-accept-mode): one nftables table of family <c>inet</c> per
+/// engine process, <c>carpps_accept_PID</c>, whose input chain drops IPv4 and IPv6 packets addressed to a virtual address
+/// of a MASTER without Accept_Mode. Neighbour solicitations and advertisements still pass (the master answers ND for
+/// the address), ARP is not IP and never reaches this hook, and forwarded packets (sent to the virtual MAC for another
+/// destination) take the forward hook, not this one. Packets from the host itself (loopback) pass. The table exists
+/// only while an address is refused; the <see cref="AddressGuardian"/> records it before it is created and deletes it
+/// when the process dies, and a table of an engine that is gone is swept when the next one needs its own.
+/// </summary>
+internal sealed class AcceptModeFilter(AddressGuardian? guardian, Action<CarpLogLevel, string>? log) : IDisposable
+{
+    private const string Prefix = "carpps_accept_";
+    private readonly Dictionary<string, IPAddress[]> _byHost = new(StringComparer.Ordinal);
+    private bool _exists;
+    private bool _swept;
+
+    /// <summary>The table's name: one per process, so two engines in one namespace do not touch each other's.</summary>
+    public static string TableName { get; } = $"{Prefix}{Environment.ProcessId}";
+
+    /// <summary>Every address currently refused, over all virtual hosts.</summary>
+    public IReadOnlyCollection<IPAddress> Addresses => _byHost.Values.SelectMany(a => a).Distinct().ToArray();
+
+    /// <summary>Sets the refused addresses of one virtual host (its carpdev/vhid); empty lifts them.</summary>
+    public void Set(string key, IReadOnlyList<IPAddress> addresses)
+    {
+        if (addresses.Count == 0)
+        {
+            if (!_byHost.Remove(key))
+            {
+                return;
+            }
+        }
+        else
+        {
+            _byHost[key] = [.. addresses];
+        }
+
+        Apply();
+    }
+
+    private void Apply()
+    {
+        var all = Addresses;
+        if (all.Count == 0)
+        {
+            if (_exists)
+            {
+                Run($"delete table inet {TableName}\n");
+                _exists = false;
+                guardian?.DisownNftTable(TableName);
+            }
+
+            return;
+        }
+
+        if (!_swept)
+        {
+            _swept = true;
+            SweepStale();
+        }
+
+        // Recorded before it exists; replaced in one transaction, so no packet slips through between two versions.
+        guardian?.OwnNftTable(TableName, "inet");
+        var v4 = string.Join(", ", all.Where(a => a.AddressFamily == AddressFamily.InterNetwork));
+        var v6 = string.Join(", ", all.Where(a => a.AddressFamily == AddressFamily.InterNetworkV6));
+        Run($$"""
+            add table inet {{TableName}}
+            delete table inet {{TableName}}
+            table inet {{TableName}} {
+              set refused4 { type ipv4_addr; {{(v4.Length > 0 ? $"elements = {{ {v4} }}" : string.Empty)}} }
+              set refused6 { type ipv6_addr; {{(v6.Length > 0 ? $"elements = {{ {v6} }}" : string.Empty)}} }
+              chain input {
+                type filter hook input priority filter; policy accept;
+                iifname "lo" accept
+                icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept
+                ip daddr @refused4 counter drop
+                ip6 daddr @refused6 counter drop
+              }
+            }
+
+            """);
+        _exists = true;
+    }
+
+    /// <summary>Deletes the tables <c>carpps_accept_PID</c> of engines that no longer exist (killed with their guardian).</summary>
+    private void SweepStale()
+    {
+        try
+        {
+            var stale = new System.Text.StringBuilder();
+            foreach (var line in Run("list tables inet\n").Split('\n'))
+            {
+                var name = line.Trim().Split(' ').LastOrDefault() ?? "";
+                if (name.StartsWith(Prefix, StringComparison.Ordinal) && name != TableName &&
+                    int.TryParse(name.AsSpan(Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) &&
+                    !Directory.Exists($"/proc/{pid}"))
+                {
+                    stale.Append(CultureInfo.InvariantCulture, $"delete table inet {name}\n");
+                }
+            }
+
+            if (stale.Length > 0)
+            {
+                Run(stale.ToString());
+                log?.Invoke(CarpLogLevel.Warning, $"removed the Accept_Mode tables of engines that are gone: {stale.ToString().Replace("delete table inet ", "", StringComparison.Ordinal).ReplaceLineEndings(" ").Trim()}");
+            }
+        }
+        catch (CarpException ex)
+        {
+            log?.Invoke(CarpLogLevel.Warning, $"could not look for stale Accept_Mode tables: {ex.Message}");
+        }
+    }
+
+    private static string Run(string script)
+    {
+        var info = new ProcessStartInfo("nft")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add("-f");
+        info.ArgumentList.Add("-");
+        Process process;
+        try
+        {
+            process = Process.Start(info) ?? throw new InvalidOperationException("nft did not start");
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new CarpException(CarpErrorCode.ServiceError,
+                $"VRRP without Accept_Mode needs nftables to drop the packets addressed to the virtual addresses, and nft could not be run: {ex.Message}", ex);
+        }
+
+        using (process)
+        {
+            process.StandardInput.Write(script);
+            process.StandardInput.Close();
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            if (process.ExitCode != 0)
+            {
+                throw new CarpException(CarpErrorCode.ServiceError, $"nft could not set the Accept_Mode rules: {error.Trim()}");
+            }
+
+            return output.Result;
+        }
+    }
+
+    /// <summary>Deletes the table if it exists (the engine stops).</summary>
+    public void Dispose()
+    {
+        if (!_exists)
+        {
+            return;
+        }
+
+        _byHost.Clear();
+        try
+        {
+            Apply();
+        }
+        catch (CarpException ex)
+        {
+            log?.Invoke(CarpLogLevel.Error, $"{ex.Message}; the guardian deletes the table {TableName} when this process ends");
+        }
+    }
+}
