@@ -47,9 +47,12 @@ internal sealed class RecordingOutput : ICarpOutput
     /// <summary>Each change of a carpdev's ARP-balanced addresses.</summary>
     public List<(string CarpDev, IReadOnlyList<System.Net.IPAddress> Addresses)> ArpBalanced { get; } = [];
 
+    /// <summary>Each change of a host's Accept_Mode-refused addresses, with how many adverts and address changes came before it.</summary>
+    public List<(string Host, IReadOnlyList<System.Net.IPAddress> Addresses, int SentBefore, int AddressChangesBefore)> AcceptRefused { get; } = [];
+
     public int TotalCalls =>
         Sent.Count + StateChanges.Count + AddressChanges.Count + Announcements.Count + DemotionChanges.Count + BadPackets.Count + MaintenanceChanges.Count +
-        ArpSent.Count + ArpBalanced.Count;
+        ArpSent.Count + ArpBalanced.Count + AcceptRefused.Count;
 
     public void Clear()
     {
@@ -62,7 +65,11 @@ internal sealed class RecordingOutput : ICarpOutput
         MaintenanceChanges.Clear();
         ArpSent.Clear();
         ArpBalanced.Clear();
+        AcceptRefused.Clear();
     }
+
+    public void AcceptRefusedChanged(VirtualHost host, IReadOnlyList<System.Net.IPAddress> addresses) =>
+        AcceptRefused.Add((host.Name, addresses.ToArray(), Sent.Count, AddressChanges.Count));
 
     public void SendArp(VirtualHost host, byte[] frame) => ArpSent.Add((host.Name, frame));
 
