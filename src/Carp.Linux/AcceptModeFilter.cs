@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Carp.Engine.Core;
@@ -18,13 +16,14 @@ namespace Carp.Linux;
 /// </summary>
 internal sealed class AcceptModeFilter(AddressGuardian? guardian, Action<CarpLogLevel, string>? log) : IDisposable
 {
-    private const string Prefix = "carpps_accept_";
+    private static readonly NftablesScript Nft = new("inet", "carpps_accept_", "Accept_Mode",
+        "VRRP without Accept_Mode needs nftables to drop the packets addressed to the virtual addresses");
     private readonly Dictionary<string, IPAddress[]> _byHost = new(StringComparer.Ordinal);
     private bool _exists;
     private bool _swept;
 
     /// <summary>The table's name: one per process, so two engines in one namespace do not touch each other's.</summary>
-    public static string TableName { get; } = $"{Prefix}{Environment.ProcessId}";
+    public static string TableName => Nft.TableName;
 
     /// <summary>Every address currently refused, over all virtual hosts.</summary>
     public IReadOnlyCollection<IPAddress> Addresses => _byHost.Values.SelectMany(a => a).Distinct().ToArray();
@@ -54,7 +53,7 @@ internal sealed class AcceptModeFilter(AddressGuardian? guardian, Action<CarpLog
         {
             if (_exists)
             {
-                Run($"delete table inet {TableName}\n");
+                Nft.Run($"delete table inet {TableName}\n");
                 _exists = false;
                 guardian?.DisownNftTable(TableName);
             }
@@ -65,14 +64,14 @@ internal sealed class AcceptModeFilter(AddressGuardian? guardian, Action<CarpLog
         if (!_swept)
         {
             _swept = true;
-            SweepStale();
+            Nft.SweepStale(log);
         }
 
         // Recorded before it exists; replaced in one transaction, so no packet slips through between two versions.
         guardian?.OwnNftTable(TableName, "inet");
         var v4 = string.Join(", ", all.Where(a => a.AddressFamily == AddressFamily.InterNetwork));
         var v6 = string.Join(", ", all.Where(a => a.AddressFamily == AddressFamily.InterNetworkV6));
-        Run($$"""
+        Nft.Run($$"""
             add table inet {{TableName}}
             delete table inet {{TableName}}
             table inet {{TableName}} {
@@ -89,73 +88,6 @@ internal sealed class AcceptModeFilter(AddressGuardian? guardian, Action<CarpLog
 
             """);
         _exists = true;
-    }
-
-    /// <summary>Deletes the tables <c>carpps_accept_PID</c> of engines that no longer exist (killed with their guardian).</summary>
-    private void SweepStale()
-    {
-        try
-        {
-            var stale = new System.Text.StringBuilder();
-            foreach (var line in Run("list tables inet\n").Split('\n'))
-            {
-                var name = line.Trim().Split(' ').LastOrDefault() ?? "";
-                if (name.StartsWith(Prefix, StringComparison.Ordinal) && name != TableName &&
-                    int.TryParse(name.AsSpan(Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) &&
-                    !Directory.Exists($"/proc/{pid}"))
-                {
-                    stale.Append(CultureInfo.InvariantCulture, $"delete table inet {name}\n");
-                }
-            }
-
-            if (stale.Length > 0)
-            {
-                Run(stale.ToString());
-                log?.Invoke(CarpLogLevel.Warning, $"removed the Accept_Mode tables of engines that are gone: {stale.ToString().Replace("delete table inet ", "", StringComparison.Ordinal).ReplaceLineEndings(" ").Trim()}");
-            }
-        }
-        catch (CarpException ex)
-        {
-            log?.Invoke(CarpLogLevel.Warning, $"could not look for stale Accept_Mode tables: {ex.Message}");
-        }
-    }
-
-    private static string Run(string script)
-    {
-        var info = new ProcessStartInfo("nft")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add("-f");
-        info.ArgumentList.Add("-");
-        Process process;
-        try
-        {
-            process = Process.Start(info) ?? throw new InvalidOperationException("nft did not start");
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            throw new CarpException(CarpErrorCode.ServiceError,
-                $"VRRP without Accept_Mode needs nftables to drop the packets addressed to the virtual addresses, and nft could not be run: {ex.Message}", ex);
-        }
-
-        using (process)
-        {
-            process.StandardInput.Write(script);
-            process.StandardInput.Close();
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            if (process.ExitCode != 0)
-            {
-                throw new CarpException(CarpErrorCode.ServiceError, $"nft could not set the Accept_Mode rules: {error.Trim()}");
-            }
-
-            return output.Result;
-        }
     }
 
     /// <summary>Deletes the table if it exists (the engine stops).</summary>

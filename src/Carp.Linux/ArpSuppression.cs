@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Carp.Engine.Core;
 using Carp.Engine.Hosting;
@@ -18,8 +17,11 @@ internal sealed class ArpSuppression(AddressGuardian? guardian, Action<CarpLogLe
     private bool _exists;
     private bool _swept;
 
+    private static readonly NftablesScript Nft = new("arp", "carpps_", "ARP-balancing",
+        "ARP balancing needs nftables to keep the host's own ARP replies for the balanced addresses off the wire");
+
     /// <summary>The table's name: one per process, so two engines in one namespace do not touch each other's.</summary>
-    public static string TableName { get; } = $"carpps_{Environment.ProcessId}";
+    public static string TableName => Nft.TableName;
 
     /// <summary>Every address currently suppressed, over all carpdevs.</summary>
     public IReadOnlyCollection<IPAddress> Addresses => _byDevice.Values.SelectMany(a => a).Distinct().ToArray();
@@ -45,7 +47,7 @@ internal sealed class ArpSuppression(AddressGuardian? guardian, Action<CarpLogLe
         {
             if (_exists)
             {
-                Run($"delete table arp {TableName}\n");
+                Nft.Run($"delete table arp {TableName}\n");
                 _exists = false;
                 guardian?.DisownNftTable(TableName);
             }
@@ -56,13 +58,13 @@ internal sealed class ArpSuppression(AddressGuardian? guardian, Action<CarpLogLe
         if (!_swept)
         {
             _swept = true;
-            SweepStale();
+            Nft.SweepStale(log);
         }
 
         // Recorded before it exists; replaced in one transaction, so no request slips through between two versions.
         guardian?.OwnNftTable(TableName);
         var elements = string.Join(", ", all);
-        Run($$"""
+        Nft.Run($$"""
             add table arp {{TableName}}
             delete table arp {{TableName}}
             table arp {{TableName}} {
@@ -75,76 +77,6 @@ internal sealed class ArpSuppression(AddressGuardian? guardian, Action<CarpLogLe
 
             """);
         _exists = true;
-    }
-
-    /// <summary>
-    /// Deletes the tables of engines that are gone and whose guardian went with them (a SIGKILL to the whole unit), as a
-    /// restarted engine removes a crashed run's macvlans: a table <c>carpps_PID</c> whose process no longer exists.
-    /// </summary>
-    private void SweepStale()
-    {
-        try
-        {
-            var stale = new System.Text.StringBuilder();
-            foreach (var line in Run("list tables arp\n").Split('\n'))
-            {
-                var name = line.Trim().Split(' ').LastOrDefault() ?? "";
-                if (name.StartsWith("carpps_", StringComparison.Ordinal) && name != TableName &&
-                    int.TryParse(name.AsSpan(7), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid) &&
-                    !Directory.Exists($"/proc/{pid}"))
-                {
-                    stale.Append(System.Globalization.CultureInfo.InvariantCulture, $"delete table arp {name}\n");
-                }
-            }
-
-            if (stale.Length > 0)
-            {
-                Run(stale.ToString());
-                log?.Invoke(CarpLogLevel.Warning, $"removed the ARP-balancing tables of engines that are gone: {stale.ToString().Replace("delete table arp ", "", StringComparison.Ordinal).ReplaceLineEndings(" ").Trim()}");
-            }
-        }
-        catch (CarpException ex)
-        {
-            log?.Invoke(CarpLogLevel.Warning, $"could not look for stale ARP-balancing tables: {ex.Message}");
-        }
-    }
-
-    private static string Run(string script)
-    {
-        var info = new ProcessStartInfo("nft")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add("-f");
-        info.ArgumentList.Add("-");
-        Process process;
-        try
-        {
-            process = Process.Start(info) ?? throw new InvalidOperationException("nft did not start");
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            throw new CarpException(CarpErrorCode.ServiceError,
-                $"ARP balancing needs nftables to keep the host's own ARP replies for the balanced addresses off the wire, and nft could not be run: {ex.Message}", ex);
-        }
-
-        using (process)
-        {
-            process.StandardInput.Write(script);
-            process.StandardInput.Close();
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            if (process.ExitCode != 0)
-            {
-                throw new CarpException(CarpErrorCode.ServiceError, $"nft could not set the ARP-balancing rules: {error.Trim()}");
-            }
-
-            return output.Result;
-        }
     }
 
     /// <summary>Deletes the table if it exists (the engine stops).</summary>
