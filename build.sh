@@ -37,7 +37,9 @@ run_suite() {
   local log="$logs/$name.log"
   local exe; exe=$(bin "$name")
   set +e
-  "$exe" -noColor "$@" >"$log" 2>&1
+  # Default signal dispositions for the suite: a build.sh started with nohup or in the background of a script would
+  # otherwise pass on ignored SIGHUP / SIGINT, and the tests that send those to carpd and pwsh would see them ignored.
+  env --default-signal=HUP,INT,QUIT "$exe" -noColor "$@" >"$log" 2>&1
   local rc=$?
   set -e
   local summary; summary=$(grep -E "^\s*$name\s+Total:" "$log" | tail -1 | sed 's/^ *//')
@@ -55,7 +57,7 @@ run_pester() {
   if [ ! -x "$tools/pwsh" ] || [ -z "$pester" ]; then
     echo "pwsh or Pester is missing from $tools: run eng/install-deps.sh" >"$log"; rc=1
   else
-    NO_COLOR=1 CARP_ARTIFACTS=$artifacts CONFIGURATION=$config "$tools/pwsh" -NoLogo -NoProfile -NonInteractive -File eng/run-pester.ps1 \
+    NO_COLOR=1 CARP_ARTIFACTS=$artifacts CONFIGURATION=$config env --default-signal=HUP,INT,QUIT "$tools/pwsh" -NoLogo -NoProfile -NonInteractive -File eng/run-pester.ps1 \
       -PesterPath "$pester" -ResultPath "$logs/$name.xml" -Name "$name" "$@" >"$log" 2>&1
     rc=$?
   fi
