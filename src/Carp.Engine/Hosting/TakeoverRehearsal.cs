@@ -21,6 +21,8 @@ internal static class TakeoverRehearsal
     /// <summary>More than the tiered compiler's 30 calls, so that what a takeover runs is promoted before a real one.</summary>
     public const int Takeovers = 64;
 
+    private const string VrrpHostName = "rehearsal-vrrp";
+
     /// <summary>The device name of the rehearsal's port: the rehearsal runs before the service has opened any carpdev.</summary>
     public const string DeviceName = "rehearsal0";
 
@@ -42,6 +44,17 @@ internal static class TakeoverRehearsal
             Addresses = [CarpAddress.Parse("192.0.2.100/24"), CarpAddress.Parse("2001:db8::100/64")],
         });
 
+        // A VRRPv3 host beside it: its takeover runs other code (docs/protocol.md#vrrp), cold otherwise in a fresh process.
+        // Interval 1 s, priority 100: master-down 3.61 s, within the same 4 s step.
+        node.AddVirtualHost(new VirtualHostConfig
+        {
+            Name = VrrpHostName,
+            Vhid = 2,
+            CarpDev = DeviceName,
+            Protocol = VirtualHostProtocol.Vrrp,
+            Addresses = [CarpAddress.Parse("192.0.2.101/24")],
+        });
+
         for (var i = 0; i < Takeovers; i++)
         {
             // Master-down fires in a timer pass (the takeover), the next pass sends a periodic advert, then back to BACKUP.
@@ -50,9 +63,11 @@ internal static class TakeoverRehearsal
             clock.Advance(TimeSpan.FromSeconds(1));
             pass(node);
             node.Force("rehearsal", CarpState.Backup);
+            node.Force(VrrpHostName, CarpState.Backup);
         }
 
         node.RemoveVirtualHost("rehearsal");
+        node.RemoveVirtualHost(VrrpHostName);
     }
 
     /// <summary>Time that moves only when told.</summary>

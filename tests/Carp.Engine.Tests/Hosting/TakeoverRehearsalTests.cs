@@ -48,9 +48,13 @@ public class TakeoverRehearsalTests
 
         Assert.True(TakeoverRehearsal.Takeovers > 30, "more takeovers than the tiered compiler's call-count threshold");
         Assert.Equal(2 * TakeoverRehearsal.Takeovers, passes);
-        Assert.Equal(TakeoverRehearsal.Takeovers, output.StateChanges.Count(c => c is { To: CarpState.Master, Reason: TransitionReason.MasterDown }));
-        // Each takeover: an advert per family; each periodic pass: another. It ends as BACKUP, so its removal sends no bow-out.
-        Assert.Equal(4 * TakeoverRehearsal.Takeovers, output.Sent.Count);
-        Assert.Equal(CarpState.Init, output.StateChanges[^1].To);
+        // A CARP host and a VRRPv3 host, each taking over every time.
+        Assert.Equal(TakeoverRehearsal.Takeovers, output.StateChanges.Count(c => c is { Host: "rehearsal", To: CarpState.Master, Reason: TransitionReason.MasterDown }));
+        Assert.Equal(TakeoverRehearsal.Takeovers, output.StateChanges.Count(c => c is { Host: "rehearsal-vrrp", To: CarpState.Master, Reason: TransitionReason.MasterDown }));
+        // Each takeover: an advert per family (CARP: two, VRRP: one); each periodic pass: another. Both end as BACKUP, so
+        // their removal sends no bow-out (CARP) and no priority 0 (VRRP).
+        Assert.Equal(4 * TakeoverRehearsal.Takeovers, output.Sent.Count(s => s.Host == "rehearsal"));
+        Assert.Equal(2 * TakeoverRehearsal.Takeovers, output.Sent.Count(s => s.Host == "rehearsal-vrrp"));
+        Assert.All(output.StateChanges.TakeLast(2), c => Assert.Equal(CarpState.Init, c.To));
     }
 }
