@@ -16,65 +16,30 @@ namespace Carp.Linux;
 /// </summary>
 internal sealed class AcceptModeFilter(AddressGuardian? guardian, Action<CarpLogLevel, string>? log) : IDisposable
 {
-    private static readonly NftablesScript Nft = new("inet", "carpps_accept_", "Accept_Mode",
-        "VRRP without Accept_Mode needs nftables to drop the packets addressed to the virtual addresses");
-    private readonly Dictionary<string, IPAddress[]> _byHost = new(StringComparer.Ordinal);
-    private bool _exists;
-    private bool _swept;
+    private const string Prefix = "carpps_accept_";
+
+    private readonly NftablesAddressTable _table = new("inet", Prefix, "Accept_Mode",
+        "VRRP without Accept_Mode needs nftables to drop the packets addressed to the virtual addresses",
+        Definition, guardian, log);
 
     /// <summary>The table's name: one per process, so two engines in one namespace do not touch each other's.</summary>
-    public static string TableName => Nft.TableName;
+    public static string TableName => NftablesAddressTable.NameFor(Prefix);
 
     /// <summary>Every address currently refused, over all virtual hosts.</summary>
-    public IReadOnlyCollection<IPAddress> Addresses => _byHost.Values.SelectMany(a => a).Distinct().ToArray();
+    public IReadOnlyCollection<IPAddress> Addresses => _table.Addresses;
 
     /// <summary>Sets the refused addresses of one virtual host (its carpdev/vhid); empty lifts them.</summary>
-    public void Set(string key, IReadOnlyList<IPAddress> addresses)
+    public void Set(string key, IReadOnlyList<IPAddress> addresses) => _table.Set(key, addresses);
+
+    /// <summary>Deletes the table if it exists (the engine stops).</summary>
+    public void Dispose() => _table.Dispose();
+
+    private static string Definition(string name, IReadOnlyCollection<IPAddress> refused)
     {
-        if (addresses.Count == 0)
-        {
-            if (!_byHost.Remove(key))
-            {
-                return;
-            }
-        }
-        else
-        {
-            _byHost[key] = [.. addresses];
-        }
-
-        Apply();
-    }
-
-    private void Apply()
-    {
-        var all = Addresses;
-        if (all.Count == 0)
-        {
-            if (_exists)
-            {
-                Nft.Run($"delete table inet {TableName}\n");
-                _exists = false;
-                guardian?.DisownNftTable(TableName);
-            }
-
-            return;
-        }
-
-        if (!_swept)
-        {
-            _swept = true;
-            Nft.SweepStale(log);
-        }
-
-        // Recorded before it exists; replaced in one transaction, so no packet slips through between two versions.
-        guardian?.OwnNftTable(TableName, "inet");
-        var v4 = string.Join(", ", all.Where(a => a.AddressFamily == AddressFamily.InterNetwork));
-        var v6 = string.Join(", ", all.Where(a => a.AddressFamily == AddressFamily.InterNetworkV6));
-        Nft.Run($$"""
-            add table inet {{TableName}}
-            delete table inet {{TableName}}
-            table inet {{TableName}} {
+        var v4 = string.Join(", ", refused.Where(a => a.AddressFamily == AddressFamily.InterNetwork));
+        var v6 = string.Join(", ", refused.Where(a => a.AddressFamily == AddressFamily.InterNetworkV6));
+        return $$"""
+            table inet {{name}} {
               set refused4 { type ipv4_addr; {{(v4.Length > 0 ? $"elements = {{ {v4} }}" : string.Empty)}} }
               set refused6 { type ipv6_addr; {{(v6.Length > 0 ? $"elements = {{ {v6} }}" : string.Empty)}} }
               chain input {
@@ -86,26 +51,6 @@ internal sealed class AcceptModeFilter(AddressGuardian? guardian, Action<CarpLog
               }
             }
 
-            """);
-        _exists = true;
-    }
-
-    /// <summary>Deletes the table if it exists (the engine stops).</summary>
-    public void Dispose()
-    {
-        if (!_exists)
-        {
-            return;
-        }
-
-        _byHost.Clear();
-        try
-        {
-            Apply();
-        }
-        catch (CarpException ex)
-        {
-            log?.Invoke(CarpLogLevel.Error, $"{ex.Message}; the guardian deletes the table {TableName} when this process ends");
-        }
+            """;
     }
 }
