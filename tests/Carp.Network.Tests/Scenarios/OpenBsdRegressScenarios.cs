@@ -12,10 +12,11 @@ namespace Carp.Network.Tests.Scenarios;
 public sealed class OpenBsdRegressScenarios
 {
     /// <summary>The regress waits 0.1 s; we allow a small margin for capture and event delivery.</summary>
-    private const double SwapDeadlineMs = 100;
-    private const double MarginMs = 50;
+    internal const double SwapDeadlineMs = 100;
+    internal const double MarginMs = 50;
 
-    private static VirtualHostConfig Config(string group, byte advSkew, MacMode mode) => new()
+    /// <summary>The regress's carp1: vhid 251, 192.0.2.1/24, OpenBSD profile, in demote group <paramref name="group"/>.</summary>
+    internal static VirtualHostConfig Config(string group, byte advSkew, MacMode mode) => new()
     {
         Name = "carp1",
         Vhid = 251,

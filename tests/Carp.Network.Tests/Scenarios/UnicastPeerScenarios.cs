@@ -264,24 +264,13 @@ public sealed class UnicastPeerScenarios
     /// </summary>
     private static void RunOpenBsd(MacMode mode, string label)
     {
-        const double deadlineMs = 100 + 50; // the regress's 0.1 s and the margin OpenBsdRegressScenarios allows
+        const double deadlineMs = OpenBsdRegressScenarios.SwapDeadlineMs + OpenBsdRegressScenarios.MarginMs;
         using var s = new Scenario();
         using var filter = DropMulticastCarp(s);
         var (nodeA, nodeB) = (s.Node(1), s.Node(2));
         var fromA = UnicastFrame.Watch(s, s.Bridge, nodeA.BridgePort);
         var fromB = UnicastFrame.Watch(s, s.Bridge, nodeB.BridgePort);
-        VirtualHostConfig Config(string group, byte advSkew, IPAddress peer) => new()
-        {
-            Name = "carp1",
-            Vhid = 251,
-            CarpDev = "eth0",
-            AdvSkew = advSkew,
-            Addresses = [CarpAddress.Parse("192.0.2.1/24")],
-            Profile = CompatibilityProfile.OpenBsd,
-            Groups = [group],
-            MacMode = mode,
-            Peer = peer,
-        };
+        VirtualHostConfig Config(string group, byte advSkew, IPAddress peer) => OpenBsdRegressScenarios.Config(group, advSkew, mode) with { Peer = peer };
         var a = s.Engine("A", nodeA.Namespace);
         var b = s.Engine("B", nodeB.Namespace);
         a.Create(Config("a", 0, nodeB.IPv4));
