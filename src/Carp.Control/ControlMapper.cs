@@ -50,6 +50,11 @@ internal static class ControlMapper
         MasterSeenPriority = status.MasterSeenPriority,
         BalancingSet = status.BalancingSet.Count == 0 ? null : [.. status.BalancingSet.Select(v => (int)v)],
         AnswersArp = status.AnswersArp ? true : null,
+        AnnounceCount = status.AnnounceCount == 1 ? null : status.AnnounceCount,
+        AnnounceSpacingMs = status.AnnounceSpacingMs == 0 ? null : status.AnnounceSpacingMs,
+        AnnounceRefreshSeconds = status.AnnounceRefreshSeconds == 0 ? null : status.AnnounceRefreshSeconds,
+        Announcements = status.Announcements,
+        OtherMastersSeen = status.OtherMastersSeen,
     };
 
     public static VirtualHostStatus FromDto(InterfaceStatusDto dto) => new()
@@ -87,6 +92,11 @@ internal static class ControlMapper
         MasterSeenPriority = dto.MasterSeenPriority is { } seenPriority ? ToByte(seenPriority) : null,
         BalancingSet = [.. (dto.BalancingSet ?? []).Select(ToByte)],
         AnswersArp = dto.AnswersArp ?? false,
+        AnnounceCount = dto.AnnounceCount is { } count ? ToByte(count) : (byte)1,
+        AnnounceSpacingMs = (ushort)Math.Clamp(dto.AnnounceSpacingMs ?? 0, 0, ushort.MaxValue),
+        AnnounceRefreshSeconds = dto.AnnounceRefreshSeconds ?? 0,
+        Announcements = dto.Announcements ?? 0,
+        OtherMastersSeen = dto.OtherMastersSeen ?? 0,
     };
 
     public static Dictionary<string, long> ToDto(CarpSysctls sysctls) =>
@@ -209,6 +219,9 @@ internal static class ControlMapper
         Preempt = config.IsVrrp && !config.Preempt ? false : null,
         Accept = config.IsVrrp && !config.Accept ? false : null,
         VrrpChecksum = config.IsVrrp && config.VrrpChecksum != VrrpChecksumMode.PseudoHeader ? config.VrrpChecksum : null,
+        AnnounceCount = config.AnnounceCount == 1 ? null : config.AnnounceCount,
+        AnnounceSpacingMs = config.AnnounceSpacingMs == 0 ? null : config.AnnounceSpacingMs,
+        AnnounceRefreshSeconds = config.AnnounceRefreshSeconds == 0 ? null : config.AnnounceRefreshSeconds,
     };
 
     public static VirtualHostConfig FromDto(InterfaceConfigDto dto) => new()
@@ -232,6 +245,9 @@ internal static class ControlMapper
         Preempt = dto.Preempt ?? true,
         Accept = dto.Accept ?? true,
         VrrpChecksum = CheckedChecksum(dto.VrrpChecksum) ?? VrrpChecksumMode.PseudoHeader,
+        AnnounceCount = AnnounceCount(dto.AnnounceCount) ?? 1,
+        AnnounceSpacingMs = AnnounceSpacing(dto.AnnounceSpacingMs) ?? 0,
+        AnnounceRefreshSeconds = AnnounceRefresh(dto.AnnounceRefreshSeconds) ?? 0,
     };
 
     public static InterfaceChangeDto ToDto(InterfaceChange change, string name) => new()
@@ -259,6 +275,9 @@ internal static class ControlMapper
         Preempt = change.Preempt,
         Accept = change.Accept,
         VrrpChecksum = change.VrrpChecksum,
+        AnnounceCount = change.AnnounceCount,
+        AnnounceSpacingMs = change.AnnounceSpacingMs,
+        AnnounceRefreshSeconds = change.AnnounceRefreshSeconds,
     };
 
     public static (string Name, InterfaceChange Change) FromDto(InterfaceChangeDto dto) =>
@@ -288,6 +307,9 @@ internal static class ControlMapper
              Preempt = dto.Preempt,
              Accept = dto.Accept,
              VrrpChecksum = CheckedChecksum(dto.VrrpChecksum),
+             AnnounceCount = AnnounceCount(dto.AnnounceCount),
+             AnnounceSpacingMs = AnnounceSpacing(dto.AnnounceSpacingMs),
+             AnnounceRefreshSeconds = AnnounceRefresh(dto.AnnounceRefreshSeconds),
          });
 
     // The numbers are ints in the DTOs so that a value outside a byte is a CARP refusal, not a JSON error;
@@ -295,6 +317,18 @@ internal static class ControlMapper
     private static byte? Vhid(int? value) => CheckedByte(value, CarpErrorCode.InvalidVhid, "vhid", CarpLimits.VhidRange);
 
     private static byte? AdvBase(int? value) => CheckedByte(value, CarpErrorCode.InvalidAdvBase, "advbase", CarpLimits.AdvBaseRange);
+
+    private static byte? AnnounceCount(int? value) => value is null ? null
+        : CarpLimits.IsValidAnnounceCount(value.Value) ? (byte)value.Value
+        : throw new CarpException(CarpErrorCode.InvalidArgument, $"announceCount {value} is not valid: give {CarpLimits.AnnounceCountRange}.");
+
+    private static ushort? AnnounceSpacing(int? value) => value is null ? null
+        : CarpLimits.IsValidAnnounceSpacing(value.Value) ? (ushort)value.Value
+        : throw new CarpException(CarpErrorCode.InvalidArgument, $"announceSpacingMs {value} is not valid: give 0 to {CarpLimits.AnnounceSpacingMaxMs}.");
+
+    private static int? AnnounceRefresh(int? value) => value is null ? null
+        : CarpLimits.IsValidAnnounceRefresh(value.Value) ? value.Value
+        : throw new CarpException(CarpErrorCode.InvalidArgument, $"announceRefreshSeconds {value} is not valid: give 0 (off) to {CarpLimits.AnnounceRefreshMaxSeconds}.");
 
     private static byte? AdvSkew(int? value) => CheckedByte(value, CarpErrorCode.InvalidAdvSkew, "advskew", CarpLimits.AdvSkewRange);
 

@@ -97,6 +97,21 @@ internal sealed class InterfaceStatusDto
 
     /// <summary>true when this engine answers ARP for this vhid (arpbalance on, in a set, MASTER); omitted otherwise.</summary>
     public bool? AnswersArp { get; init; }
+
+    /// <summary>Announcements in a new MASTER's first burst (docs/protocol.md#announcements); omitted: 1.</summary>
+    public int? AnnounceCount { get; init; }
+
+    /// <summary>Milliseconds between the announcements of a burst; omitted: 0.</summary>
+    public int? AnnounceSpacingMs { get; init; }
+
+    /// <summary>Seconds between periodic re-announcements; omitted: 0 (off).</summary>
+    public int? AnnounceRefreshSeconds { get; init; }
+
+    /// <summary>Announcements sent since the interface was created.</summary>
+    public long? Announcements { get; init; }
+
+    /// <summary>Adverts heard, as MASTER, from another master that had to yield (docs/protocol.md#split-brain-heal).</summary>
+    public long? OtherMastersSeen { get; init; }
 }
 
 /// <summary>createInterface params: a <see cref="VirtualHostConfig"/>; <c>pass</c> is base64 of the key bytes (<see cref="PassDto"/>).</summary>
@@ -144,6 +159,15 @@ internal sealed class InterfaceConfigDto
     public bool? Accept { get; init; }
 
     public VrrpChecksumMode? VrrpChecksum { get; init; }
+
+    /// <summary>Announcements in a new MASTER's first burst, 1 to 100 (docs/protocol.md#announcements).</summary>
+    public int? AnnounceCount { get; init; }
+
+    /// <summary>Milliseconds between the announcements of a burst, 0 to 10000.</summary>
+    public int? AnnounceSpacingMs { get; init; }
+
+    /// <summary>Seconds between a MASTER's periodic re-announcements, 0 (off) to 86400.</summary>
+    public int? AnnounceRefreshSeconds { get; init; }
 }
 
 /// <summary>setInterface params: the interface's name and the <see cref="InterfaceChange"/>; absent = unchanged.</summary>
@@ -204,6 +228,15 @@ internal sealed class InterfaceChangeDto
     public bool? Accept { get; init; }
 
     public VrrpChecksumMode? VrrpChecksum { get; init; }
+
+    /// <summary>Announcements in a new MASTER's first burst, 1 to 100 (docs/protocol.md#announcements).</summary>
+    public int? AnnounceCount { get; init; }
+
+    /// <summary>Milliseconds between the announcements of a burst, 0 to 10000.</summary>
+    public int? AnnounceSpacingMs { get; init; }
+
+    /// <summary>Seconds between a MASTER's periodic re-announcements, 0 (off) to 86400.</summary>
+    public int? AnnounceRefreshSeconds { get; init; }
 }
 
 /// <summary>removeInterface params.</summary>

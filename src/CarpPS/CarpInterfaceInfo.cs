@@ -31,6 +31,9 @@ public sealed class CarpInterfaceInfo
         Preempt = status.Preempt;
         Accept = status.Accept;
         VrrpChecksum = status.VrrpChecksum;
+        AnnounceCount = status.AnnounceCount;
+        AnnounceSpacing = TimeSpan.FromMilliseconds(status.AnnounceSpacingMs);
+        AnnounceRefresh = TimeSpan.FromSeconds(status.AnnounceRefreshSeconds);
     }
 
     /// <summary>The unicast peers of <paramref name="status"/>, IPv4 first (docs/protocol.md#unicast-peers).</summary>
@@ -79,6 +82,15 @@ public sealed class CarpInterfaceInfo
 
     public VrrpChecksumMode VrrpChecksum { get; }
 
+    /// <summary>Announcements in a new MASTER's first burst (docs/protocol.md#announcements).</summary>
+    public byte AnnounceCount { get; }
+
+    /// <summary>Time between the announcements of a burst.</summary>
+    public TimeSpan AnnounceSpacing { get; }
+
+    /// <summary>Time between a MASTER's periodic re-announcements; zero: off.</summary>
+    public TimeSpan AnnounceRefresh { get; }
+
     public override string ToString() => Name;
 }
 
@@ -120,6 +132,11 @@ public sealed class CarpStatus
         MasterInterval = status.MasterAdverInterval is { } mai ? TimeSpan.FromMilliseconds(mai * 10) : null;
         BalancingSet = new CarpList(status.BalancingSet.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         AnswersArp = status.AnswersArp;
+        AnnounceCount = status.AnnounceCount;
+        AnnounceSpacing = TimeSpan.FromMilliseconds(status.AnnounceSpacingMs);
+        AnnounceRefresh = TimeSpan.FromSeconds(status.AnnounceRefreshSeconds);
+        Announcements = status.Announcements;
+        OtherMastersSeen = status.OtherMastersSeen;
     }
 
     public string Name { get; }
@@ -199,6 +216,21 @@ public sealed class CarpStatus
 
     /// <summary>VRRP: the master's interval this node's master-down timer runs on (learnt from its adverts).</summary>
     public TimeSpan? MasterInterval { get; }
+
+    /// <summary>Announcements in a new MASTER's first burst (docs/protocol.md#announcements).</summary>
+    public byte AnnounceCount { get; }
+
+    /// <summary>Time between the announcements of a burst.</summary>
+    public TimeSpan AnnounceSpacing { get; }
+
+    /// <summary>Time between a MASTER's periodic re-announcements; zero: off.</summary>
+    public TimeSpan AnnounceRefresh { get; }
+
+    /// <summary>Announcements sent since the interface was created: bursts, the delayed one, refreshes, answers to another master.</summary>
+    public long Announcements { get; }
+
+    /// <summary>Adverts heard, as MASTER, from another master of this vhid that had to yield (a split brain healing, docs/protocol.md#split-brain-heal).</summary>
+    public long OtherMastersSeen { get; }
 
     public override string ToString() => $"{Name}: {State}";
 }

@@ -10,8 +10,11 @@ namespace CarpPS;
 /// (centiseconds) would be a guess. The engine takes whole centiseconds from 10 ms to 40.95 s (<see cref="CarpInterval.ToCentiseconds"/>).
 /// </summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
-public sealed class CarpIntervalTransformationAttribute : ArgumentTransformationAttribute
+public sealed class CarpIntervalTransformationAttribute(string parameter = "Interval") : ArgumentTransformationAttribute
 {
+    /// <summary>The parameter's name, as errors say it.</summary>
+    public string Parameter { get; } = parameter;
+
     public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
     {
         // ConvertTo-Json writes a TimeSpan as an object: Get-CarpInterface | ConvertTo-Json | ConvertFrom-Json | New-CarpInterface.
@@ -23,15 +26,16 @@ public sealed class CarpIntervalTransformationAttribute : ArgumentTransformation
         var value = inputData is PSObject wrapped ? wrapped.BaseObject : inputData;
         return value switch
         {
-            null => throw new ArgumentTransformationMetadataException("-Interval needs a duration such as 100ms."),
+            null => throw new ArgumentTransformationMetadataException($"-{Parameter} needs a duration such as 100ms."),
             TimeSpan span => span,
-            string text => CarpInterval.Parse(text),
+            string text => CarpInterval.Parse(text, Parameter),
             short number => throw new ArgumentTransformationMetadataException(
-                $"-Interval {number} has no unit: PowerShell reads 1s or 0.1s unquoted as a number (a short); write '0.1s' in quotes, or 100ms."),
+                $"-{Parameter} {number} has no unit: PowerShell reads 1s or 0.1s unquoted as a number (a short); write '0.1s' in quotes, or 100ms."),
             _ when value.GetType().IsPrimitive || value is decimal =>
                 throw new ArgumentTransformationMetadataException(
-                    $"-Interval {value} has no unit: write a duration such as 100ms, '0.1s' or '1s' (VRRP's interval is 10 ms to 40.95 s in whole centiseconds)."),
-            _ => throw new ArgumentTransformationMetadataException($"-Interval takes a TimeSpan or a duration such as 100ms, not a {value.GetType().Name}."),
+                    $"-{Parameter} {value} has no unit: write a duration such as 100ms, '0.1s' or '1s'" +
+                    (Parameter == "Interval" ? " (VRRP's interval is 10 ms to 40.95 s in whole centiseconds)." : ".")),
+            _ => throw new ArgumentTransformationMetadataException($"-{Parameter} takes a TimeSpan or a duration such as 100ms, not a {value.GetType().Name}."),
         };
     }
 }
@@ -40,7 +44,7 @@ public sealed class CarpIntervalTransformationAttribute : ArgumentTransformation
 public static class CarpInterval
 {
     /// <summary>'100ms', '0.1s', '1.5 s' or a TimeSpan string ('00:00:00.1').</summary>
-    public static TimeSpan Parse(string text)
+    public static TimeSpan Parse(string text, string parameter = "Interval")
     {
         var trimmed = text.Trim();
         if (trimmed.EndsWith("ms", StringComparison.OrdinalIgnoreCase) &&
@@ -56,7 +60,7 @@ public static class CarpInterval
 
         return TimeSpan.TryParse(trimmed, CultureInfo.InvariantCulture, out var span)
             ? span
-            : throw new ArgumentTransformationMetadataException($"-Interval '{text}' is not a duration: write e.g. 100ms, '0.1s' or '00:00:00.1'.");
+            : throw new ArgumentTransformationMetadataException($"-{parameter} '{text}' is not a duration: write e.g. 100ms, '0.1s' or '00:00:00.1'.");
     }
 
     /// <summary>The interval in centiseconds, or a refusal when it is not whole centiseconds from 10 ms to 40.95 s.</summary>
@@ -72,5 +76,33 @@ public static class CarpInterval
         }
 
         return (ushort)centiseconds;
+    }
+
+    /// <summary>-AnnounceSpacing as whole milliseconds (docs/protocol.md#announcements), or a refusal.</summary>
+    public static ushort? ToAnnounceSpacingMs(TimeSpan spacing, out CarpException? refusal)
+    {
+        refusal = null;
+        if (spacing.Ticks % TimeSpan.TicksPerMillisecond != 0 || spacing < TimeSpan.Zero || !CarpLimits.IsValidAnnounceSpacing((int)Math.Min(spacing.TotalMilliseconds, int.MaxValue)))
+        {
+            refusal = new CarpException(CarpErrorCode.InvalidArgument,
+                $"announce spacing {spacing.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)} ms is not valid: give whole milliseconds from 0 (back to back) to {CarpLimits.AnnounceSpacingMaxMs} ms.");
+            return null;
+        }
+
+        return (ushort)spacing.TotalMilliseconds;
+    }
+
+    /// <summary>-AnnounceRefresh as whole seconds (docs/protocol.md#announcements), or a refusal.</summary>
+    public static int? ToAnnounceRefreshSeconds(TimeSpan refresh, out CarpException? refusal)
+    {
+        refusal = null;
+        if (refresh.Ticks % TimeSpan.TicksPerSecond != 0 || refresh < TimeSpan.Zero || !CarpLimits.IsValidAnnounceRefresh((int)Math.Min(refresh.TotalSeconds, int.MaxValue)))
+        {
+            refusal = new CarpException(CarpErrorCode.InvalidArgument,
+                $"announce refresh {refresh.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s is not valid: give whole seconds from 0 (off) to {CarpLimits.AnnounceRefreshMaxSeconds} s.");
+            return null;
+        }
+
+        return (int)refresh.TotalSeconds;
     }
 }

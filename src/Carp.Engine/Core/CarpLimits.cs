@@ -32,6 +32,16 @@ public static class CarpLimits
     /// <summary>The VRRP advertisement interval unless told otherwise: 100 centiseconds (1 s, RFC 5798's default).</summary>
     public const int IntervalDefault = 100;
 
+    /// <summary>Announcements (gratuitous ARPs / unsolicited NAs) a new MASTER sends in its first burst (docs/protocol.md#announcements).</summary>
+    public const int AnnounceCountMin = 1;
+    public const int AnnounceCountMax = 100;
+
+    /// <summary>Milliseconds between the announcements of a burst; 0 sends them back to back.</summary>
+    public const int AnnounceSpacingMaxMs = 10_000;
+
+    /// <summary>Seconds between a MASTER's periodic re-announcements; 0 is off.</summary>
+    public const int AnnounceRefreshMaxSeconds = 86_400;
+
     /// <summary>Interface names as Linux takes them (IFNAMSIZ − 1).</summary>
     public const int InterfaceNameMaxLength = 15;
 
@@ -47,6 +57,14 @@ public static class CarpLimits
     public static string PriorityRange { get; } = $"{PriorityMin} to {PriorityMax}";
 
     public static string IntervalRange { get; } = $"{IntervalMin} to {IntervalMax} centiseconds (10 ms to 40.95 s)";
+
+    public static string AnnounceCountRange { get; } = $"{AnnounceCountMin} to {AnnounceCountMax}";
+
+    public static bool IsValidAnnounceCount(int value) => value is >= AnnounceCountMin and <= AnnounceCountMax;
+
+    public static bool IsValidAnnounceSpacing(int milliseconds) => milliseconds is >= 0 and <= AnnounceSpacingMaxMs;
+
+    public static bool IsValidAnnounceRefresh(int seconds) => seconds is >= 0 and <= AnnounceRefreshMaxSeconds;
 
     public static bool IsValidPriority(int value) => value is >= PriorityMin and <= PriorityMax;
 

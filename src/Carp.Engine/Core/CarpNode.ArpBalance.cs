@@ -170,6 +170,7 @@ public sealed partial class CarpNode
     internal void Announce(VirtualHost host)
     {
         Output.Announce(host);
+        host.CountAnnouncement();
         if (!Sysctls.ArpBalance)
         {
             return;

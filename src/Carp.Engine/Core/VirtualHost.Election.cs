@@ -103,6 +103,10 @@ public sealed partial class VirtualHost
         {
             EnterBackup(TransitionReason.MoreFrequentMaster);
         }
+        else
+        {
+            AnswerOtherMaster();
+        }
     }
 
     private void RememberMasterSeen(ReadOnlySpan<byte> source)

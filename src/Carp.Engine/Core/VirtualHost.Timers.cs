@@ -16,7 +16,7 @@ public sealed partial class VirtualHost
     {
         get
         {
-            var next = Math.Min(_advertDeadline, Math.Min(_masterDownDeadline4, _masterDownDeadline6));
+            var next = Math.Min(Math.Min(_advertDeadline, _announceDeadline), Math.Min(_masterDownDeadline4, _masterDownDeadline6));
             return next == Unarmed ? null : next;
         }
     }
@@ -54,12 +54,21 @@ public sealed partial class VirtualHost
                 ArmAdvert();
             }
         }
+
+        OnAnnounceTimer(now);
+        if (NextDeadline is { } next)
+        {
+            // A MASTER may have its advert and an announcement armed: the one that did not fire stays in the queue.
+            _node.Schedule(this, next);
+        }
     }
+
+    /// <summary>A MASTER's advert interval in microseconds.</summary>
+    private long AdvertIntervalMicroseconds => IsVrrp ? VrrpTiming.Interval(Config.Interval) : CarpTiming.Interval(Config.AdvBase, TimerAdvSkew);
 
     private void ArmAdvert()
     {
-        var interval = IsVrrp ? VrrpTiming.Interval(Config.Interval) : CarpTiming.Interval(Config.AdvBase, TimerAdvSkew);
-        _advertDeadline = _node.Now + _node.ToTimestamp(interval);
+        _advertDeadline = _node.Now + _node.ToTimestamp(AdvertIntervalMicroseconds);
         _node.Schedule(this, _advertDeadline);
     }
 

@@ -52,7 +52,7 @@ public sealed partial class VirtualHost
         }
 
         _node.Output.SetAddresses(this, Config.Addresses, present: true);
-        _node.Announce(this);
+        StartAnnouncements();
     }
 
     private void EnterBackup(TransitionReason reason)
@@ -67,6 +67,7 @@ public sealed partial class VirtualHost
         }
 
         _delayedAnnounce = -1;
+        StopAnnouncements();
         if (old != CarpState.Backup)
         {
             _node.Output.SetAddresses(this, Config.Addresses, present: false);
@@ -86,6 +87,7 @@ public sealed partial class VirtualHost
         State = CarpState.Init;
         _advertDeadline = _masterDownDeadline4 = _masterDownDeadline6 = Unarmed;
         _delayedAnnounce = -1;
+        StopAnnouncements();
         if (old != CarpState.Init)
         {
             _node.Output.SetAddresses(this, Config.Addresses, present: false);

@@ -131,6 +131,11 @@ public sealed partial class VirtualHost
                     EnterBackup(TransitionReason.HigherPriorityMaster);
                     LearnMasterInterval(advert.Interval);
                 }
+                else
+                {
+                    // RFC 5798 discards it; we answer at once (docs/protocol.md#split-brain-heal), as keepalived does.
+                    AnswerOtherMaster();
+                }
 
                 break;
 

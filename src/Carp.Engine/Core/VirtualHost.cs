@@ -192,6 +192,7 @@ public sealed partial class VirtualHost : IDisposable
         }
 
         ApplyDemotion(announceChange: false);
+        ReconfigureAnnouncements(old);
         if (State == CarpState.Master)
         {
             // New timing or addresses reach the peers at once, so a preempting peer need not wait an interval.

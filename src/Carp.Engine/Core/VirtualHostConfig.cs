@@ -70,6 +70,19 @@ public sealed record VirtualHostConfig
     /// <summary>VRRP only: how the IPv4 checksum is computed (docs/protocol.md#vrrp-checksum); every receive takes either.</summary>
     public VrrpChecksumMode VrrpChecksum { get; init; } = VrrpChecksumMode.PseudoHeader;
 
+    /// <summary>
+    /// Announcements in a new MASTER's first burst (docs/protocol.md#announcements): each is one gratuitous ARP per IPv4
+    /// address and one unsolicited NA per IPv6 address. 1 (the BSD kernels' burst) unless set; the delayed one after two
+    /// adverts comes on top.
+    /// </summary>
+    public byte AnnounceCount { get; init; } = 1;
+
+    /// <summary>Milliseconds between the announcements of a burst; 0 sends them back to back.</summary>
+    public ushort AnnounceSpacingMs { get; init; }
+
+    /// <summary>Seconds between a MASTER's periodic re-announcements, for switches and hosts that forget; 0 (the default) is off.</summary>
+    public int AnnounceRefreshSeconds { get; init; }
+
     public bool IsVrrp => Protocol == VirtualHostProtocol.Vrrp;
 
     public bool HasIPv4 => Addresses.Any(a => a.Family == AddressFamily.InterNetwork);
@@ -112,6 +125,8 @@ public sealed record VirtualHostConfig
             ValidateVrrp();
         }
 
+        ValidateAnnouncements();
+
         var seen = new HashSet<IPAddress>();
         foreach (var address in Addresses)
         {
@@ -145,6 +160,27 @@ public sealed record VirtualHostConfig
         if (Peer6 is not null && (Peer6.Equals(IPAddress.IPv6Any) || Peer6.IsIPv6Multicast))
         {
             throw new CarpException(CarpErrorCode.InvalidAddress, $"peer6 {Peer6} is not a unicast address: a peer is the other node's own address, such as 2001:db8::2 or fe80::2.");
+        }
+    }
+
+    private void ValidateAnnouncements()
+    {
+        if (!CarpLimits.IsValidAnnounceCount(AnnounceCount))
+        {
+            throw new CarpException(CarpErrorCode.InvalidArgument,
+                $"announce count {AnnounceCount} is not valid: a new master sends {CarpLimits.AnnounceCountRange} announcements in its first burst.");
+        }
+
+        if (!CarpLimits.IsValidAnnounceSpacing(AnnounceSpacingMs))
+        {
+            throw new CarpException(CarpErrorCode.InvalidArgument,
+                $"announce spacing {AnnounceSpacingMs} ms is not valid: give 0 (back to back) to {CarpLimits.AnnounceSpacingMaxMs} ms.");
+        }
+
+        if (!CarpLimits.IsValidAnnounceRefresh(AnnounceRefreshSeconds))
+        {
+            throw new CarpException(CarpErrorCode.InvalidArgument,
+                $"announce refresh {AnnounceRefreshSeconds} s is not valid: give 0 (off) to {CarpLimits.AnnounceRefreshMaxSeconds} seconds.");
         }
     }
 

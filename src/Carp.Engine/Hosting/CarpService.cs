@@ -285,6 +285,8 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
         Transitions = host.Transitions,
         MasterAdverInterval = host.IsVrrp ? host.MasterAdverInterval : null,
         MasterSeenPriority = host.MasterSeenPriority,
+        Announcements = host.Announcements,
+        OtherMastersSeen = host.OtherMastersSeen,
     };
 
     /// <summary>On the loop thread, before anything else of that turn: the wire took the addresses while the engine stood still.</summary>

@@ -53,6 +53,15 @@ public sealed record InterfaceChange
     /// <summary>VRRP: how IPv4 checksums are sent (docs/protocol.md#vrrp-checksum).</summary>
     public VrrpChecksumMode? VrrpChecksum { get; init; }
 
+    /// <summary>Announcements in a new MASTER's first burst (docs/protocol.md#announcements).</summary>
+    public byte? AnnounceCount { get; init; }
+
+    /// <summary>Milliseconds between the announcements of a burst.</summary>
+    public ushort? AnnounceSpacingMs { get; init; }
+
+    /// <summary>Seconds between a MASTER's periodic re-announcements; 0: off.</summary>
+    public int? AnnounceRefreshSeconds { get; init; }
+
     /// <summary>Force MASTER or BACKUP now (FreeBSD <c>state master|backup</c>); the protocol then runs on from there.</summary>
     public CarpState? State { get; init; }
 
@@ -108,6 +117,9 @@ public sealed record InterfaceChange
             Preempt = Preempt ?? config.Preempt,
             Accept = Accept ?? config.Accept,
             VrrpChecksum = VrrpChecksum ?? config.VrrpChecksum,
+            AnnounceCount = AnnounceCount ?? config.AnnounceCount,
+            AnnounceSpacingMs = AnnounceSpacingMs ?? config.AnnounceSpacingMs,
+            AnnounceRefreshSeconds = AnnounceRefreshSeconds ?? config.AnnounceRefreshSeconds,
         };
         changed.Validate();
         return changed;

@@ -74,6 +74,21 @@ public sealed record VirtualHostStatus
     /// </summary>
     public bool AnswersArp { get; init; }
 
+    /// <summary>Announcements in a new MASTER's first burst (docs/protocol.md#announcements).</summary>
+    public byte AnnounceCount { get; init; } = 1;
+
+    /// <summary>Milliseconds between the announcements of a burst.</summary>
+    public ushort AnnounceSpacingMs { get; init; }
+
+    /// <summary>Seconds between a MASTER's periodic re-announcements; 0: off.</summary>
+    public int AnnounceRefreshSeconds { get; init; }
+
+    /// <summary>Announcements sent since the interface was created: bursts, the delayed one, refreshes, answers to another master.</summary>
+    public long Announcements { get; init; }
+
+    /// <summary>Adverts heard, as MASTER, from another master of this vhid that had to yield (docs/protocol.md#split-brain-heal).</summary>
+    public long OtherMastersSeen { get; init; }
+
     /// <summary>The status of a configured virtual host in <paramref name="state"/>, before any runtime history.</summary>
     public static VirtualHostStatus Of(VirtualHostConfig config, CarpState state) => new()
     {
@@ -99,6 +114,9 @@ public sealed record VirtualHostStatus
         Preempt = config.Preempt,
         Accept = config.Accept,
         VrrpChecksum = config.VrrpChecksum,
+        AnnounceCount = config.AnnounceCount,
+        AnnounceSpacingMs = config.AnnounceSpacingMs,
+        AnnounceRefreshSeconds = config.AnnounceRefreshSeconds,
     };
 
     public override string ToString() => Protocol == VirtualHostProtocol.Vrrp

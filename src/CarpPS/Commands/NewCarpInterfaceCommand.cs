@@ -79,6 +79,21 @@ public sealed class NewCarpInterfaceCommand : CarpCmdlet
     [Parameter]
     public VrrpChecksumMode VrrpChecksum { get; set; } = VrrpChecksumMode.PseudoHeader;
 
+    /// <summary>Announcements (gratuitous ARP / unsolicited NA) in a new MASTER's first burst (docs/protocol.md#announcements).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateRange(CarpLimits.AnnounceCountMin, CarpLimits.AnnounceCountMax)]
+    public int AnnounceCount { get; set; } = 1;
+
+    /// <summary>Time between the announcements of a burst, whole milliseconds ('200ms'); 0: back to back.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [CarpIntervalTransformation("AnnounceSpacing")]
+    public TimeSpan AnnounceSpacing { get; set; }
+
+    /// <summary>Time between a MASTER's periodic re-announcements, whole seconds ('60s'); 0 (the default): off.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [CarpIntervalTransformation("AnnounceRefresh")]
+    public TimeSpan AnnounceRefresh { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -108,6 +123,18 @@ public sealed class NewCarpInterfaceCommand : CarpCmdlet
             }
         }
 
+        ushort? spacing = null;
+        int? refresh = null;
+        if (invalid is null)
+        {
+            spacing = CarpInterval.ToAnnounceSpacingMs(AnnounceSpacing, out invalid);
+        }
+
+        if (invalid is null)
+        {
+            refresh = CarpInterval.ToAnnounceRefreshSeconds(AnnounceRefresh, out invalid);
+        }
+
         if (invalid is not null)
         {
             WriteError(CarpErrors.FromException(invalid, Name));
@@ -134,6 +161,9 @@ public sealed class NewCarpInterfaceCommand : CarpCmdlet
             Preempt = !NoPreempt,
             Accept = !NoAccept,
             VrrpChecksum = VrrpChecksum,
+            AnnounceCount = (byte)AnnounceCount,
+            AnnounceSpacingMs = spacing!.Value,
+            AnnounceRefreshSeconds = refresh!.Value,
         };
         if (!TryRun(Name, config.Validate))
         {

@@ -89,6 +89,21 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
     [Parameter]
     public VrrpChecksumMode? VrrpChecksum { get; set; }
 
+    /// <summary>Announcements in a new MASTER's first burst (docs/protocol.md#announcements).</summary>
+    [Parameter]
+    [ValidateRange(CarpLimits.AnnounceCountMin, CarpLimits.AnnounceCountMax)]
+    public int? AnnounceCount { get; set; }
+
+    /// <summary>Time between the announcements of a burst, whole milliseconds; 0: back to back.</summary>
+    [Parameter]
+    [CarpIntervalTransformation("AnnounceSpacing")]
+    public TimeSpan? AnnounceSpacing { get; set; }
+
+    /// <summary>Time between a MASTER's periodic re-announcements, whole seconds; 0: off.</summary>
+    [Parameter]
+    [CarpIntervalTransformation("AnnounceRefresh")]
+    public TimeSpan? AnnounceRefresh { get; set; }
+
     [Parameter]
     [ValidateSet("Master", "Backup", IgnoreCase = true)]
     public CarpState? State { get; set; }
@@ -157,6 +172,18 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
             _invalid = new CarpException(CarpErrorCode.InvalidPriority, $"priority {priority} is not valid: a VRRP priority is {CarpLimits.PriorityRange}.");
         }
 
+        ushort? spacing = null;
+        if (_invalid is null && AnnounceSpacing is { } spacingSpan)
+        {
+            spacing = CarpInterval.ToAnnounceSpacingMs(spacingSpan, out _invalid);
+        }
+
+        int? refresh = null;
+        if (_invalid is null && AnnounceRefresh is { } refreshSpan)
+        {
+            refresh = CarpInterval.ToAnnounceRefreshSeconds(refreshSpan, out _invalid);
+        }
+
         if (_invalid is null && CarpDev is not null && !VirtualHostConfig.IsValidInterfaceName(CarpDev))
         {
             _invalid = CarpErrors.Refusal(CarpErrorCode.UnknownCarpDev, $"'{CarpDev}' is not a usable carpdev name.",
@@ -201,12 +228,15 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
             Preempt = Preempt,
             Accept = Accept,
             VrrpChecksum = VrrpChecksum,
+            AnnounceCount = (byte?)AnnounceCount,
+            AnnounceSpacingMs = spacing,
+            AnnounceRefreshSeconds = refresh,
         };
         _description = Describe(_change);
         if (_description.Length == 0)
         {
             ThrowCarpError(CarpErrorCode.InvalidArgument, "Set-CarpInterface was given nothing to change.",
-                "Pass at least one of -Vhid, -AdvBase, -AdvSkew, -Pass, -Address, -CarpDev, -MacMode, -Profile, -Peer, -Mcast, -Mcast6, -State, -Demote, or for VRRP -Priority, -Interval, -Preempt, -Accept or -VrrpChecksum.", Name);
+                "Pass at least one of -Vhid, -AdvBase, -AdvSkew, -Pass, -Address, -CarpDev, -MacMode, -Profile, -Peer, -Mcast, -Mcast6, -AnnounceCount, -AnnounceSpacing, -AnnounceRefresh, -State, -Demote, or for VRRP -Priority, -Interval, -Preempt, -Accept or -VrrpChecksum.", Name);
         }
     }
 
@@ -464,6 +494,21 @@ public sealed class SetCarpInterfaceCommand : CarpCmdlet
         if (change.VrrpChecksum is { } checksum)
         {
             parts.Add($"checksum {checksum}");
+        }
+
+        if (change.AnnounceCount is { } count)
+        {
+            parts.Add($"announce count {count}");
+        }
+
+        if (change.AnnounceSpacingMs is { } spacing)
+        {
+            parts.Add($"announce spacing {spacing} ms");
+        }
+
+        if (change.AnnounceRefreshSeconds is { } refresh)
+        {
+            parts.Add(refresh == 0 ? "announce refresh off" : $"announce refresh {refresh} s");
         }
 
         return string.Join(", ", parts);

@@ -202,6 +202,12 @@ public sealed record CarpdConfiguration
                 text.Append(" peer6 ").Append(config.Peer6);
             }
 
+            if (config.AnnounceCount != 1 || config.AnnounceSpacingMs != 0 || config.AnnounceRefreshSeconds != 0)
+            {
+                text.Append(CultureInfo.InvariantCulture, $" announce {config.AnnounceCount}x every {config.AnnounceSpacingMs} ms");
+                text.Append(config.AnnounceRefreshSeconds == 0 ? string.Empty : $" refresh {config.AnnounceRefreshSeconds} s");
+            }
+
             if (config.Maintenance)
             {
                 text.Append(" maintenance");

@@ -231,6 +231,21 @@ internal static class CarpdConfigurationFormatter
             text.Append(" peer6 ").Append(config.Peer6);
         }
 
+        if (config.AnnounceCount != 1)
+        {
+            text.Append(" announcecount ").Append(config.AnnounceCount.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (config.AnnounceSpacingMs != 0)
+        {
+            text.Append(" announcespacing ").Append(config.AnnounceSpacingMs.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (config.AnnounceRefreshSeconds != 0)
+        {
+            text.Append(" announcerefresh ").Append(config.AnnounceRefreshSeconds.ToString(CultureInfo.InvariantCulture));
+        }
+
         if (config.Maintenance)
         {
             text.Append(' ').Append(InterfaceKeywords.Maintenance);

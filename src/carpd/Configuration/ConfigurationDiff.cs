@@ -88,6 +88,9 @@ internal sealed class ConfigurationDiff
             Preempt = current.Preempt == wanted.Preempt || !wanted.IsVrrp ? null : wanted.Preempt,
             Accept = current.Accept == wanted.Accept || !wanted.IsVrrp ? null : wanted.Accept,
             VrrpChecksum = current.VrrpChecksum == wanted.VrrpChecksum || !wanted.IsVrrp ? null : wanted.VrrpChecksum,
+            AnnounceCount = current.AnnounceCount == wanted.AnnounceCount ? null : wanted.AnnounceCount,
+            AnnounceSpacingMs = current.AnnounceSpacingMs == wanted.AnnounceSpacingMs ? null : wanted.AnnounceSpacingMs,
+            AnnounceRefreshSeconds = current.AnnounceRefreshSeconds == wanted.AnnounceRefreshSeconds ? null : wanted.AnnounceRefreshSeconds,
         };
         return change == Nothing && !NeedsRecreation(current, wanted) ? null : change;
     }

@@ -64,6 +64,15 @@ internal sealed record InterfaceStatement(int Line, string Name) : Configuration
     /// <summary><c>vrrpchecksum pseudoheader|v2</c>.</summary>
     public VrrpChecksumMode? VrrpChecksum { get; set; }
 
+    /// <summary><c>announcecount</c>.</summary>
+    public byte? AnnounceCount { get; set; }
+
+    /// <summary><c>announcespacing</c>, milliseconds.</summary>
+    public ushort? AnnounceSpacingMs { get; set; }
+
+    /// <summary><c>announcerefresh</c>, seconds.</summary>
+    public int? AnnounceRefreshSeconds { get; set; }
+
     /// <summary>The virtual host this line describes with <paramref name="key"/>; null while vhid or carpdev is missing.</summary>
     public VirtualHostConfig? ToConfig(CarpKey key) => Vhid is null || CarpDev is null
         ? null
@@ -88,6 +97,9 @@ internal sealed record InterfaceStatement(int Line, string Name) : Configuration
             Preempt = !NoPreempt,
             Accept = !NoAccept,
             VrrpChecksum = VrrpChecksum ?? VrrpChecksumMode.PseudoHeader,
+            AnnounceCount = AnnounceCount ?? 1,
+            AnnounceSpacingMs = AnnounceSpacingMs ?? 0,
+            AnnounceRefreshSeconds = AnnounceRefreshSeconds ?? 0,
         };
 
     // A statement holds key material: never render it.

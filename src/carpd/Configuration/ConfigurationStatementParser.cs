@@ -185,6 +185,22 @@ internal static class ConfigurationStatementParser
                             "Write vrrpchecksum v2 for a peer with keepalived's v3_checksum_as_v2, or leave it out (pseudoheader)."),
                     };
                     break;
+                case "announcecount":
+                    statement.AnnounceCount = ParseNumber(line[value], CarpLimits.AnnounceCountMin, CarpLimits.AnnounceCountMax, keyword,
+                        CarpLimits.AnnounceCountRange, CarpErrorCode.InvalidArgument);
+                    break;
+                case "announcespacing":
+                    statement.AnnounceSpacingMs = int.TryParse(line[value], NumberStyles.None, CultureInfo.InvariantCulture, out var spacing) && CarpLimits.IsValidAnnounceSpacing(spacing)
+                        ? (ushort)spacing
+                        : throw Error(CarpErrorCode.InvalidArgument, $"announcespacing must be a number of milliseconds from 0 to {CarpLimits.AnnounceSpacingMaxMs}.",
+                            "Write e.g. announcespacing 200 (0: back to back).");
+                    break;
+                case "announcerefresh":
+                    statement.AnnounceRefreshSeconds = int.TryParse(line[value], NumberStyles.None, CultureInfo.InvariantCulture, out var refresh) && CarpLimits.IsValidAnnounceRefresh(refresh)
+                        ? refresh
+                        : throw Error(CarpErrorCode.InvalidArgument, $"announcerefresh must be a number of seconds from 0 to {CarpLimits.AnnounceRefreshMaxSeconds}.",
+                            "Write e.g. announcerefresh 60 (0: off).");
+                    break;
                 case "peer6":
                     statement.Peer6 = ParsePeer(line.Word(value), AddressFamily.InterNetworkV6, "peer6 needs an IPv6 address.", "Write e.g. peer6 2001:db8::2; use peer for IPv4.", Error);
                     break;

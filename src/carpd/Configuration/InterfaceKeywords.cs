@@ -12,7 +12,8 @@ internal static class InterfaceKeywords
     /// <summary>Every interface keyword; each takes one value but the <see cref="Flags"/>.</summary>
     public static readonly IReadOnlyList<string> All =
         ["vhid", "carpdev", "pass", "passhex", "passfile", "advbase", "advskew", "macmode", "profile", "group", "peer", "peer6", Mcast, Mcast6, Maintenance,
-         "carpver", "vrrpprio", "vrrpinterval", NoPreempt, NoAccept, "vrrpchecksum"];
+         "carpver", "vrrpprio", "vrrpinterval", NoPreempt, NoAccept, "vrrpchecksum",
+         "announcecount", "announcespacing", "announcerefresh"];
 
     /// <summary>Maintenance mode (docs/protocol.md#maintenance): a keyword without a value.</summary>
     public const string Maintenance = "maintenance";
@@ -37,6 +38,7 @@ internal static class InterfaceKeywords
         $"profile {string.Join('|', CompatibilityProfile.All.Select(CarpdConfigurationFormatter.ProfileKeyword))}, group NAME, " +
         "peer A.B.C.D, peer6 X::Y (unicast adverts; mcast, mcast6: multicast, the default), maintenance (stay out of mastership); " +
         "VRRPv3: carpver 3, vrrpprio N (1-254), vrrpinterval N (centiseconds), nopreempt, noaccept, vrrpchecksum pseudoheader|v2; " +
+        "announcecount N (1-100), announcespacing MS, announcerefresh S (gratuitous ARP / NA burst and refresh); " +
         "addresses are written as 192.0.2.1/24 or 2001:db8::1/64.";
 
     /// <summary>The keyword <paramref name="word"/> is (any case), or null.</summary>

@@ -131,7 +131,9 @@ public sealed class VrrpCoreTests : IDisposable
         _h.Receive(VrrpPackets.V4(priority: priority, interval: 30, source: source));
 
         Assert.Equal(yields ? CarpState.Backup : CarpState.Master, host.State);
-        Assert.Empty(_h.Output.Sent);
+        // A master that stays answers the other at once (docs/protocol.md#split-brain-heal); one that yields sends nothing.
+        Assert.Equal(yields ? 0 : 1, _h.Output.Sent.Count);
+        Assert.Equal(yields ? 0 : 1, _h.Output.Announcements.Count);
         if (yields)
         {
             Assert.Equal(TransitionReason.HigherPriorityMaster, host.LastTransitionReason);
