@@ -303,6 +303,7 @@ public sealed partial class CarpNode : IDisposable
 
         if (_receiveValidation.TryAccept(device, frame, Sysctls, out var accepted))
         {
+            frame.Slice(6, 6).CopyTo(_advertSenderMac);
             if (accepted.IsVrrp)
             {
                 accepted.Host.OnVrrpAdvertisement(accepted.Vrrp, accepted.Source, Math.Min(receivedAt, Now));
@@ -315,6 +316,11 @@ public sealed partial class CarpNode : IDisposable
             AdvertiseDemotionChanges();
         }
     }
+
+    private readonly byte[] _advertSenderMac = new byte[6];
+
+    /// <summary>The Ethernet source of the advert being handled (docs/protocol.md#split-brain-heal).</summary>
+    internal ReadOnlySpan<byte> AdvertSenderMac => _advertSenderMac;
 
     // ---- Timers -------------------------------------------------------------------------------
 

@@ -17,6 +17,13 @@ public interface ICarpOutput
     bool SendAdvertisement(VirtualHost host, AddressFamily family, ReadOnlySpan<byte> carpHeader);
 
     /// <summary>
+    /// A yielding MASTER's last advert (docs/protocol.md#split-brain-heal), sent to <paramref name="destinationMac"/> alone: the
+    /// Ethernet source of the advert it yields to. True if sent, false if the send failed, null if this output cannot address
+    /// a frame to one MAC (then nothing is sent and nothing counted).
+    /// </summary>
+    bool? SendAdvertisementTo(VirtualHost host, AddressFamily family, ReadOnlySpan<byte> payload, ReadOnlySpan<byte> destinationMac) => null;
+
+    /// <summary>
     /// A timer pass begins whose periodic adverts may be queued and sent together (docs/protocol.md#advert-coalescing).
     /// True when this output queues them until <see cref="FlushAdvertisements"/>; false (the default) when it sends each at once.
     /// </summary>

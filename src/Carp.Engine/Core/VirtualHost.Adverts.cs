@@ -71,6 +71,26 @@ public sealed partial class VirtualHost
         RepeatAnnounceIfDue();
     }
 
+    private bool _sendingLastWord;
+
+    /// <summary>
+    /// A MASTER yields to the advert being handled: its last advert goes to that sender's MAC alone, so that a master that
+    /// never knew there was a second one learns of it and re-announces (docs/protocol.md#split-brain-heal), while no backup
+    /// hears an advert it might preempt.
+    /// </summary>
+    private void SendLastWord()
+    {
+        _sendingLastWord = true;
+        try
+        {
+            SendAdvertisements();
+        }
+        finally
+        {
+            _sendingLastWord = false;
+        }
+    }
+
     private void RepeatAnnounceIfDue()
     {
         if (_delayedAnnounce > 0 && --_delayedAnnounce == 0)
@@ -88,6 +108,16 @@ public sealed partial class VirtualHost
     /// <summary>One advert (<paramref name="payload"/>: a CARP header or a VRRP message) of <paramref name="family"/>; a failed send counts <c>onomem</c> and towards send-error demotion (docs/protocol.md#send-errors).</summary>
     private void Send(AddressFamily family, ReadOnlySpan<byte> payload)
     {
+        if (_sendingLastWord)
+        {
+            if (_node.Output.SendAdvertisementTo(this, family, payload, _node.AdvertSenderMac) is { } delivered)
+            {
+                CountSend(family, delivered);
+            }
+
+            return;
+        }
+
         var sent = _node.Output.SendAdvertisement(this, family, payload);
         if (sent && _node.AdvertBatch.IsOpen)
         {

@@ -101,6 +101,7 @@ public sealed partial class VirtualHost
 
         if ((local >= remote && remoteDemote <= localDemote) || remoteDemote < localDemote)
         {
+            SendLastWord();
             EnterBackup(TransitionReason.MoreFrequentMaster);
         }
         else

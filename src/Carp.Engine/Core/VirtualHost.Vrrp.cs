@@ -128,6 +128,7 @@ public sealed partial class VirtualHost
             case CarpState.Master:
                 if (advert.Priority > Config.Priority || (advert.Priority == Config.Priority && IsHigherThanOwn(source)))
                 {
+                    SendLastWord();
                     EnterBackup(TransitionReason.HigherPriorityMaster);
                     LearnMasterInterval(advert.Interval);
                 }

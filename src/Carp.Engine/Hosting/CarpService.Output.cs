@@ -37,6 +37,30 @@ public sealed partial class CarpService
         }
     }
 
+    bool? ICarpOutput.SendAdvertisementTo(VirtualHost host, AddressFamily family, ReadOnlySpan<byte> payload, ReadOnlySpan<byte> destinationMac)
+    {
+        var port = _ports[host.Device.Name];
+        var source = family == AddressFamily.InterNetwork ? port.IPv4 : port.IPv6;
+        if (source is null)
+        {
+            return SendFailed(host, $"{port.Name} has no address to send the last advert from");
+        }
+
+        try
+        {
+            // The advert as it would go to the group, in a frame addressed to one MAC (docs/protocol.md#split-brain-heal); rare, so a copy.
+            var frame = _frames.Frame(host, family, port.Mac, source, _node.Sysctls.TrafficClass, payload);
+            Span<byte> unicast = stackalloc byte[frame.Length];
+            frame.CopyTo(unicast);
+            destinationMac.CopyTo(unicast);
+            return _batch.Advert(port, unicast, host) || SendFailed(host, "the last advert to the new master was not sent");
+        }
+        catch (Exception ex)
+        {
+            return SendFailed(host, $"cannot send the last advert to the new master: {ex.Message}");
+        }
+    }
+
     /// <summary>A BACKUP's advert frames, built before its takeover needs them (AdvertFrameCache.Prepare).</summary>
     private void PrepareFrames(VirtualHost host)
     {

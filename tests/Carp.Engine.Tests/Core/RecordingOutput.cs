@@ -1,3 +1,4 @@
+using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Carp.Engine.Core;
 
@@ -57,6 +58,7 @@ internal sealed class RecordingOutput : ICarpOutput
     public void Clear()
     {
         Sent.Clear();
+        SentTo.Clear();
         StateChanges.Clear();
         AddressChanges.Clear();
         Announcements.Clear();
@@ -74,6 +76,15 @@ internal sealed class RecordingOutput : ICarpOutput
     public void SendArp(VirtualHost host, byte[] frame) => ArpSent.Add((host.Name, frame));
 
     public void ArpBalanceChanged(string carpDev, IReadOnlyList<System.Net.IPAddress> addresses) => ArpBalanced.Add((carpDev, addresses.ToArray()));
+
+    /// <summary>Last adverts of a yielding master, each with the one MAC it went to (docs/protocol.md#split-brain-heal).</summary>
+    public List<(SentAdvert Advert, PhysicalAddress To)> SentTo { get; } = [];
+
+    public bool? SendAdvertisementTo(VirtualHost host, AddressFamily family, ReadOnlySpan<byte> payload, ReadOnlySpan<byte> destinationMac)
+    {
+        SentTo.Add((new SentAdvert(host.Name, family, payload.ToArray(), SendSucceeds), new PhysicalAddress(destinationMac.ToArray())));
+        return SendSucceeds;
+    }
 
     public bool SendAdvertisement(VirtualHost host, AddressFamily family, ReadOnlySpan<byte> carpHeader)
     {

@@ -140,6 +140,9 @@ internal static class TransitionScenarios
         h.Receive(Packets.V4(Packets.Header())); // the same interval as ours: FreeBSD yields on a tie
         var pair = Changed(h, Host(h), TransitionReason.MoreFrequentMaster, CarpState.Backup);
         AssertBackupEntered(h, Host(h), advertsFirst: 0);
+        // Its last advert goes to the winner's MAC alone (docs/protocol.md#split-brain-heal).
+        var lastWord = Assert.Single(h.Output.SentTo);
+        Assert.Equal(Packets.PeerMac, lastWord.To);
 
         // A bow-out is never obeyed by a MASTER.
         using var bowOut = Harness(CarpState.Master);
@@ -161,6 +164,7 @@ internal static class TransitionScenarios
         h.Receive(VrrpPackets.V4(priority: 101, interval: 20));
         var pair = Changed(h, Host(h), TransitionReason.HigherPriorityMaster, CarpState.Backup);
         Assert.Empty(h.Output.Sent);
+        Assert.Equal(100, VrrpPackets.Read(Assert.Single(h.Output.SentTo).Advert).Priority); // its last advert, to the winner alone
         var removed = Assert.Single(h.Output.AddressChanges);
         Assert.False(removed.Present);
         Assert.Empty(h.Output.Announcements);

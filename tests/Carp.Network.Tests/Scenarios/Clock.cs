@@ -9,6 +9,8 @@ internal static class Clock
 
     public static double Ms(long from, long to) => (to - from) * 1000.0 / Stopwatch.Frequency;
 
+    public static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
+
     public static long After(long from, TimeSpan span) => from + (long)(span.TotalSeconds * Stopwatch.Frequency);
 }
 
