@@ -116,7 +116,7 @@ internal static class MetricsStatementParser
             }
         }
 
-        if (!IPAddress.TryParse(host, out var address) || address.ScopeId != 0)
+        if (host.Contains('%', StringComparison.Ordinal) || !IPAddress.TryParse(host, out var address))
         {
             return false;
         }
