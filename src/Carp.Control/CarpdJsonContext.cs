@@ -26,6 +26,8 @@ namespace Carp.Control;
 [JsonSerializable(typeof(EventDto))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(bool))]
+[JsonSerializable(typeof(CarpdStateDto))]
+[JsonSerializable(typeof(System.Text.Json.JsonElement))]
 internal sealed partial class CarpdJsonContext : JsonSerializerContext
 {
 }

@@ -49,6 +49,9 @@ public static class CarpdProtocol
         /// <summary>Re-read carpd's configuration file and apply what changed (docs/carpd-protocol.md#reload).</summary>
         public const string Reload = "reload";
 
+        /// <summary>The whole state as one JSON object (docs/carpd-protocol.md#getstate); what <c>carpd --status --json</c> prints.</summary>
+        public const string GetState = "getState";
+
         public const string Ping = "ping";
         public const string Version = "version";
 

@@ -16,7 +16,7 @@ namespace Carpd;
 /// (the engine releases its addresses and masters send their bow-out). Exit code 0 after a clean
 /// stop, 1 when carpd cannot start.
 /// </summary>
-internal sealed class CarpdHost(CarpdOptions options, JournalLog log, SystemdNotifier notifier)
+internal sealed partial class CarpdHost(CarpdOptions options, JournalLog log, SystemdNotifier notifier)
 {
     private readonly TaskCompletionSource<string> _stop = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile ConfigurationReloader? _reloader;
@@ -68,10 +68,12 @@ internal sealed class CarpdHost(CarpdOptions options, JournalLog log, SystemdNot
 
         var persisting = options.ConfigPath is null ? null : new PersistingCarpService(engine, configuration, options.ConfigPath, log.Daemon);
         var service = persisting ?? engine;
-        var reloader = persisting is null ? null : new ConfigurationReloader(persisting, log, notifier);
+        var observability = StartObservability(engine, service); // before the interfaces: their first transitions are counted
+        var reloader = persisting is null ? null : new ConfigurationReloader(persisting, log, notifier, file => observability.Metrics.Apply(file.Metrics));
         try
         {
             var started = StartInterfaces(engine, configuration);
+            observability.Metrics.Apply(configuration.Metrics);
             CarpControlServer server;
             try
             {
@@ -79,6 +81,7 @@ internal sealed class CarpdHost(CarpdOptions options, JournalLog log, SystemdNot
                 {
                     Log = log.Daemon,
                     Reload = reloader is null ? null : () => reloader.Reload("reload requested on the control socket"),
+                    CompleteState = observability.CompleteState,
                 });
             }
             catch (CarpException ex)
@@ -103,6 +106,7 @@ internal sealed class CarpdHost(CarpdOptions options, JournalLog log, SystemdNot
         }
         finally
         {
+            observability.Dispose(); // the metrics listener first: no scrape meets a stopped engine
             try
             {
                 service.Dispose();

@@ -8,6 +8,7 @@ internal sealed record CarpdOptions
     public const string Usage = """
         Usage: carpd [--config FILE] [--socket PATH] [--simulate] [--simulate-carpdev DEV[,DEV]] [--verbose] [--foreground]
                carpd --check-config FILE
+               carpd --status [--json] [--output FILE] [--socket PATH]
                carpd --help | --version
 
         Runs the CARP engine in the foreground (systemd Type=notify) and serves its control socket.
@@ -25,6 +26,10 @@ internal sealed record CarpdOptions
           --foreground         accepted for compatibility; carpd always runs in the foreground
           --check-config FILE  check FILE (syntax, values, permissions, passfiles), print a summary
                                without passes, exit 0 if it is valid and 1 if not
+          --status             ask the running carpd (--socket) for its state and print it: one line per
+                               interface, or with --json the whole state as JSON (getState; never a pass)
+          --output FILE        with --status: write to FILE instead (atomically, mode 0644), e.g. for a
+                               monitoring agent
 
         Signals: SIGTERM/SIGINT bow out, release the addresses and exit; SIGHUP reloads --config (only what
         changed; a file with an error changes nothing). If carpd dies without that chance (SIGKILL, a
@@ -46,6 +51,15 @@ internal sealed record CarpdOptions
 
     public bool Help { get; init; }
 
+    /// <summary>--status: print the running carpd's state (<see cref="StatusCommand"/>).</summary>
+    public bool Status { get; init; }
+
+    /// <summary>--json: with --status, the whole state as JSON.</summary>
+    public bool Json { get; init; }
+
+    /// <summary>--output FILE: with --status, written there atomically.</summary>
+    public string? OutputPath { get; init; }
+
     public bool Version { get; init; }
 
     /// <summary>Parses <paramref name="args"/>; returns null and an error for a bad command line.</summary>
@@ -65,7 +79,7 @@ internal sealed record CarpdOptions
                 hasInlineValue = true;
             }
 
-            var takesValue = arg is "--config" or "-c" or "--socket" or "-s" or "--check-config" or "--simulate-carpdev";
+            var takesValue = arg is "--config" or "-c" or "--socket" or "-s" or "--check-config" or "--simulate-carpdev" or "--output" or "-o";
             if (takesValue && !hasInlineValue && i < args.Count)
             {
                 value = args[i++];
@@ -118,6 +132,15 @@ internal sealed record CarpdOptions
                 case "--version":
                     options = options with { Version = true };
                     break;
+                case "--status":
+                    options = options with { Status = true };
+                    break;
+                case "--json":
+                    options = options with { Json = true };
+                    break;
+                case "--output" or "-o":
+                    options = options with { OutputPath = value };
+                    break;
                 default:
                     error = arg.StartsWith('-') ? $"unknown option '{arg}'." : $"unexpected argument '{arg}'.";
                     return null;
@@ -127,6 +150,18 @@ internal sealed record CarpdOptions
         if (options.CheckConfigPath is not null && (options.Simulate || options.ConfigPath is not null))
         {
             error = "--check-config only checks a file; give it alone.";
+            return null;
+        }
+
+        if (options.Status && (options.Simulate || options.ConfigPath is not null || options.CheckConfigPath is not null))
+        {
+            error = "--status asks a running carpd (--socket PATH); give it without --config, --simulate or --check-config.";
+            return null;
+        }
+
+        if (!options.Status && (options.Json || options.OutputPath is not null))
+        {
+            error = "--json and --output go with --status.";
             return null;
         }
 

@@ -11,7 +11,7 @@ namespace Carpd;
 /// <c>RELOADING=1</c> and <c>READY=1</c>. A file that does not load changes nothing and the error names
 /// file and line. One reload at a time; none once carpd is stopping.
 /// </summary>
-internal sealed class ConfigurationReloader(PersistingCarpService service, JournalLog log, SystemdNotifier notifier)
+internal sealed class ConfigurationReloader(PersistingCarpService service, JournalLog log, SystemdNotifier notifier, Action<CarpdConfiguration>? loaded = null)
 {
     private readonly Lock _gate = new();
     private bool _stopped;
@@ -32,7 +32,9 @@ internal sealed class ConfigurationReloader(PersistingCarpService service, Journ
             var status = "reload failed";
             try
             {
-                var outcome = service.Reload(Load(path, out var hash), hash);
+                var file = Load(path, out var hash);
+                var outcome = service.Reload(file, hash);
+                loaded?.Invoke(file); // carpd's own settings (the metrics listener) follow the file even when the engine refused a step
                 if (outcome.Failures.Count > 0)
                 {
                     var failures = string.Join("; ", outcome.Failures);

@@ -24,6 +24,11 @@ if (options.Version)
     return 0;
 }
 
+if (options.Status)
+{
+    return StatusCommand.Run(options, Console.Out, Console.Error);
+}
+
 if (options.CheckConfigPath is not null)
 {
     return ConfigCheck.Run(options.CheckConfigPath, Console.Out, Console.Error);

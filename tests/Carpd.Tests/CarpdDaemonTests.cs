@@ -142,7 +142,7 @@ public sealed class CarpdDaemonTests : IDisposable
         return Encoding.UTF8.GetString(buffer, 0, notify.Receive(buffer));
     }
 
-    private static (int Code, string Output, string Errors) Run(string carpd, params string[] args)
+    internal static (int Code, string Output, string Errors) Run(string carpd, params string[] args)
     {
         var start = new ProcessStartInfo(carpd) { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var arg in args)

@@ -34,6 +34,9 @@ public sealed record CarpdConfiguration
     /// <summary>Things that work but deserve attention (e.g. a pass cut to 19 bytes), with file and line; never a pass.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
+    /// <summary>Where carpd serves Prometheus metrics (<c>metrics listen …</c>, docs/metrics.md); null: off.</summary>
+    public MetricsSettings? Metrics { get; init; }
+
     /// <summary>Some interface has a pass written in the file itself (not in a passfile), so the file must be private.</summary>
     public bool ContainsPass => Interfaces.Any(i => !i.Key.IsEmpty && !PassFiles.ContainsKey(i.Name));
 
@@ -215,6 +218,11 @@ public sealed record CarpdConfiguration
 
             text.Append(config.Addresses.Count == 0 ? " (no address)" : " " + string.Join(' ', config.Addresses));
             lines.Add(text.ToString());
+        }
+
+        if (Metrics is not null)
+        {
+            lines.Add(Metrics.Format());
         }
 
         return lines;

@@ -59,6 +59,7 @@ internal static class CarpdConfigurationFormatter
         var writtenInterfaces = new HashSet<string>(StringComparer.Ordinal);
         var lastSysctl = -1;
         var firstInterface = -1;
+        var writtenMetrics = 0;
         var ranges = new List<Range>();
         foreach (var range in previous.Split((byte)'\n'))
         {
@@ -126,6 +127,19 @@ internal static class CarpdConfigurationFormatter
                     }
 
                     break;
+
+                case MetricsStatement metrics:
+                    if (configuration.Metrics is { } wanted && writtenMetrics++ == 0)
+                    {
+                        pieces.Add(wanted == metrics.Settings ? kept : Rewrite(written, w => w.WriteUtf8(wanted.Format()), comment));
+                    }
+
+                    break;
+
+                default:
+                    // A statement this formatter does not write (another feature's): keep it as written.
+                    pieces.Add(kept);
+                    break;
             }
         }
 
@@ -142,6 +156,11 @@ internal static class CarpdConfigurationFormatter
         foreach (var config in configuration.Interfaces.Where(c => !writtenInterfaces.Contains(c.Name)))
         {
             pieces.Add(Rewrite(written, w => FormatInterface(config, configuration.PassFileOf(config.Name), w), default));
+        }
+
+        if (configuration.Metrics is { } metricsSettings && writtenMetrics == 0)
+        {
+            pieces.Add(Rewrite(written, w => w.WriteUtf8(metricsSettings.Format()), default));
         }
 
         for (var i = 0; i < pieces.Count; i++)
@@ -300,6 +319,13 @@ internal static class CarpdConfigurationFormatter
                 FormatInterface(config, configuration.PassFileOf(config.Name), output);
                 output.Write((byte)'\n');
             }
+        }
+
+        if (configuration.Metrics is { } metrics)
+        {
+            output.Write((byte)'\n');
+            output.WriteUtf8(metrics.Format());
+            output.Write((byte)'\n');
         }
     }
 

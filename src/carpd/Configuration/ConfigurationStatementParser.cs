@@ -41,6 +41,11 @@ internal static class ConfigurationStatementParser
             }
         }
 
+        if (start == 0 && line.Is(0, "metrics"u8))
+        {
+            return MetricsStatementParser.Parse(line, 0, lineNumber, fileName);
+        }
+
         var isSysctl = SysctlLineParser.IsAssignment(line, start);
         if (isSysctlPrefix && !isSysctl)
         {

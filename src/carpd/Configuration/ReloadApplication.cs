@@ -92,7 +92,8 @@ internal static class ReloadApplication
         };
 
         // All done: the file is what runs, with its order and warnings.
-        return new ReloadOutcome(result, failures.Count == 0 ? file : applied, failures);
+        // The metrics listener is carpd's, not the engine's: it follows the file either way (ConfigurationReloader).
+        return new ReloadOutcome(result, failures.Count == 0 ? file : applied with { Metrics = file.Metrics }, failures);
     }
 
     private static void RemoveRunning(ICarpService engine, string name)

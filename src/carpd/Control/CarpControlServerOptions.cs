@@ -34,4 +34,7 @@ public sealed record CarpControlServerOptions
 
     /// <summary>Carries out the <c>reload</c> method (re-read the configuration file); null when carpd runs without one.</summary>
     public Func<ConfigurationReloadResult>? Reload { get; init; }
+
+    /// <summary>Completes <c>getState</c> with what carpd knows beyond the engine (its process, files, metrics, transitions by reason); null: the engine's part only.</summary>
+    internal Func<CarpdStateDto, CarpdStateDto>? CompleteState { get; init; }
 }

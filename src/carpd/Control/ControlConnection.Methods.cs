@@ -95,6 +95,9 @@ internal sealed partial class ControlConnection
                 return (JsonRpc.Value(reload(), context.ConfigurationReloadResult), null);
             }
 
+            case CarpdProtocol.Methods.GetState:
+                return (GetState(), null);
+
             case CarpdProtocol.Methods.Ping:
                 return (JsonRpc.Value("pong", context.String), null);
 
@@ -103,7 +106,7 @@ internal sealed partial class ControlConnection
 
             default:
                 throw new RpcException(CarpdProtocol.ErrorCodes.MethodNotFound, $"There is no method '{method}'.", CarpErrorCode.InvalidArgument,
-                    "Use getInterfaces, createInterface, setInterface, removeInterface, testPass, getSysctls, setSysctl, getStatistics, resetStatistics, subscribe, reload, ping or version.");
+                    "Use getInterfaces, createInterface, setInterface, removeInterface, testPass, getSysctls, setSysctl, getStatistics, resetStatistics, subscribe, reload, getState, ping or version.");
         }
     }
 
