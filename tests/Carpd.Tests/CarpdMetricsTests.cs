@@ -32,7 +32,10 @@ public sealed partial class CarpdMetricsTests : IDisposable
     [Fact]
     public async Task A_scrape_shows_up_build_info_and_each_vhost_state_as_one_series_per_state()
     {
-        _engine.Interfaces = [Status("carp1", 1, CarpState.Backup) with { AdvSkew = 100, AdvertisedAdvSkew = 240, DemoteCount = 1, MasterSeen = IPAddress.Parse("192.0.2.2") }];
+        _engine.Interfaces = [Status("carp1", 1, CarpState.Backup) with
+        {
+            AdvSkew = 100, AdvertisedAdvSkew = 240, DemoteCount = 1, MasterSeen = IPAddress.Parse("192.0.2.2"), Announcements = 7, OtherMastersSeen = 2,
+        }];
         var text = await _metrics.ScrapeAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(1, Value(text, "carp_up"));
@@ -49,6 +52,8 @@ public sealed partial class CarpdMetricsTests : IDisposable
         Assert.Equal(0, Value(text, $"carp_vhost_maintenance{{{Carp1}}}"));
         Assert.Equal(1, Value(text, $"carp_vhost_master_info{{{Carp1},master=\"192.0.2.2\"}}"));
         Assert.Equal(1, Value(text, $"carp_vhost_address_info{{{Carp1},address=\"192.0.2.100/24\"}}"));
+        Assert.Equal(7, Value(text, $"carp_vhost_announcements_total{{{Carp1}}}"));
+        Assert.Equal(2, Value(text, $"carp_vhost_other_masters_seen_total{{{Carp1}}}"));
         Assert.Equal(1, Value(text, "carp_sysctl{name=\"allow\"}"));
         Assert.Equal(240, Value(text, "carp_sysctl{name=\"ifdown_demotion_factor\"}"));
         Assert.DoesNotContain("carp_vhost_priority{", text, StringComparison.Ordinal); // CARP has none

@@ -53,6 +53,8 @@ internal sealed class CarpdMetrics : IDisposable
     private readonly Gauge _addressInfo;
     private readonly Gauge _lastTransition;
     private readonly Counter _transitions;
+    private readonly Counter _announcements;
+    private readonly Counter _otherMasters;
     private readonly Gauge _trackerUp;
 
     /// <param name="service">The engine (carpd's, or a simulated one in tests).</param>
@@ -97,6 +99,10 @@ internal sealed class CarpdMetrics : IDisposable
         _addressInfo = factory.CreateGauge("carp_vhost_address_info", "1 per virtual address of the virtual host.", [.. VhostLabels, "address"]);
         _lastTransition = factory.CreateGauge("carp_vhost_last_transition_timestamp_seconds", "When the virtual host last changed state, in seconds since the Unix epoch.", VhostLabels);
         _transitions = factory.CreateCounter("carp_vhost_transitions_total", "State changes since carpd started, by reason (Started, MasterDown, Preempt, ...).", [.. VhostLabels, "reason"]);
+        _announcements = factory.CreateCounter("carp_vhost_announcements_total",
+            "Announcements sent (one gratuitous ARP per IPv4 and one unsolicited NA per IPv6 address each): takeover bursts, the delayed one, refreshes, answers to another master.", VhostLabels);
+        _otherMasters = factory.CreateCounter("carp_vhost_other_masters_seen_total",
+            "Adverts heard, as master, from another master of the vhid that had to yield: a split brain healing (or a preemption's last word).", VhostLabels);
         _trackerUp = factory.CreateGauge("carp_tracker_up", "1 while the health tracker's check passes, 0 while it fails.", ["tracker", "interface"]);
 
         _buildInfo.WithLabels(CarpdProtocol.ProductVersion, CarpdProtocol.Version.ToString(CultureInfo.InvariantCulture), RuntimeInformation.FrameworkDescription).Set(1);
@@ -160,7 +166,7 @@ internal sealed class CarpdMetrics : IDisposable
         }
 
         CollectTrackers();
-        foreach (var collector in new Collector[] { _state, _stateCode, _advskew, _advertisedAdvskew, _interval, _priority, _demotion, _maintenance, _masterInfo, _addressInfo, _lastTransition, _transitions, _trackerUp })
+        foreach (var collector in new Collector[] { _state, _stateCode, _advskew, _advertisedAdvskew, _interval, _priority, _demotion, _maintenance, _masterInfo, _addressInfo, _lastTransition, _transitions, _announcements, _otherMasters, _trackerUp })
         {
             RemoveUntouched(collector);
         }
@@ -232,6 +238,11 @@ internal sealed class CarpdMetrics : IDisposable
         {
             Set(_lastTransition, labels, last.ToUnixTimeMilliseconds() / 1000.0);
         }
+
+        _announcements.WithLabels(labels).IncTo(status.Announcements);
+        Touch(_announcements, labels);
+        _otherMasters.WithLabels(labels).IncTo(status.OtherMastersSeen);
+        Touch(_otherMasters, labels);
 
         foreach (var (reason, count) in _tally.Of(status.Name, status.Vhid))
         {
