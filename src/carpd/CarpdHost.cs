@@ -6,6 +6,7 @@ using Carp.Engine.Hosting;
 using Carp.Linux;
 using Carpd.Configuration;
 using Carpd.Control;
+using Carpd.Notify;
 
 namespace Carpd;
 
@@ -18,6 +19,7 @@ namespace Carpd;
 /// </summary>
 internal sealed class CarpdHost(CarpdOptions options, JournalLog log, SystemdNotifier notifier)
 {
+    private static readonly TimeSpan NotifyStopDrain = TimeSpan.FromSeconds(10);
     private readonly TaskCompletionSource<string> _stop = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile ConfigurationReloader? _reloader;
 
@@ -69,6 +71,8 @@ internal sealed class CarpdHost(CarpdOptions options, JournalLog log, SystemdNot
         var persisting = options.ConfigPath is null ? null : new PersistingCarpService(engine, configuration, options.ConfigPath, log.Daemon);
         var service = persisting ?? engine;
         var reloader = persisting is null ? null : new ConfigurationReloader(persisting, log, notifier);
+        // Hooks and the event FIFO see every state change from here on, the first starts included (docs/protocol.md#notify-hooks).
+        var notify = persisting is null ? null : new NotifyService(persisting, () => persisting.Configuration, log.Daemon);
         try
         {
             var started = StartInterfaces(engine, configuration);
@@ -111,6 +115,9 @@ internal sealed class CarpdHost(CarpdOptions options, JournalLog log, SystemdNot
             {
                 log.Error($"stopping the engine failed: {ex.Message}");
             }
+
+            // The hooks of the last changes (interfaces removed as carpd stops) get a moment to run.
+            notify?.Stop(NotifyStopDrain);
         }
 
         log.Info("carpd stopped");

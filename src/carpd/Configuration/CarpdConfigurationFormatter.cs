@@ -57,6 +57,8 @@ internal static class CarpdConfigurationFormatter
         var pieces = new List<Piece>();
         var writtenSysctls = new HashSet<string>(StringComparer.Ordinal);
         var writtenInterfaces = new HashSet<string>(StringComparer.Ordinal);
+        var wantedNotify = configuration.Notify.Statements().ToHashSet(StringComparer.Ordinal);
+        var writtenNotify = new HashSet<string>(StringComparer.Ordinal);
         var lastSysctl = -1;
         var firstInterface = -1;
         var ranges = new List<Range>();
@@ -126,6 +128,15 @@ internal static class CarpdConfigurationFormatter
                     }
 
                     break;
+
+                case NotifyStatement notify:
+                    // Kept as written while the configuration still has it; dropped otherwise (docs/protocol.md#notify-hooks).
+                    if (wantedNotify.Contains(notify.Text) && writtenNotify.Add(notify.Text))
+                    {
+                        pieces.Add(kept);
+                    }
+
+                    break;
             }
         }
 
@@ -142,6 +153,11 @@ internal static class CarpdConfigurationFormatter
         foreach (var config in configuration.Interfaces.Where(c => !writtenInterfaces.Contains(c.Name)))
         {
             pieces.Add(Rewrite(written, w => FormatInterface(config, configuration.PassFileOf(config.Name), w), default));
+        }
+
+        foreach (var statement in configuration.Notify.Statements().Where(t => !writtenNotify.Contains(t)))
+        {
+            pieces.Add(Rewrite(written, w => w.WriteUtf8(statement), default));
         }
 
         for (var i = 0; i < pieces.Count; i++)
@@ -283,6 +299,16 @@ internal static class CarpdConfigurationFormatter
             foreach (var config in configuration.Interfaces)
             {
                 FormatInterface(config, configuration.PassFileOf(config.Name), output);
+                output.Write((byte)'\n');
+            }
+        }
+
+        if (!configuration.Notify.IsEmpty)
+        {
+            output.Write((byte)'\n');
+            foreach (var statement in configuration.Notify.Statements())
+            {
+                output.WriteUtf8(statement);
                 output.Write((byte)'\n');
             }
         }

@@ -101,6 +101,7 @@ internal static class CarpdConfigurationParser
         var nameLines = new Dictionary<string, int>(StringComparer.Ordinal);
         var vhids = new Dictionary<(string CarpDev, byte Vhid), InterfaceStatement>();
         var warnings = new List<string>();
+        var notify = new NotifySettingsBuilder(fileName);
         if (utf8.StartsWith(ByteOrderMark))
         {
             utf8 = utf8[ByteOrderMark.Length..];
@@ -159,6 +160,10 @@ internal static class CarpdConfigurationParser
                     }
 
                     break;
+
+                case NotifyStatement notifyStatement:
+                    notify.Add(notifyStatement);
+                    break;
             }
         }
 
@@ -169,6 +174,7 @@ internal static class CarpdConfigurationParser
             Interfaces = interfaces,
             PassFiles = passFiles,
             Warnings = warnings,
+            Notify = notify.Build(),
         };
     }
 
