@@ -178,6 +178,35 @@ public sealed class NotifyDaemonTests : IDisposable
         Assert.Contains("no process reads it", log, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_reload_applies_edited_notify_lines_from_the_next_event_on()
+    {
+        var hookLog = _dir.File("hook.log");
+        var body = "#!/bin/sh\n" + $"echo \"$0 $CARP_EVENT_SEQUENCE $CARP_STATE\" >> {hookLog}\n";
+        var first = _dir.Write("first.sh", body, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var second = _dir.Write("second.sh", body, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        const string carp1 = "carp1 vhid 1 carpdev sim0 advbase 10 192.0.2.100/24\n";
+        var config = _dir.Write("carpd.conf", carp1 + $"notify master {first}\n");
+
+        Start(config);
+        using var client = new CarpdClient(_socketPath, Patience);
+        client.SetInterface("carp1", new InterfaceChange { State = CarpState.Master });
+        Assert.True(SpinWait.SpinUntil(() => Lines(hookLog).Length == 1, Patience), Log());
+
+        _dir.Write("carpd.conf", carp1 + $"notify any {second} carp1\n");
+        var result = client.Reload();
+        Assert.Equal(["carp1"], result.Unchanged);
+        client.SetInterface("carp1", new InterfaceChange { State = CarpState.Backup });
+        client.SetInterface("carp1", new InterfaceChange { State = CarpState.Master });
+        // One queue per interface: had the first hook stayed, its run for event 4 would come before the second's.
+        Assert.True(SpinWait.SpinUntil(() => Lines(hookLog).Length == 3, Patience), Log());
+        Assert.Equal([$"{first} 2 master", $"{second} 3 backup", $"{second} 4 master"], Lines(hookLog));
+        await Stop();
+        Assert.Contains("notify: now 1 notify hook(s)", Log(), StringComparison.Ordinal);
+    }
+
+    private static string[] Lines(string path) => File.Exists(path) ? File.ReadAllLines(path) : [];
+
     private static bool Gone(string pid)
     {
         try
