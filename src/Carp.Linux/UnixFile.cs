@@ -11,6 +11,7 @@ public enum UnixFileKind
     Directory,
     Socket,
     SymbolicLink,
+    Fifo,
 }
 
 /// <summary>Type, permission bits and owner of a file, as statx(2) reports them.</summary>
@@ -110,6 +111,7 @@ public static partial class UnixFile
             0x4000 => UnixFileKind.Directory,
             0xC000 => UnixFileKind.Socket,
             0xA000 => UnixFileKind.SymbolicLink,
+            0x1000 => UnixFileKind.Fifo,
             _ => UnixFileKind.Other,
         };
         return new UnixFileStatus(kind, (UnixFileMode)(buffer.Mode & 0xFFF), buffer.Uid);

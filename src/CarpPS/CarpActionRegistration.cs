@@ -18,6 +18,7 @@ public sealed class CarpActionRegistration
     private string? _lastError;
     private long _lastInvocationTicks;
     private int _active = 1;
+    private ICarpService? _service;
 
     internal CarpActionRegistration(int id, IReadOnlyList<string>? name, IReadOnlyList<CarpEventType>? eventType, string scriptBlock,
         CarpSession session, Runspace? owner)
@@ -66,6 +67,7 @@ public sealed class CarpActionRegistration
     /// <summary>The runspace that registered the action (null for one registered from the background runspace).</summary>
     internal Runspace? Owner { get; }
 
+    /// <summary>Joins the service's <see cref="CarpActionFeed"/>: every action of a service sees its events in one order.</summary>
     internal void Start(ICarpService service, Action<CarpActionRegistration, CarpEventArgs> enqueue)
     {
         _source.CarpEventReceived += (_, e) =>
@@ -75,13 +77,22 @@ public sealed class CarpActionRegistration
                 enqueue(this, e);
             }
         };
-        _source.Start(service);
+        _service = service;
+        CarpActionFeed.Add(service, this);
     }
 
-    /// <summary>Ends the engine subscription; idempotent.</summary>
+    /// <summary>Called by the feed on the service's event thread: filters and queues.</summary>
+    internal void Offer(CarpEvent carpEvent) => _source.Deliver(carpEvent);
+
+    /// <summary>Leaves the feed (the last one out ends the engine subscription); idempotent.</summary>
     internal void Stop()
     {
         Volatile.Write(ref _active, 0);
+        if (Interlocked.Exchange(ref _service, null) is { } service)
+        {
+            CarpActionFeed.Remove(service, this);
+        }
+
         _source.Dispose();
     }
 

@@ -95,6 +95,9 @@ public sealed class CarpEventSource : IDisposable
         }
     }
 
+    /// <summary>Filters and raises one event, for a caller that holds the engine subscription itself (<see cref="CarpActionFeed"/>).</summary>
+    internal void Deliver(CarpEvent carpEvent) => OnEngineEvent(carpEvent);
+
     private void OnEngineEvent(CarpEvent carpEvent)
     {
         var type = CarpEventArgs.TypeOf(carpEvent);

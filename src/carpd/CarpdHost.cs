@@ -6,6 +6,7 @@ using Carp.Engine.Hosting;
 using Carp.Linux;
 using Carpd.Configuration;
 using Carpd.Control;
+using Carpd.Notify;
 
 namespace Carpd;
 
@@ -18,6 +19,7 @@ namespace Carpd;
 /// </summary>
 internal sealed partial class CarpdHost(CarpdOptions options, JournalLog log, SystemdNotifier notifier)
 {
+    private static readonly TimeSpan NotifyStopDrain = TimeSpan.FromSeconds(10);
     private readonly TaskCompletionSource<string> _stop = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile ConfigurationReloader? _reloader;
 
@@ -70,6 +72,8 @@ internal sealed partial class CarpdHost(CarpdOptions options, JournalLog log, Sy
         var service = persisting ?? engine;
         var observability = StartObservability(engine, service); // before the interfaces: their first transitions are counted
         var reloader = persisting is null ? null : new ConfigurationReloader(persisting, log, notifier, file => observability.Metrics.Apply(file.Metrics));
+        // Hooks and the event FIFO see every state change from here on, the first starts included (docs/protocol.md#notify-hooks).
+        var notify = persisting is null ? null : new NotifyService(persisting, () => persisting.Configuration, log.Daemon);
         try
         {
             var started = StartInterfaces(engine, configuration);
@@ -115,6 +119,9 @@ internal sealed partial class CarpdHost(CarpdOptions options, JournalLog log, Sy
             {
                 log.Error($"stopping the engine failed: {ex.Message}");
             }
+
+            // The hooks of the last changes (interfaces removed as carpd stops) get a moment to run.
+            notify?.Stop(NotifyStopDrain);
         }
 
         log.Info("carpd stopped");

@@ -5,6 +5,7 @@ using Carp.Control;
 using Carp.Engine.Core;
 using Carp.Engine.Protocol;
 using Carp.Engine.Hosting;
+using Carpd.Notify;
 
 namespace Carpd.Configuration;
 
@@ -30,6 +31,9 @@ public sealed record CarpdConfiguration
 
     /// <summary>Interface name → the passfile its key was read from, as written in the file (kept when the file is rewritten).</summary>
     public IReadOnlyDictionary<string, string> PassFiles { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>The notify hooks, their timeout and the event FIFO (docs/protocol.md#notify-hooks); changed only by editing the file and reloading.</summary>
+    public NotifySettings Notify { get; init; } = NotifySettings.Empty;
 
     /// <summary>Things that work but deserve attention (e.g. a pass cut to 19 bytes), with file and line; never a pass.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
@@ -225,6 +229,7 @@ public sealed record CarpdConfiguration
             lines.Add(Metrics.Format());
         }
 
+        lines.AddRange(Notify.Statements());
         return lines;
     }
 

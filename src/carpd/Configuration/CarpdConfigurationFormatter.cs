@@ -57,6 +57,8 @@ internal static class CarpdConfigurationFormatter
         var pieces = new List<Piece>();
         var writtenSysctls = new HashSet<string>(StringComparer.Ordinal);
         var writtenInterfaces = new HashSet<string>(StringComparer.Ordinal);
+        var wantedNotify = configuration.Notify.Statements().ToHashSet(StringComparer.Ordinal);
+        var writtenNotify = new HashSet<string>(StringComparer.Ordinal);
         var lastSysctl = -1;
         var firstInterface = -1;
         var writtenMetrics = 0;
@@ -136,6 +138,15 @@ internal static class CarpdConfigurationFormatter
 
                     break;
 
+                case NotifyStatement notify:
+                    // Kept as written while the configuration still has it; dropped otherwise (docs/protocol.md#notify-hooks).
+                    if (wantedNotify.Contains(notify.Text) && writtenNotify.Add(notify.Text))
+                    {
+                        pieces.Add(kept);
+                    }
+
+                    break;
+
                 default:
                     // A statement this formatter does not write (another feature's): keep it as written.
                     pieces.Add(kept);
@@ -161,6 +172,11 @@ internal static class CarpdConfigurationFormatter
         if (configuration.Metrics is { } metricsSettings && writtenMetrics == 0)
         {
             pieces.Add(Rewrite(written, w => w.WriteUtf8(metricsSettings.Format()), default));
+        }
+
+        foreach (var statement in configuration.Notify.Statements().Where(t => !writtenNotify.Contains(t)))
+        {
+            pieces.Add(Rewrite(written, w => w.WriteUtf8(statement), default));
         }
 
         for (var i = 0; i < pieces.Count; i++)
@@ -326,6 +342,16 @@ internal static class CarpdConfigurationFormatter
             output.Write((byte)'\n');
             output.WriteUtf8(metrics.Format());
             output.Write((byte)'\n');
+        }
+
+        if (!configuration.Notify.IsEmpty)
+        {
+            output.Write((byte)'\n');
+            foreach (var statement in configuration.Notify.Statements())
+            {
+                output.WriteUtf8(statement);
+                output.Write((byte)'\n');
+            }
         }
     }
 

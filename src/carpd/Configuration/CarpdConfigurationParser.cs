@@ -102,6 +102,7 @@ internal static class CarpdConfigurationParser
         var vhids = new Dictionary<(string CarpDev, byte Vhid), InterfaceStatement>();
         var warnings = new List<string>();
         MetricsStatement? metrics = null;
+        var notify = new NotifySettingsBuilder(fileName);
         if (utf8.StartsWith(ByteOrderMark))
         {
             utf8 = utf8[ByteOrderMark.Length..];
@@ -164,6 +165,10 @@ internal static class CarpdConfigurationParser
                 case MetricsStatement statement:
                     metrics = MetricsConfiguration.Add(metrics, statement, fileName, warnings);
                     break;
+
+                case NotifyStatement notifyStatement:
+                    notify.Add(notifyStatement);
+                    break;
             }
         }
 
@@ -175,6 +180,7 @@ internal static class CarpdConfigurationParser
             PassFiles = passFiles,
             Warnings = warnings,
             Metrics = metrics?.Settings,
+            Notify = notify.Build(),
         };
     }
 

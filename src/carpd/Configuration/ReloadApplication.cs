@@ -14,7 +14,7 @@ internal static class ReloadApplication
 {
     public static ReloadOutcome Apply(ConfigurationDiff diff, ICarpService engine, CarpdConfiguration running, CarpdConfiguration file)
     {
-        var applied = running;
+        var applied = running with { Notify = file.Notify }; // nothing of the engine: it always applies
         var failures = new List<ReloadFailure>();
         var added = new List<string>();
         var changed = new List<string>();
