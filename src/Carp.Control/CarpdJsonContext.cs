@@ -26,6 +26,8 @@ namespace Carp.Control;
 [JsonSerializable(typeof(EventDto))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(bool))]
+[JsonSerializable(typeof(WatchNetworkParamsDto))]
+[JsonSerializable(typeof(WatchNetworkResultDto))]
 internal sealed partial class CarpdJsonContext : JsonSerializerContext
 {
 }

@@ -79,6 +79,7 @@ internal sealed class CarpdHost(CarpdOptions options, JournalLog log, SystemdNot
                 {
                     Log = log.Daemon,
                     Reload = reloader is null ? null : () => reloader.Reload("reload requested on the control socket"),
+                    WatchNetwork = (request, token) => SegmentWatchHost.Watch(request, options.Simulate, token),
                 });
             }
             catch (CarpException ex)

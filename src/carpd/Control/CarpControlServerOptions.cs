@@ -34,4 +34,7 @@ public sealed record CarpControlServerOptions
 
     /// <summary>Carries out the <c>reload</c> method (re-read the configuration file); null when carpd runs without one.</summary>
     public Func<ConfigurationReloadResult>? Reload { get; init; }
+
+    /// <summary>Carries out the <c>watchNetwork</c> method (a passive watch of segments); null when this carpd cannot watch.</summary>
+    public Func<SegmentWatchRequest, CancellationToken, SegmentWatchResult>? WatchNetwork { get; init; }
 }
