@@ -138,6 +138,8 @@ public sealed class SegmentWatch : IDisposable
             entry.SplitActive = false;
             Raise(entry, SegmentFindings.MasterSilent, now,
                 $"no advert since {last.LastSeen:HH:mm:ss.fff} from {last.Address} ({(now - last.LastSeen).TotalSeconds:0.0} s, master-down {last.MasterDown.TotalSeconds:0.0##} s)");
+            entry.Changed = false;
+            _changes.Add(entry.Snapshot(now));
         }
     }
 
@@ -232,6 +234,8 @@ public sealed class SegmentWatch : IDisposable
         {
             var detail = $"CARP and VRRP both advertise id {vhid}; they share the virtual MAC 00:00:5e:00:01:{vhid:x2}";
             Raise(other, SegmentFindings.ProtocolClash, now, detail);
+            other.Changed = false;
+            _changes.Add(other.Snapshot(now));
             Raise(entry, SegmentFindings.ProtocolClash, now, detail);
         }
 
