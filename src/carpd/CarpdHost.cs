@@ -79,7 +79,8 @@ internal sealed class CarpdHost(CarpdOptions options, JournalLog log, SystemdNot
                 {
                     Log = log.Daemon,
                     Reload = reloader is null ? null : () => reloader.Reload("reload requested on the control socket"),
-                    WatchNetwork = (request, token) => SegmentWatchHost.Watch(request, options.Simulate, token),
+                    WatchNetwork = (request, token) => SegmentWatchHost.Watch(request,
+                        options.Simulate ? [.. configuration.Interfaces.Select(i => i.CarpDev).Concat(options.SimulatedCarpDevs)] : null, token),
                 });
             }
             catch (CarpException ex)

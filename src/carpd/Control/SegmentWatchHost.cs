@@ -1,4 +1,5 @@
 using Carp.Control;
+using Carp.Engine.Core;
 using Carp.Engine.Hosting;
 using Carp.Linux;
 
@@ -10,13 +11,19 @@ namespace Carpd.Control;
 /// </summary>
 internal static class SegmentWatchHost
 {
-    public static SegmentWatchResult Watch(SegmentWatchRequest request, bool simulate, CancellationToken cancellationToken)
+    /// <param name="simulatedCarpDevs">Under --simulate, the in-memory LAN's carpdevs; null on the real wire.</param>
+    public static SegmentWatchResult Watch(SegmentWatchRequest request, IReadOnlyList<string>? simulatedCarpDevs, CancellationToken cancellationToken)
     {
         using var monitor = new SegmentMonitor(request.ToOptions());
-        if (simulate)
+        if (simulatedCarpDevs is not null)
         {
             foreach (var name in request.Interfaces)
             {
+                if (!simulatedCarpDevs.Contains(name, StringComparer.Ordinal))
+                {
+                    throw CarpRefusals.NoSuchCarpDev(name, $"on the simulated LAN; its carpdevs are {string.Join(", ", simulatedCarpDevs.Distinct(StringComparer.Ordinal))}");
+                }
+
                 monitor.AddSource(new InMemoryWire([name]).OpenPort(name, monitor.Attach(name)));
             }
         }
