@@ -290,6 +290,39 @@ public sealed class SegmentWatchTests : IDisposable
     }
 
     [Fact]
+    public void Mangled_adverts_and_ARP_never_throw_and_the_bad_ones_are_counted()
+    {
+        using var watch = new SegmentWatch(_clock, new SegmentWatchOptions { Pass = CarpKey.FromPassphrase("lanpasswd"), Addresses = [IPAddress.Parse("192.0.2.100")] });
+        var random = new Random(13);
+        byte[][] seeds =
+        [
+            Carp(1, "192.0.2.11", counter: 1, pass: "lanpasswd"),
+            Carp(2, "fe80::11", counter: 1),
+            Vrrp(3, "192.0.2.21", 100, 100, RealA, "192.0.2.103"),
+            CarpFrameBuilder.GratuitousArp(CarpMac.Virtual(1), IPAddress.Parse("192.0.2.100")),
+        ];
+        for (var i = 0; i < 20_000; i++)
+        {
+            var frame = (byte[])seeds[i % seeds.Length].Clone();
+            for (var flips = random.Next(1, 4); flips > 0; flips--)
+            {
+                frame[random.Next(frame.Length)] = (byte)random.Next(256);
+            }
+
+            watch.Receive(frame.AsSpan(0, random.Next(frame.Length + 1)));
+            if (i % 100 == 0)
+            {
+                Advance(0.5);
+                watch.Tick();
+            }
+        }
+
+        Assert.Equal(20_000, watch.Frames);
+        Assert.True(watch.BadPackets > 0);
+        Assert.All(watch.Snapshot(), e => Assert.True(e.Adverts > 0));
+    }
+
+    [Fact]
     public void VRRPv2_and_other_vhids_than_the_one_watched_are_ignored()
     {
         using var watch = new SegmentWatch(_clock, new SegmentWatchOptions { Vhid = 2 });
