@@ -39,6 +39,7 @@
         'Wait-CarpState'
         'Connect-CarpService'
         'Disconnect-CarpService'
+        'Watch-CarpNetwork'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -28,6 +28,8 @@ namespace Carp.Control;
 [JsonSerializable(typeof(bool))]
 [JsonSerializable(typeof(CarpdStateDto))]
 [JsonSerializable(typeof(System.Text.Json.JsonElement))]
+[JsonSerializable(typeof(WatchNetworkParamsDto))]
+[JsonSerializable(typeof(WatchNetworkResultDto))]
 internal sealed partial class CarpdJsonContext : JsonSerializerContext
 {
 }

@@ -55,6 +55,9 @@ public static class CarpdProtocol
         public const string Ping = "ping";
         public const string Version = "version";
 
+        /// <summary>Watch a segment passively for a while and return every vhid seen (docs/carpd-protocol.md#watchnetwork).</summary>
+        public const string WatchNetwork = "watchNetwork";
+
         /// <summary>The notification the server pushes to subscribed connections.</summary>
         public const string Event = "event";
     }

@@ -8,7 +8,12 @@ internal static class LinuxCapabilities
     private const int NetAdmin = 12;
     private const int NetRaw = 13;
 
-    public static bool CanRunCarp()
+    public static bool CanRunCarp() => Has(NetAdmin) && Has(NetRaw);
+
+    /// <summary>Whether this process may open a capture (CAP_NET_RAW): all a passive segment watch needs.</summary>
+    public static bool CanCapture() => Has(NetRaw);
+
+    private static bool Has(int capability)
     {
         try
         {
@@ -18,7 +23,7 @@ internal static class LinuxCapabilities
                 return Environment.IsPrivilegedProcess;
             }
 
-            return (caps & (1UL << NetAdmin)) != 0 && (caps & (1UL << NetRaw)) != 0;
+            return (caps & (1UL << capability)) != 0;
         }
         catch (IOException)
         {

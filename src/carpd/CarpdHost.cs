@@ -86,6 +86,8 @@ internal sealed partial class CarpdHost(CarpdOptions options, JournalLog log, Sy
                     Log = log.Daemon,
                     Reload = reloader is null ? null : () => reloader.Reload("reload requested on the control socket"),
                     CompleteState = observability.CompleteState,
+                    WatchNetwork = (request, token) => SegmentWatchHost.Watch(request,
+                        options.Simulate ? [.. configuration.Interfaces.Select(i => i.CarpDev).Concat(options.SimulatedCarpDevs)] : null, token),
                 });
             }
             catch (CarpException ex)

@@ -14,7 +14,7 @@ public sealed class ManifestTests(ModuleFixture module)
         "Connect-CarpService", "Disconnect-CarpService", "Get-CarpAction", "Get-CarpFailoverTest", "Get-CarpInterface", "Get-CarpStatistics", "Get-CarpStatus",
         "Get-CarpSysctl", "Invoke-CarpFailoverTest", "New-CarpInterface", "Register-CarpAction", "Register-CarpEvent", "Register-CarpFailoverTest",
         "Remove-CarpInterface", "Reset-CarpStatistics", "Resume-CarpInterface", "Set-CarpInterface", "Set-CarpSysctl", "Suspend-CarpInterface",
-        "Unregister-CarpAction", "Unregister-CarpFailoverTest", "Wait-CarpState",
+        "Unregister-CarpAction", "Unregister-CarpFailoverTest", "Wait-CarpState", "Watch-CarpNetwork",
     ];
 
     private string CarpVersion => XDocument.Load(Path.Combine(module.RepositoryRoot, "Directory.Build.props"))

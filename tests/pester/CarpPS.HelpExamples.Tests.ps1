@@ -176,6 +176,10 @@ Connect-CarpService -Simulation -CarpDev em0,em1
                                          Check = { param($Output, $Run, $Temp) $Output | Should -HaveCount 1; Join-Path $Temp 'carpps-failover-test-carp1.timer' | Should -Exist } }
         'Unregister-CarpFailoverTest 1' = @{ Setup = 'Scheduled'; Network = 'removes real units from /etc/systemd/system'; Replace = @(, @('/etc/systemd/system', '{temp}'))
                                          Check = { param($Output, $Run, $Temp) $Output | Should -HaveCount 1; Get-ChildItem -LiteralPath $Temp | Should -BeNullOrEmpty } }
+        'Watch-CarpNetwork 1'       = @{ Check = { param($Output) $Output | Should -BeNullOrEmpty } }
+        'Watch-CarpNetwork 2'       = @{ Check = { param($Output) "$($Output[-1])" | Should -Match '^vhid 1: master 192\.0\.2\.\d+, addresses 192\.0\.2\.100, verified [1-9]\d*, findings None$' } }
+        'Watch-CarpNetwork 3'       = @{ Check = { param($Output) $Output | Should -BeNullOrEmpty } }
+        'Watch-CarpNetwork 4'       = @{ Network = 'needs a running carpd: without -Service it listens on the simulated LAN'; Replace = @(, @(' -Service', '')) }
         'Get-CarpInterface 1'       = @{ Setup = 'Carp1'; Check = { param($Output) $Output | Should -HaveCount 1; $Output[0].Name | Should -Be 'carp1'; $Output[0].CarpDev | Should -Be 'em0' } }
         'Get-CarpInterface 2'       = @{ Setup = 'Carp1'; Check = { param($Output, $Run) (& $Run 'Get-CarpInterface -Name carp1').AdvBase | Should -Be 2 } }
         'Get-CarpInterface 3'       = @{ Check = { param($Output) $Output | Should -HaveCount 1; $Output[0].Name | Should -Be 'carp1' } }

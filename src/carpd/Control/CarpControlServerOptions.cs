@@ -37,4 +37,6 @@ public sealed record CarpControlServerOptions
 
     /// <summary>Completes <c>getState</c> with what carpd knows beyond the engine (its process, files, metrics, transitions by reason); null: the engine's part only.</summary>
     internal Func<CarpdStateDto, CarpdStateDto>? CompleteState { get; init; }
+    /// <summary>Carries out the <c>watchNetwork</c> method (a passive watch of segments); null when this carpd cannot watch.</summary>
+    public Func<SegmentWatchRequest, CancellationToken, SegmentWatchResult>? WatchNetwork { get; init; }
 }

@@ -104,9 +104,12 @@ internal sealed partial class ControlConnection
             case CarpdProtocol.Methods.Version:
                 return (JsonRpc.Value(new VersionDto { Version = CarpdProtocol.ProductVersion, Protocol = CarpdProtocol.Version }, context.VersionDto), null);
 
+            case CarpdProtocol.Methods.WatchNetwork:
+                return WatchNetwork(parameters);
+
             default:
                 throw new RpcException(CarpdProtocol.ErrorCodes.MethodNotFound, $"There is no method '{method}'.", CarpErrorCode.InvalidArgument,
-                    "Use getInterfaces, createInterface, setInterface, removeInterface, testPass, getSysctls, setSysctl, getStatistics, resetStatistics, subscribe, reload, getState, ping or version.");
+                    "Use getInterfaces, createInterface, setInterface, removeInterface, testPass, getSysctls, setSysctl, getStatistics, resetStatistics, subscribe, reload, getState, ping, version or watchNetwork.");
         }
     }
 

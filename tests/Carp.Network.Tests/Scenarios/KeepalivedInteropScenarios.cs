@@ -183,11 +183,11 @@ internal sealed class KeepalivedProcess
 
     public Recorder<string> Lines { get; }
 
-    public static KeepalivedProcess Start(Scenario s, TestNode node, byte priority, bool v6)
+    public static KeepalivedProcess Start(Scenario s, TestNode node, byte priority, bool v6, byte vrid = 1, string vip4 = "192.0.2.1/24")
     {
         string dir = s.WorkDirectory;
         string n = node.Number.ToString(CultureInfo.InvariantCulture);
-        string vip = v6 ? $"fe80::1/64 dev {node.Interface}\n    2001:db8::1/64" : "192.0.2.1/24";
+        string vip = v6 ? $"fe80::1/64 dev {node.Interface}\n    2001:db8::1/64" : vip4;
         string config = Path.Combine(dir, $"keepalived-{n}.conf");
         SecretFile.Write(config, $$"""
             global_defs {
@@ -198,7 +198,7 @@ internal sealed class KeepalivedProcess
             vrrp_instance VI_1 {
               state BACKUP
               interface {{node.Interface}}
-              virtual_router_id 1
+              virtual_router_id {{vrid}}
               priority {{priority}}
               advert_int 0.1
               virtual_ipaddress {
