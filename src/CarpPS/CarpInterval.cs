@@ -29,6 +29,8 @@ public sealed class CarpIntervalTransformationAttribute(string parameter = "Inte
             null => throw new ArgumentTransformationMetadataException($"-{Parameter} needs a duration such as 100ms."),
             TimeSpan span => span,
             string text => CarpInterval.Parse(text, Parameter),
+            // 0 needs no unit: it is "off" / "back to back" for the announcement settings (VRRP's interval has no 0).
+            _ when Parameter != "Interval" && (value.GetType().IsPrimitive || value is decimal) && Convert.ToDouble(value, CultureInfo.InvariantCulture) == 0 => TimeSpan.Zero,
             short number => throw new ArgumentTransformationMetadataException(
                 $"-{Parameter} {number} has no unit: PowerShell reads 1s or 0.1s unquoted as a number (a short); write '0.1s' in quotes, or 100ms."),
             _ when value.GetType().IsPrimitive || value is decimal =>
