@@ -15,6 +15,9 @@ public class PortableTrackerProbe : ITrackerProbe
     /// <summary>The longest a file tracker reads: a number and a newline.</summary>
     private const int MaxFileBytes = 64;
 
+    /// <summary>How long a killed command may take to be reaped before the probe reports anyway.</summary>
+    private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(2);
+
     public static PortableTrackerProbe Instance { get; } = new();
 
     public Task<TrackerProbeResult> ProbeAsync(TrackerConfig config, CancellationToken cancellationToken)
@@ -92,6 +95,17 @@ public class PortableTrackerProbe : ITrackerProbe
                 catch (Exception ex) when (ex is InvalidOperationException or Win32Exception)
                 {
                     // It ended between the timeout and the kill.
+                }
+
+                // Reaped before the verdict: a killed command is gone when its failure counts.
+                using var reaped = new CancellationTokenSource(KillGrace);
+                try
+                {
+                    await process.WaitForExitAsync(reaped.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // SIGKILL cannot be ignored; a process in uninterruptible sleep ends when its I/O does.
                 }
 
                 cancellationToken.ThrowIfCancellationRequested();
