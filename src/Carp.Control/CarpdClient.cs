@@ -15,7 +15,7 @@ namespace Carp.Control;
 /// an unreachable carpd is <see cref="CarpErrorCode.ServiceUnreachable"/>. Keys are sent to carpd
 /// (base64 in <c>pass</c>) and never come back. Disposing disconnects; carpd keeps running.
 /// </summary>
-public sealed class CarpdClient : ICarpService
+public sealed partial class CarpdClient : ICarpService
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 

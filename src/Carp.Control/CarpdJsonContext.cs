@@ -26,6 +26,8 @@ namespace Carp.Control;
 [JsonSerializable(typeof(EventDto))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(bool))]
+[JsonSerializable(typeof(TrackerDto))]
+[JsonSerializable(typeof(IReadOnlyList<TrackerDto>))]
 internal sealed partial class CarpdJsonContext : JsonSerializerContext
 {
 }

@@ -50,6 +50,10 @@ internal static class ControlMapper
         MasterSeenPriority = status.MasterSeenPriority,
         BalancingSet = status.BalancingSet.Count == 0 ? null : [.. status.BalancingSet.Select(v => (int)v)],
         AnswersArp = status.AnswersArp ? true : null,
+        Trackers = status.Trackers.Count == 0 ? null : status.Trackers,
+        TrackerDemotion = status.TrackerDemotion == 0 ? null : status.TrackerDemotion,
+        TrackerFault = status.TrackerFault ? true : null,
+        EffectivePriority = status.Protocol == VirtualHostProtocol.Vrrp ? status.AdvertisedPriority : null,
     };
 
     public static VirtualHostStatus FromDto(InterfaceStatusDto dto) => new()
@@ -87,6 +91,10 @@ internal static class ControlMapper
         MasterSeenPriority = dto.MasterSeenPriority is { } seenPriority ? ToByte(seenPriority) : null,
         BalancingSet = [.. (dto.BalancingSet ?? []).Select(ToByte)],
         AnswersArp = dto.AnswersArp ?? false,
+        Trackers = dto.Trackers ?? [],
+        TrackerDemotion = dto.TrackerDemotion ?? 0,
+        TrackerFault = dto.TrackerFault ?? false,
+        AdvertisedPriority = dto.EffectivePriority is { } effective ? ToByte(effective) : dto.Priority is { } configured ? ToByte(configured) : (byte)CarpLimits.PriorityDefault,
     };
 
     public static Dictionary<string, long> ToDto(CarpSysctls sysctls) =>

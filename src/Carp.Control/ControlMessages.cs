@@ -97,6 +97,18 @@ internal sealed class InterfaceStatusDto
 
     /// <summary>true when this engine answers ARP for this vhid (arpbalance on, in a set, MASTER); omitted otherwise.</summary>
     public bool? AnswersArp { get; init; }
+
+    /// <summary>The health trackers covering it (docs/protocol.md#trackers); omitted when none.</summary>
+    public IReadOnlyList<string>? Trackers { get; init; }
+
+    /// <summary>The demotion its failing trackers add; omitted when 0.</summary>
+    public int? TrackerDemotion { get; init; }
+
+    /// <summary>true while a failing tracker with fault holds it in INIT; omitted otherwise.</summary>
+    public bool? TrackerFault { get; init; }
+
+    /// <summary>VRRP: the priority advertised after tracker demotion; omitted for CARP.</summary>
+    public int? EffectivePriority { get; init; }
 }
 
 /// <summary>createInterface params: a <see cref="VirtualHostConfig"/>; <c>pass</c> is base64 of the key bytes (<see cref="PassDto"/>).</summary>

@@ -72,6 +72,7 @@ internal sealed class CarpdHost(CarpdOptions options, JournalLog log, SystemdNot
         try
         {
             var started = StartInterfaces(engine, configuration);
+            TrackerReload.Start(engine, configuration.Trackers, (tracker, ex) => log.Error($"tracker {tracker.Name} not started: {CarpdAdvice.Describe(ex)}"));
             CarpControlServer server;
             try
             {

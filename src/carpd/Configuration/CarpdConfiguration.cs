@@ -31,6 +31,9 @@ public sealed record CarpdConfiguration
     /// <summary>Interface name → the passfile its key was read from, as written in the file (kept when the file is rewritten).</summary>
     public IReadOnlyDictionary<string, string> PassFiles { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>The health trackers (<c>track</c> lines, docs/protocol.md#trackers), in file order.</summary>
+    public IReadOnlyList<TrackerConfig> Trackers { get; init; } = [];
+
     /// <summary>Things that work but deserve attention (e.g. a pass cut to 19 bytes), with file and line; never a pass.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
@@ -150,6 +153,27 @@ public sealed record CarpdConfiguration
             PassFiles = keyChanged ? Without(PassFiles, name) : PassFiles,
         };
     }
+
+    /// <summary>Adds the tracker, or replaces the one with its name in place.</summary>
+    public CarpdConfiguration WithTracker(TrackerConfig tracker)
+    {
+        ArgumentNullException.ThrowIfNull(tracker);
+        var trackers = Trackers.ToList();
+        var index = trackers.FindIndex(t => string.Equals(t.Name, tracker.Name, StringComparison.Ordinal));
+        if (index >= 0)
+        {
+            trackers[index] = tracker;
+        }
+        else
+        {
+            trackers.Add(tracker);
+        }
+
+        return this with { Trackers = trackers };
+    }
+
+    public CarpdConfiguration WithoutTracker(string name) =>
+        this with { Trackers = [.. Trackers.Where(t => !string.Equals(t.Name, name, StringComparison.Ordinal))] };
 
     public CarpdConfiguration WithSysctls(CarpSysctls sysctls) => this with { Sysctls = sysctls ?? throw new ArgumentNullException(nameof(sysctls)) };
 

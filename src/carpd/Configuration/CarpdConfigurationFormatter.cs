@@ -57,6 +57,7 @@ internal static class CarpdConfigurationFormatter
         var pieces = new List<Piece>();
         var writtenSysctls = new HashSet<string>(StringComparer.Ordinal);
         var writtenInterfaces = new HashSet<string>(StringComparer.Ordinal);
+        var writtenTrackers = new HashSet<string>(StringComparer.Ordinal);
         var lastSysctl = -1;
         var firstInterface = -1;
         var ranges = new List<Range>();
@@ -102,6 +103,17 @@ internal static class CarpdConfigurationFormatter
                     lastSysctl = pieces.Count - 1;
                     break;
 
+                case TrackStatement track:
+                    var tracker = configuration.Trackers.FirstOrDefault(t => t.Name == track.Config.Name);
+                    if (tracker is null || !writtenTrackers.Add(tracker.Name))
+                    {
+                        break;
+                    }
+
+                    pieces.Add(tracker == track.Config ? kept
+                        : Rewrite(written, w => w.WriteUtf8(TrackStatementParser.Format(tracker)), Encoding.UTF8.GetBytes(track.Comment)));
+                    break;
+
                 case InterfaceStatement old:
                     var current = configuration.Find(old.Name);
                     if (current is null || !writtenInterfaces.Add(old.Name))
@@ -142,6 +154,11 @@ internal static class CarpdConfigurationFormatter
         foreach (var config in configuration.Interfaces.Where(c => !writtenInterfaces.Contains(c.Name)))
         {
             pieces.Add(Rewrite(written, w => FormatInterface(config, configuration.PassFileOf(config.Name), w), default));
+        }
+
+        foreach (var tracker in configuration.Trackers.Where(t => !writtenTrackers.Contains(t.Name)))
+        {
+            pieces.Add(Rewrite(written, w => w.WriteUtf8(TrackStatementParser.Format(tracker)), default));
         }
 
         for (var i = 0; i < pieces.Count; i++)
@@ -283,6 +300,16 @@ internal static class CarpdConfigurationFormatter
             foreach (var config in configuration.Interfaces)
             {
                 FormatInterface(config, configuration.PassFileOf(config.Name), output);
+                output.Write((byte)'\n');
+            }
+        }
+
+        if (configuration.Trackers.Count > 0)
+        {
+            output.Write((byte)'\n');
+            foreach (var tracker in configuration.Trackers)
+            {
+                output.WriteUtf8(TrackStatementParser.Format(tracker));
                 output.Write((byte)'\n');
             }
         }

@@ -101,6 +101,8 @@ internal static class CarpdConfigurationParser
         var nameLines = new Dictionary<string, int>(StringComparer.Ordinal);
         var vhids = new Dictionary<(string CarpDev, byte Vhid), InterfaceStatement>();
         var warnings = new List<string>();
+        var trackers = new List<Carp.Engine.Hosting.TrackerConfig>();
+        var trackerLines = new Dictionary<string, int>(StringComparer.Ordinal);
         if (utf8.StartsWith(ByteOrderMark))
         {
             utf8 = utf8[ByteOrderMark.Length..];
@@ -132,6 +134,16 @@ internal static class CarpdConfigurationParser
                         throw new CarpdConfigurationException(fileName, lineNumber, ex.Code, ex.Message, CarpdAdvice.For(ex.Code), ex);
                     }
 
+                    break;
+
+                case TrackStatement track:
+                    if (!trackerLines.TryAdd(track.Config.Name, lineNumber))
+                    {
+                        throw new CarpdConfigurationException(fileName, lineNumber, CarpErrorCode.TrackerExists,
+                            $"tracker {track.Config.Name} is already defined on line {trackerLines[track.Config.Name]}.", "Give each tracker its own name.");
+                    }
+
+                    trackers.Add(track.Config);
                     break;
 
                 case InterfaceStatement statement:
@@ -169,6 +181,7 @@ internal static class CarpdConfigurationParser
             Interfaces = interfaces,
             PassFiles = passFiles,
             Warnings = warnings,
+            Trackers = trackers,
         };
     }
 
