@@ -39,6 +39,9 @@
         'Wait-CarpState'
         'Connect-CarpService'
         'Disconnect-CarpService'
+        'Add-CarpTracker'
+        'Get-CarpTracker'
+        'Remove-CarpTracker'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -120,6 +120,10 @@ public sealed class CarpStatus
         MasterInterval = status.MasterAdverInterval is { } mai ? TimeSpan.FromMilliseconds(mai * 10) : null;
         BalancingSet = new CarpList(status.BalancingSet.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         AnswersArp = status.AnswersArp;
+        Trackers = new CarpList(status.Trackers);
+        TrackerDemotion = status.TrackerDemotion;
+        TrackerFault = status.TrackerFault;
+        EffectivePriority = status.AdvertisedPriority;
     }
 
     public string Name { get; }
@@ -199,6 +203,18 @@ public sealed class CarpStatus
 
     /// <summary>VRRP: the master's interval this node's master-down timer runs on (learnt from its adverts).</summary>
     public TimeSpan? MasterInterval { get; }
+
+    /// <summary>The health trackers covering it (Get-CarpTracker), failing or not.</summary>
+    public CarpList Trackers { get; }
+
+    /// <summary>The demotion its failing trackers add (to EffectiveAdvSkew or Demotion; VRRP: taken off the priority).</summary>
+    public int TrackerDemotion { get; }
+
+    /// <summary>A failing tracker with -Fault holds it in INIT.</summary>
+    public bool TrackerFault { get; }
+
+    /// <summary>VRRP: the priority it advertises, Priority less its failing trackers' weights.</summary>
+    public byte EffectivePriority { get; }
 
     public override string ToString() => $"{Name}: {State}";
 }
