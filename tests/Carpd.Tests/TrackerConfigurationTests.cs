@@ -159,6 +159,22 @@ public sealed class TrackerConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void Check_config_lists_the_trackers_and_fails_on_a_program_carpd_would_refuse()
+    {
+        var good = _dir.Write("good.conf", Interfaces + "track gw script \"/bin/true\" weight 50 carp1\n");
+        using var output = new StringWriter();
+        using var errors = new StringWriter();
+        Assert.Equal(0, ConfigCheck.Run(good, output, errors));
+        Assert.Contains("tracker gw: script /bin/true every 2 s on carp1, weight 50", output.ToString(), StringComparison.Ordinal);
+
+        var script = _dir.Write("check.sh", "#!/bin/sh\n", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupWrite);
+        var bad = _dir.Write("bad.conf", Interfaces + $"track gw script \"{script}\" weight 50 carp1\n");
+        using var badErrors = new StringWriter();
+        Assert.Equal(1, ConfigCheck.Run(bad, TextWriter.Null, badErrors));
+        Assert.Contains("can be changed by other users (mode 0720)", badErrors.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_control_methods_add_list_and_remove_trackers_and_keep_the_error_codes()
     {
         using var engine = CarpServices.CreateInMemory(new CarpServiceOptions(), "eth0");

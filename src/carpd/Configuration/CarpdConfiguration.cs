@@ -235,6 +235,11 @@ public sealed record CarpdConfiguration
             lines.Add(text.ToString());
         }
 
+        foreach (var tracker in Trackers)
+        {
+            lines.Add("tracker " + tracker);
+        }
+
         return lines;
     }
 
