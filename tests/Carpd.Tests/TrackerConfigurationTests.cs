@@ -130,6 +130,31 @@ public sealed class TrackerConfigurationTests : IDisposable
         Assert.Equal(["f", "keep"], trackers.GetTrackers().Select(t => t.Name));
         Assert.True(trackers.GetTrackers().Single(t => t.Name == "keep").Consecutive >= keepBefore.Consecutive);
         Assert.Equal(["keep", "f"], service.Configuration.Trackers.Select(t => t.Name));
+
+        // A changed tracker starts again with its new settings; one gone from the file stops and its demotion goes.
+        File.WriteAllText(path, Interfaces + "track keep link lo weight 9 carp1 # stays\n");
+        outcome = service.Reload(CarpdConfiguration.Load(path, out hash), hash);
+        Assert.Empty(outcome.Failures);
+        var kept = Assert.Single(trackers.GetTrackers());
+        Assert.Equal(("keep", 9), (kept.Name, kept.Config.Weight));
+        Assert.Equal(["keep"], service.Configuration.Trackers.Select(t => t.Name));
+        Assert.True(Eventually(() => engine.GetInterfaces()[0].TrackerDemotion == 0), "the removed file tracker's demotion stayed");
+    }
+
+    private static bool Eventually(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            Thread.Sleep(20);
+        }
+
+        return true;
     }
 
     [Fact]
