@@ -40,6 +40,9 @@
         'Connect-CarpService'
         'Disconnect-CarpService'
         'Watch-CarpNetwork'
+        'Add-CarpTracker'
+        'Get-CarpTracker'
+        'Remove-CarpTracker'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -30,6 +30,8 @@ namespace Carp.Control;
 [JsonSerializable(typeof(System.Text.Json.JsonElement))]
 [JsonSerializable(typeof(WatchNetworkParamsDto))]
 [JsonSerializable(typeof(WatchNetworkResultDto))]
+[JsonSerializable(typeof(TrackerDto))]
+[JsonSerializable(typeof(IReadOnlyList<TrackerDto>))]
 internal sealed partial class CarpdJsonContext : JsonSerializerContext
 {
 }

@@ -55,6 +55,10 @@ internal static class ControlMapper
         AnnounceRefreshSeconds = status.AnnounceRefreshSeconds == 0 ? null : status.AnnounceRefreshSeconds,
         Announcements = status.Announcements,
         OtherMastersSeen = status.OtherMastersSeen,
+        Trackers = status.Trackers.Count == 0 ? null : status.Trackers,
+        TrackerDemotion = status.TrackerDemotion == 0 ? null : status.TrackerDemotion,
+        TrackerFault = status.TrackerFault ? true : null,
+        EffectivePriority = status.Protocol == VirtualHostProtocol.Vrrp ? status.AdvertisedPriority : null,
     };
 
     public static VirtualHostStatus FromDto(InterfaceStatusDto dto) => new()
@@ -97,6 +101,10 @@ internal static class ControlMapper
         AnnounceRefreshSeconds = dto.AnnounceRefreshSeconds ?? 0,
         Announcements = dto.Announcements ?? 0,
         OtherMastersSeen = dto.OtherMastersSeen ?? 0,
+        Trackers = dto.Trackers ?? [],
+        TrackerDemotion = dto.TrackerDemotion ?? 0,
+        TrackerFault = dto.TrackerFault ?? false,
+        AdvertisedPriority = dto.EffectivePriority is { } effective ? ToByte(effective) : dto.Priority is { } configured ? ToByte(configured) : (byte)CarpLimits.PriorityDefault,
     };
 
     public static Dictionary<string, long> ToDto(CarpSysctls sysctls) =>

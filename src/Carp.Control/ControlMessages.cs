@@ -112,6 +112,17 @@ internal sealed class InterfaceStatusDto
 
     /// <summary>Adverts heard, as MASTER, from another master that had to yield (docs/protocol.md#split-brain-heal).</summary>
     public long? OtherMastersSeen { get; init; }
+    /// <summary>The health trackers covering it (docs/protocol.md#trackers); omitted when none.</summary>
+    public IReadOnlyList<string>? Trackers { get; init; }
+
+    /// <summary>The demotion its failing trackers add; omitted when 0.</summary>
+    public int? TrackerDemotion { get; init; }
+
+    /// <summary>true while a failing tracker with fault holds it in INIT; omitted otherwise.</summary>
+    public bool? TrackerFault { get; init; }
+
+    /// <summary>VRRP: the priority advertised after tracker demotion; omitted for CARP.</summary>
+    public int? EffectivePriority { get; init; }
 }
 
 /// <summary>createInterface params: a <see cref="VirtualHostConfig"/>; <c>pass</c> is base64 of the key bytes (<see cref="PassDto"/>).</summary>

@@ -36,6 +36,6 @@ public static class LinuxCarpServices
         // What a takeover runs on this wire after its advert (the address batch, the guardian, netlink, the batched send),
         // compiled ahead like the engine's own path: the first takeover's addresses come up as fast as a later one's.
         _ = LinuxTakeoverPathWarmed.Value;
-        return new CarpService(new LinuxWire(options.Log), options with { Platform = LinuxEnginePlatform.Instance, RehearseTakeover = true });
+        return new CarpService(new LinuxWire(options.Log), options with { Platform = LinuxEnginePlatform.Instance, RehearseTakeover = true, TrackerProbe = LinuxTrackerProbe.Instance });
     }
 }

@@ -39,6 +39,8 @@ internal static class CarpAdvice
         CarpErrorCode.ServiceUnreachable => "Check that carpd is running (systemctl status carpd) and that you may open its socket (run as root), or use Connect-CarpService -Simulation.",
         CarpErrorCode.InterfaceSuspended => "Run Resume-CarpInterface first; then, if it is still needed, Set-CarpInterface -State Master.",
         CarpErrorCode.ArpBalanceNeedsVirtualMac => "Give every interface of the balancing set -MacMode Virtual (Set-CarpInterface), or give it an address of its own; or leave ARP balancing off (Set-CarpSysctl -ArpBalance $false).",
+        CarpErrorCode.TrackerNotFound => "Run Get-CarpTracker to see the trackers that exist.",
+        CarpErrorCode.TrackerExists => "Choose another -Name, or remove the existing tracker with Remove-CarpTracker first.",
         _ => Generic,
     };
 }

@@ -85,8 +85,8 @@ internal static class CarpErrors
         CarpErrorCode.InvalidArgument or CarpErrorCode.InvalidVhid or CarpErrorCode.InvalidAdvBase or CarpErrorCode.InvalidAdvSkew or
             CarpErrorCode.InvalidAddress or CarpErrorCode.InvalidPass or CarpErrorCode.InvalidInterfaceName or
             CarpErrorCode.InvalidSysctlValue or CarpErrorCode.InvalidPriority or CarpErrorCode.InvalidInterval => ErrorCategory.InvalidArgument,
-        CarpErrorCode.DuplicateVhid or CarpErrorCode.InterfaceExists => ErrorCategory.ResourceExists,
-        CarpErrorCode.InterfaceNotFound or CarpErrorCode.UnknownCarpDev or CarpErrorCode.UnknownSysctl => ErrorCategory.ObjectNotFound,
+        CarpErrorCode.DuplicateVhid or CarpErrorCode.InterfaceExists or CarpErrorCode.TrackerExists => ErrorCategory.ResourceExists,
+        CarpErrorCode.InterfaceNotFound or CarpErrorCode.UnknownCarpDev or CarpErrorCode.UnknownSysctl or CarpErrorCode.TrackerNotFound => ErrorCategory.ObjectNotFound,
         CarpErrorCode.ReadOnlySysctl or CarpErrorCode.InterfaceSuspended or CarpErrorCode.ProtocolFixed or CarpErrorCode.ArpBalanceNeedsVirtualMac => ErrorCategory.InvalidOperation,
         CarpErrorCode.NotPermitted => ErrorCategory.PermissionDenied,
         CarpErrorCode.LibpcapMissing => ErrorCategory.NotInstalled,

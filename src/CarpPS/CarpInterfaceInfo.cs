@@ -137,6 +137,10 @@ public sealed class CarpStatus
         AnnounceRefresh = TimeSpan.FromSeconds(status.AnnounceRefreshSeconds);
         Announcements = status.Announcements;
         OtherMastersSeen = status.OtherMastersSeen;
+        Trackers = new CarpList(status.Trackers);
+        TrackerDemotion = status.TrackerDemotion;
+        TrackerFault = status.TrackerFault;
+        EffectivePriority = status.AdvertisedPriority;
     }
 
     public string Name { get; }
@@ -231,6 +235,17 @@ public sealed class CarpStatus
 
     /// <summary>Adverts heard, as MASTER, from another master of this vhid that had to yield (a split brain healing, docs/protocol.md#split-brain-heal).</summary>
     public long OtherMastersSeen { get; }
+    /// <summary>The health trackers covering it (Get-CarpTracker), failing or not.</summary>
+    public CarpList Trackers { get; }
+
+    /// <summary>The demotion its failing trackers add (to EffectiveAdvSkew or Demotion; VRRP: taken off the priority).</summary>
+    public int TrackerDemotion { get; }
+
+    /// <summary>A failing tracker with -Fault holds it in INIT.</summary>
+    public bool TrackerFault { get; }
+
+    /// <summary>VRRP: the priority it advertises, Priority less its failing trackers' weights.</summary>
+    public byte EffectivePriority { get; }
 
     public override string ToString() => $"{Name}: {State}";
 }

@@ -34,6 +34,8 @@ internal static class CarpdAdvice
         CarpErrorCode.ArpBalanceNeedsVirtualMac =>
             "Give every interface that shares the address the virtual MAC (macmode virtual in the file, \"macmode\": \"Virtual\" on the socket), or give it an address of its own; or leave net.inet.carp.arpbalance at 0.",
         CarpErrorCode.InvalidArgument => "Check the request against docs/carpd-protocol.md.",
+        CarpErrorCode.TrackerNotFound => "List the trackers with getTrackers (or the track lines of the configuration file).",
+        CarpErrorCode.TrackerExists => "Give the tracker another name, or removeTracker the existing one first.",
         _ => "See carpd's log (journalctl -u carpd) for the cause.",
     };
 

@@ -78,6 +78,7 @@ internal sealed partial class CarpdHost(CarpdOptions options, JournalLog log, Sy
         {
             var started = StartInterfaces(engine, configuration);
             observability.Metrics.Apply(configuration.Metrics);
+            TrackerReload.Start(engine, configuration.Trackers, (tracker, ex) => log.Error($"tracker {tracker.Name} not started: {CarpdAdvice.Describe(ex)}"));
             CarpControlServer server;
             try
             {

@@ -23,6 +23,20 @@ internal static class ConfigCheck
             errors.WriteLine($"carpd: warning: {warning}");
         }
 
+        // carpd runs a script tracker's program as root: one it would refuse at start fails the check too.
+        foreach (var tracker in configuration.Trackers)
+        {
+            try
+            {
+                TrackerCommandCheck.Check(tracker);
+            }
+            catch (Carp.Engine.Core.CarpException ex)
+            {
+                errors.WriteLine($"carpd: {Path.GetFullPath(path)}: {ex.Message}");
+                return 1;
+            }
+        }
+
         output.WriteLine($"{Path.GetFullPath(path)}: OK, {configuration.Interfaces.Count} interface(s)");
         foreach (var line in configuration.Describe())
         {

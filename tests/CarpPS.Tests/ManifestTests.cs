@@ -15,6 +15,7 @@ public sealed class ManifestTests(ModuleFixture module)
         "Get-CarpSysctl", "Invoke-CarpFailoverTest", "New-CarpInterface", "Register-CarpAction", "Register-CarpEvent", "Register-CarpFailoverTest",
         "Remove-CarpInterface", "Reset-CarpStatistics", "Resume-CarpInterface", "Set-CarpInterface", "Set-CarpSysctl", "Suspend-CarpInterface",
         "Unregister-CarpAction", "Unregister-CarpFailoverTest", "Wait-CarpState", "Watch-CarpNetwork",
+        "Add-CarpTracker", "Get-CarpTracker", "Remove-CarpTracker",
     ];
 
     private string CarpVersion => XDocument.Load(Path.Combine(module.RepositoryRoot, "Directory.Build.props"))
@@ -28,7 +29,7 @@ public sealed class ManifestTests(ModuleFixture module)
         Assert.Equal(new Version(CarpVersion), info.Version);
         Assert.Equal(["Core"], info.CompatiblePSEditions);
         Assert.Equal(new Version(7, 6), info.PowerShellVersion);
-        Assert.Equal(Cmdlets, info.ExportedCmdlets.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(Cmdlets.Order(StringComparer.Ordinal), info.ExportedCmdlets.Keys.Order(StringComparer.Ordinal));
         Assert.Empty(info.ExportedFunctions);
         Assert.Empty(info.ExportedAliases);
         Assert.Empty(info.ExportedVariables);
@@ -54,8 +55,8 @@ public sealed class ManifestTests(ModuleFixture module)
             .OfType<CmdletAttribute>()
             .Select(a => $"{a.VerbName}-{a.NounName}")
             .Order(StringComparer.Ordinal);
-        Assert.Equal(Cmdlets, declared);
-        Assert.Equal(Cmdlets, ps.Run("(Get-Command -Module CarpPS).Name").Output.Select(o => o.ToString()).Order(StringComparer.Ordinal));
+        Assert.Equal(Cmdlets.Order(StringComparer.Ordinal), declared);
+        Assert.Equal(Cmdlets.Order(StringComparer.Ordinal), ps.Run("(Get-Command -Module CarpPS).Name").Output.Select(o => o.ToString()).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -69,7 +70,7 @@ public sealed class ManifestTests(ModuleFixture module)
             .ToHashSet();
         var changing = new[] { "New-CarpInterface", "Set-CarpInterface", "Remove-CarpInterface", "Set-CarpSysctl", "Reset-CarpStatistics", "Connect-CarpService", "Disconnect-CarpService",
             "Register-CarpAction", "Unregister-CarpAction", "Suspend-CarpInterface", "Resume-CarpInterface",
-            "Invoke-CarpFailoverTest", "Register-CarpFailoverTest", "Unregister-CarpFailoverTest" };
+            "Invoke-CarpFailoverTest", "Register-CarpFailoverTest", "Unregister-CarpFailoverTest", "Add-CarpTracker", "Remove-CarpTracker" };
         foreach (var cmdlet in Help.HelpTests.Cmdlets(ps).Values)
         {
             Assert.Contains(cmdlet.Verb, approved);

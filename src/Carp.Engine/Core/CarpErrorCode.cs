@@ -34,4 +34,8 @@ public enum CarpErrorCode
     ProtocolFixed,
     /// <summary>ARP balancing needs a virtual MAC per vhid: a Real-MAC-mode interface cannot share its address with another vhid while arpbalance is on.</summary>
     ArpBalanceNeedsVirtualMac,
+    /// <summary>There is no health tracker of that name.</summary>
+    TrackerNotFound,
+    /// <summary>A health tracker of that name exists already.</summary>
+    TrackerExists,
 }

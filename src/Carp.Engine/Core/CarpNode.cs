@@ -156,6 +156,7 @@ public sealed partial class CarpNode : IDisposable
         _demotions.Add(host, demotion);
         // Balanced by the link coming up or the host being removed.
         demotion.SetCarpDevDown(!device.LinkUp);
+        ApplyTrackers(host); // before it starts: a faulted host stays in INIT (docs/protocol.md#trackers)
         host.ApplyDemotion(announceChange: false);
         host.SetRun(TransitionReason.Started);
         RefreshArpBalance();

@@ -44,4 +44,9 @@ public enum TransitionReason
     /// (docs/protocol.md#vrrp-election).
     /// </summary>
     HigherPriorityMaster,
+    /// <summary>
+    /// A health tracker with <c>fault</c> that covers the host (its interface or group) failed: a MASTER bows out and the
+    /// host stays in INIT until no tracker faults it, then starts again (docs/protocol.md#trackers).
+    /// </summary>
+    TrackerFault,
 }

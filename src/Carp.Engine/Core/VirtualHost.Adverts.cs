@@ -49,7 +49,7 @@ public sealed partial class VirtualHost
         if (IsVrrp)
         {
             // VRRP's bow-out is priority 0 (docs/protocol.md#vrrp-election).
-            SendVrrpAdvertisement(advBase == CarpConstants.BowOut ? VrrpConstants.ShutdownPriority : Config.Priority);
+            SendVrrpAdvertisement(advBase == CarpConstants.BowOut ? VrrpConstants.ShutdownPriority : Priority);
             RepeatAnnounceIfDue();
             return;
         }

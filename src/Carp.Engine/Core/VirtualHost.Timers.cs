@@ -80,7 +80,7 @@ public sealed partial class VirtualHost
     {
         // Suspended (maintenance): ArmMasterDownAfter arms nothing, so none can make it MASTER (docs/protocol.md#maintenance).
         ArmMasterDownAfter(IsVrrp
-            ? VrrpTiming.MasterDown(Config.Priority, MasterAdverInterval)
+            ? VrrpTiming.MasterDown(Priority, MasterAdverInterval)
             : CarpTiming.MasterDown(Profile.MasterDown, Config.AdvBase, TimerAdvSkew), family, since);
     }
 

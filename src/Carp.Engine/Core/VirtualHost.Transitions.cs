@@ -11,6 +11,7 @@ public sealed partial class VirtualHost
             : !_node.Sysctls.Allow ? TransitionReason.NotAllowed
             : Config.Addresses.Count == 0 ? TransitionReason.NoAddress
             : !CanAdvertise ? TransitionReason.NoSourceAddress
+            : TrackerFault ? TransitionReason.TrackerFault
             : _removed ? TransitionReason.Removed
             : TransitionReason.Started;
         return reason == TransitionReason.Started;

@@ -126,7 +126,7 @@ public sealed partial class VirtualHost
                 break;
 
             case CarpState.Master:
-                if (advert.Priority > Config.Priority || (advert.Priority == Config.Priority && IsHigherThanOwn(source)))
+                if (advert.Priority > Priority || (advert.Priority == Priority && IsHigherThanOwn(source)))
                 {
                     SendLastWord();
                     EnterBackup(TransitionReason.HigherPriorityMaster);
@@ -151,11 +151,11 @@ public sealed partial class VirtualHost
 
             case CarpState.Backup when leaving:
                 // RFC 9568 §6.4.2: the master left; take over after the skew time alone.
-                ArmMasterDownAfter(VrrpTiming.Skew(Config.Priority, MasterAdverInterval), since: receivedAt);
+                ArmMasterDownAfter(VrrpTiming.Skew(Priority, MasterAdverInterval), since: receivedAt);
                 break;
 
             case CarpState.Backup:
-                if (!Config.Preempt || advert.Priority >= Config.Priority)
+                if (!Config.Preempt || advert.Priority >= Priority)
                 {
                     LearnMasterInterval(advert.Interval, receivedAt);
                 }

@@ -28,6 +28,7 @@ public sealed partial class VirtualHost : IDisposable
         Config = config;
         _hmac = NewHmac(config);
         AdvertisedAdvSkew = config.AdvSkew;
+        Priority = config.Priority;
         (_hasIPv4, _hasIPv6) = (config.HasIPv4, config.HasIPv6);
         ConfigureVrrp(config);
     }
@@ -144,14 +145,20 @@ public sealed partial class VirtualHost : IDisposable
     {
         var oldAdvSkew = AdvertisedAdvSkew;
         var oldDemoteCount = DemoteCount;
+        var oldPriority = Priority;
         AdvertisedAdvSkew = _demotion.AdvertisedAdvSkew(Config.AdvSkew);
         DemoteCount = _demotion.DemoteCount;
-        if (oldAdvSkew == AdvertisedAdvSkew && oldDemoteCount == DemoteCount)
+        Priority = TrackedPriority(Config.Priority, _demotion.TrackerDemotion);
+        if (oldAdvSkew == AdvertisedAdvSkew && oldDemoteCount == DemoteCount && oldPriority == Priority)
         {
             return;
         }
 
-        _node.Output.DemotionChanged(this, oldAdvSkew, AdvertisedAdvSkew, oldDemoteCount, DemoteCount);
+        if (oldAdvSkew != AdvertisedAdvSkew || oldDemoteCount != DemoteCount)
+        {
+            _node.Output.DemotionChanged(this, oldAdvSkew, AdvertisedAdvSkew, oldDemoteCount, DemoteCount);
+        }
+
         if (announceChange && State == CarpState.Master)
         {
             SendAdvertisements();

@@ -25,6 +25,7 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
     private readonly WireBatch _batch = new();
     private readonly SendFailureLog _sendFailures;
     private readonly LogRateLimiter<CarpStatistic> _badPacketLog;
+    private readonly ITrackerProbe _trackerProbe;
     private int _disposed;
 
     public CarpService(ICarpWire wire, CarpServiceOptions? options = null)
@@ -32,6 +33,7 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
         options ??= new CarpServiceOptions();
         _wire = wire;
         _log = options.Log;
+        _trackerProbe = options.TrackerProbe;
         _node = new CarpNode(this, options.TimeProvider, options.Sysctls) { AdvertCoalescing = options.AdvertCoalescing };
         _sendFailures = new SendFailureLog(_node.Time);
         _events = new EventDispatcher(_log);
@@ -287,6 +289,10 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
         MasterSeenPriority = host.MasterSeenPriority,
         Announcements = host.Announcements,
         OtherMastersSeen = host.OtherMastersSeen,
+        AdvertisedPriority = host.Priority,
+        Trackers = _node.TrackersOf(host),
+        TrackerDemotion = host.TrackerDemotion,
+        TrackerFault = host.TrackerFault,
     };
 
     /// <summary>On the loop thread, before anything else of that turn: the wire took the addresses while the engine stood still.</summary>
@@ -321,6 +327,7 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
 
         _wire.LinkChanged -= OnLinkChanged;
         _wire.AddressesChanged -= OnAddressesChanged;
+        StopTrackers();
         try
         {
             _loop.Invoke(() =>

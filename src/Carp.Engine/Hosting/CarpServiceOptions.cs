@@ -38,6 +38,9 @@ public sealed record CarpServiceOptions
     /// </summary>
     public TimeSpan BackupMacRefresh { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Runs the probes of health trackers (docs/protocol.md#trackers); the Linux wire's factory sets one that kills a command's process group.</summary>
+    public ITrackerProbe TrackerProbe { get; init; } = PortableTrackerProbe.Instance;
+
     /// <summary>Receives log lines already filtered by the <c>log</c> sysctl; never contains a pass.</summary>
     public Action<CarpLogLevel, string>? Log { get; init; }
 }

@@ -88,6 +88,17 @@ public sealed record VirtualHostStatus
 
     /// <summary>Adverts heard, as MASTER, from another master of this vhid that had to yield (docs/protocol.md#split-brain-heal).</summary>
     public long OtherMastersSeen { get; init; }
+    /// <summary>VRRP: the priority advertised and elected with, the configured one less the failing trackers' weights (docs/protocol.md#trackers).</summary>
+    public byte AdvertisedPriority { get; init; } = CarpLimits.PriorityDefault;
+
+    /// <summary>The health trackers whose scope covers this host, failing or not (docs/protocol.md#trackers).</summary>
+    public IReadOnlyList<string> Trackers { get; init; } = [];
+
+    /// <summary>The sum of the demotions of its failing trackers: added to the advskew or demote byte, or taken off the VRRP priority.</summary>
+    public int TrackerDemotion { get; init; }
+
+    /// <summary>A failing tracker with <c>fault</c> holds it in INIT.</summary>
+    public bool TrackerFault { get; init; }
 
     /// <summary>The status of a configured virtual host in <paramref name="state"/>, before any runtime history.</summary>
     public static VirtualHostStatus Of(VirtualHostConfig config, CarpState state) => new()
@@ -110,6 +121,7 @@ public sealed record VirtualHostStatus
         Peer6 = config.Peer6,
         Protocol = config.Protocol,
         Priority = config.Priority,
+        AdvertisedPriority = config.Priority,
         Interval = config.Interval,
         Preempt = config.Preempt,
         Accept = config.Accept,

@@ -34,6 +34,8 @@ public sealed record CarpdConfiguration
 
     /// <summary>The notify hooks, their timeout and the event FIFO (docs/protocol.md#notify-hooks); changed only by editing the file and reloading.</summary>
     public NotifySettings Notify { get; init; } = NotifySettings.Empty;
+    /// <summary>The health trackers (<c>track</c> lines, docs/protocol.md#trackers), in file order.</summary>
+    public IReadOnlyList<TrackerConfig> Trackers { get; init; } = [];
 
     /// <summary>Things that work but deserve attention (e.g. a pass cut to 19 bytes), with file and line; never a pass.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
@@ -158,6 +160,27 @@ public sealed record CarpdConfiguration
         };
     }
 
+    /// <summary>Adds the tracker, or replaces the one with its name in place.</summary>
+    public CarpdConfiguration WithTracker(TrackerConfig tracker)
+    {
+        ArgumentNullException.ThrowIfNull(tracker);
+        var trackers = Trackers.ToList();
+        var index = trackers.FindIndex(t => string.Equals(t.Name, tracker.Name, StringComparison.Ordinal));
+        if (index >= 0)
+        {
+            trackers[index] = tracker;
+        }
+        else
+        {
+            trackers.Add(tracker);
+        }
+
+        return this with { Trackers = trackers };
+    }
+
+    public CarpdConfiguration WithoutTracker(string name) =>
+        this with { Trackers = [.. Trackers.Where(t => !string.Equals(t.Name, name, StringComparison.Ordinal))] };
+
     public CarpdConfiguration WithSysctls(CarpSysctls sysctls) => this with { Sysctls = sysctls ?? throw new ArgumentNullException(nameof(sysctls)) };
 
     /// <summary>The writable sysctls whose value differs from the default (short names), in catalog order.</summary>
@@ -230,6 +253,11 @@ public sealed record CarpdConfiguration
         }
 
         lines.AddRange(Notify.Statements());
+        foreach (var tracker in Trackers)
+        {
+            lines.Add("tracker " + tracker);
+        }
+
         return lines;
     }
 

@@ -59,6 +59,7 @@ internal static class CarpdConfigurationFormatter
         var writtenInterfaces = new HashSet<string>(StringComparer.Ordinal);
         var wantedNotify = configuration.Notify.Statements().ToHashSet(StringComparer.Ordinal);
         var writtenNotify = new HashSet<string>(StringComparer.Ordinal);
+        var writtenTrackers = new HashSet<string>(StringComparer.Ordinal);
         var lastSysctl = -1;
         var firstInterface = -1;
         var writtenMetrics = 0;
@@ -103,6 +104,17 @@ internal static class CarpdConfigurationFormatter
                     var value = SysctlCatalog.Get(configuration.Sysctls, descriptor);
                     pieces.Add(value == sysctl.Value ? kept : Rewrite(written, w => w.WriteUtf8(FormatSysctl(descriptor, value)), comment));
                     lastSysctl = pieces.Count - 1;
+                    break;
+
+                case TrackStatement track:
+                    var tracker = configuration.Trackers.FirstOrDefault(t => t.Name == track.Config.Name);
+                    if (tracker is null || !writtenTrackers.Add(tracker.Name))
+                    {
+                        break;
+                    }
+
+                    pieces.Add(tracker == track.Config ? kept
+                        : Rewrite(written, w => w.WriteUtf8(TrackStatementParser.Format(tracker)), Encoding.UTF8.GetBytes(track.Comment)));
                     break;
 
                 case InterfaceStatement old:
@@ -177,6 +189,11 @@ internal static class CarpdConfigurationFormatter
         foreach (var statement in configuration.Notify.Statements().Where(t => !writtenNotify.Contains(t)))
         {
             pieces.Add(Rewrite(written, w => w.WriteUtf8(statement), default));
+        }
+
+        foreach (var tracker in configuration.Trackers.Where(t => !writtenTrackers.Contains(t.Name)))
+        {
+            pieces.Add(Rewrite(written, w => w.WriteUtf8(TrackStatementParser.Format(tracker)), default));
         }
 
         for (var i = 0; i < pieces.Count; i++)
@@ -350,6 +367,16 @@ internal static class CarpdConfigurationFormatter
             foreach (var statement in configuration.Notify.Statements())
             {
                 output.WriteUtf8(statement);
+                output.Write((byte)'\n');
+            }
+        }
+
+        if (configuration.Trackers.Count > 0)
+        {
+            output.Write((byte)'\n');
+            foreach (var tracker in configuration.Trackers)
+            {
+                output.WriteUtf8(TrackStatementParser.Format(tracker));
                 output.Write((byte)'\n');
             }
         }

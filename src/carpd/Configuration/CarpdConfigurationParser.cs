@@ -103,6 +103,8 @@ internal static class CarpdConfigurationParser
         var warnings = new List<string>();
         MetricsStatement? metrics = null;
         var notify = new NotifySettingsBuilder(fileName);
+        var trackers = new List<Carp.Engine.Hosting.TrackerConfig>();
+        var trackerLines = new Dictionary<string, int>(StringComparer.Ordinal);
         if (utf8.StartsWith(ByteOrderMark))
         {
             utf8 = utf8[ByteOrderMark.Length..];
@@ -134,6 +136,16 @@ internal static class CarpdConfigurationParser
                         throw new CarpdConfigurationException(fileName, lineNumber, ex.Code, ex.Message, CarpdAdvice.For(ex.Code), ex);
                     }
 
+                    break;
+
+                case TrackStatement track:
+                    if (!trackerLines.TryAdd(track.Config.Name, lineNumber))
+                    {
+                        throw new CarpdConfigurationException(fileName, lineNumber, CarpErrorCode.TrackerExists,
+                            $"tracker {track.Config.Name} is already defined on line {trackerLines[track.Config.Name]}.", "Give each tracker its own name.");
+                    }
+
+                    trackers.Add(track.Config);
                     break;
 
                 case InterfaceStatement statement:
@@ -181,6 +193,7 @@ internal static class CarpdConfigurationParser
             Warnings = warnings,
             Metrics = metrics?.Settings,
             Notify = notify.Build(),
+            Trackers = trackers,
         };
     }
 

@@ -33,6 +33,11 @@ internal static class ConfigurationStatementParser
             return NotifyStatementParser.Parse(line, lineNumber, fileName);
         }
 
+        if (TrackStatementParser.IsTrack(line))
+        {
+            return TrackStatementParser.Parse(text, lineNumber, fileName);
+        }
+
         var start = 0;
         var isSysctlPrefix = line.Is(0, "sysctl"u8);
         var isIfconfigPrefix = line.Is(0, "ifconfig"u8);

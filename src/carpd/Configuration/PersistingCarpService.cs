@@ -12,7 +12,7 @@ namespace Carpd.Configuration;
 /// copy is kept as <c>FILE.bak</c> before it is replaced. <see cref="Reload"/> applies an edited file
 /// without writing it. Disposing disposes the inner service.
 /// </summary>
-public sealed class PersistingCarpService : ICarpService
+public sealed partial class PersistingCarpService : ICarpService
 {
     private readonly ICarpService _inner;
     private readonly string _path;

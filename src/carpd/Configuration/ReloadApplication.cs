@@ -82,6 +82,7 @@ internal static class ReloadApplication
             });
         }
 
+        applied = applied with { Trackers = TrackerReload.Apply(engine, running.Trackers, file.Trackers, failures) };
         var result = new ConfigurationReloadResult
         {
             Added = added,

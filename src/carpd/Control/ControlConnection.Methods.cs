@@ -13,6 +13,11 @@ internal sealed partial class ControlConnection
     private (Action<Utf8JsonWriter> WriteResult, Action? AfterReply) Dispatch(string method, JsonElement? parameters)
     {
         var context = CarpdJsonContext.Default;
+        if (TryDispatchTracker(method, parameters, out var tracked))
+        {
+            return tracked;
+        }
+
         switch (method)
         {
             case CarpdProtocol.Methods.GetInterfaces:

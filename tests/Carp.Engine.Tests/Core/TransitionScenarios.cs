@@ -31,6 +31,7 @@ internal static class TransitionScenarios
         TransitionReason.AddressesRevoked => AddressesRevoked(),
         TransitionReason.Suspended => Suspended(),
         TransitionReason.HigherPriorityMaster => HigherPriorityMaster(),
+        TransitionReason.TrackerFault => TrackerFault(),
         _ => throw new InvalidOperationException($"No scenario for TransitionReason.{reason}: add one here and a row to the transition table in docs/ARCHITECTURE.md."),
     };
 
@@ -223,6 +224,23 @@ internal static class TransitionScenarios
         Assert.Empty(backup.Output.StateChanges);
         Assert.Null(Host(backup).NextDeadline);
         return [stepDown];
+    }
+
+    private static (CarpState, CarpState)[] TrackerFault()
+    {
+        var pairs = new List<(CarpState, CarpState)>();
+        foreach (var from in (CarpState[])[CarpState.Master, CarpState.Backup])
+        {
+            using var h = Harness(from);
+            var host = Host(h);
+            h.Node.SetTrackerState("gw", TrackerScope.Interface("carp1"), new TrackerEffect(0, Fault: true));
+
+            pairs.Add(Changed(h, host, TransitionReason.TrackerFault, CarpState.Init));
+            AssertStopped(h, host, from, bowOut: from == CarpState.Master);
+            Assert.True(host.TrackerFault);
+        }
+
+        return [.. pairs];
     }
 
     /// <summary>The rows whose event takes a MASTER and a BACKUP to INIT without a bow-out.</summary>

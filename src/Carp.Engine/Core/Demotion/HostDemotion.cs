@@ -9,6 +9,7 @@ namespace Carp.Engine.Core.Demotion;
 internal abstract class HostDemotion : IDemotion
 {
     private readonly SendErrorStreak _sendErrors = new();
+    private readonly bool _vrrp;
     private bool _carpDevDown;
 
     protected HostDemotion(DemotionLedger ledger, VirtualHostConfig config)
@@ -16,6 +17,7 @@ internal abstract class HostDemotion : IDemotion
         Ledger = ledger;
         Name = config.Name;
         Groups = config.Groups;
+        _vrrp = config.IsVrrp;
     }
 
     /// <summary>Why a host is demoted: each cause is applied once and withdrawn once.</summary>
@@ -46,6 +48,12 @@ internal abstract class HostDemotion : IDemotion
     public virtual byte DemoteCount => 0;
 
     public virtual bool TimersUseAdvertisedAdvSkew => false;
+
+    /// <summary>Set by the node from the failing trackers that cover the host (docs/protocol.md#trackers); each style adds it its own way.</summary>
+    public int TrackerDemotion { get; set; }
+
+    /// <summary>The tracker demotion CARP's advskew or demote byte carries: none for VRRP, whose priority carries it instead.</summary>
+    protected int CarpTrackerDemotion => _vrrp ? 0 : TrackerDemotion;
 
     public void CountSend(bool sent)
     {

@@ -15,6 +15,9 @@ internal interface IDemotion
     /// <summary>True when the host's timers run on its advertised advskew instead of its configured one (Classic).</summary>
     bool TimersUseAdvertisedAdvSkew { get; }
 
+    /// <summary>The sum of the demotions of the failing trackers that cover the host (docs/protocol.md#trackers).</summary>
+    int TrackerDemotion { get; }
+
     /// <summary>One advert put on the carpdev (<paramref name="sent"/>) or not.</summary>
     void CountSend(bool sent);
 }

@@ -9,8 +9,12 @@ namespace Carp.Engine.Core.Demotion;
 /// </summary>
 internal sealed class SuppressPreemptDemotion(DemotionLedger ledger, VirtualHostConfig config) : HostDemotion(ledger, config)
 {
-    public override byte AdvertisedAdvSkew(byte advSkew) =>
-        Ledger.Sysctls is { SuppressPreempt: > 0, Preempt: true } ? Math.Max(advSkew, CarpConstants.MaxDemotedSkew) : advSkew;
+    public override byte AdvertisedAdvSkew(byte advSkew)
+    {
+        var suppressed = Ledger.Sysctls is { SuppressPreempt: > 0, Preempt: true } ? Math.Max(advSkew, CarpConstants.MaxDemotedSkew) : advSkew;
+        // A failing tracker's weight adds to the advskew up to 240 (docs/protocol.md#trackers); it never lowers it.
+        return CarpTrackerDemotion == 0 ? suppressed : (byte)Math.Max(suppressed, Math.Min((long)suppressed + CarpTrackerDemotion, CarpConstants.MaxDemotedSkew));
+    }
 
     public override bool TimersUseAdvertisedAdvSkew => true;
 
