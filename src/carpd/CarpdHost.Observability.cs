@@ -12,8 +12,8 @@ internal sealed partial class CarpdHost
     private Observability StartObservability(ICarpService engine, ICarpService service)
     {
         var tally = new TransitionTally(engine);
-        // TRACKERS: pass the health trackers' states as the third argument once carpd has trackers (docs/metrics.md#trackers).
-        var metrics = new MetricsEndpoint(() => new CarpdMetrics(service, tally, trackers: null, _startedAt), log.Daemon);
+        var trackers = engine as ICarpTrackers;
+        var metrics = new MetricsEndpoint(() => new CarpdMetrics(service, tally, trackers is null ? null : () => TrackerMetrics(trackers), _startedAt), log.Daemon);
         return new Observability(tally, metrics, state => state with
         {
             Daemon = new CarpdDaemonStateDto
@@ -31,6 +31,14 @@ internal sealed partial class CarpdHost
                 StringComparer.Ordinal),
         });
     }
+
+    /// <summary>The trackers with a verdict, for <c>carp_tracker_up</c> (docs/metrics.md#trackers): one not yet risen or fallen has no series.</summary>
+    private static List<TrackerMetric> TrackerMetrics(ICarpTrackers trackers) =>
+    [
+        .. trackers.GetTrackers()
+            .Where(t => t.State != TrackerState.Unknown)
+            .Select(t => new TrackerMetric(t.Name, t.State == TrackerState.Up, t.Config.Scope.Kind == Carp.Engine.Core.TrackerScopeKind.Interface ? t.Config.Scope.Name : null)),
+    ];
 
     private sealed record Observability(TransitionTally Tally, MetricsEndpoint Metrics, Func<CarpdStateDto, CarpdStateDto> CompleteState) : IDisposable
     {

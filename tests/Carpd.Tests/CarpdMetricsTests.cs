@@ -34,7 +34,7 @@ public sealed partial class CarpdMetricsTests : IDisposable
     {
         _engine.Interfaces = [Status("carp1", 1, CarpState.Backup) with
         {
-            AdvSkew = 100, AdvertisedAdvSkew = 240, DemoteCount = 1, MasterSeen = IPAddress.Parse("192.0.2.2"), Announcements = 7, OtherMastersSeen = 2,
+            AdvSkew = 100, AdvertisedAdvSkew = 240, DemoteCount = 1, MasterSeen = IPAddress.Parse("192.0.2.2"), Announcements = 7, OtherMastersSeen = 2, TrackerDemotion = 40,
         }];
         var text = await _metrics.ScrapeAsync(TestContext.Current.CancellationToken);
 
@@ -53,6 +53,8 @@ public sealed partial class CarpdMetricsTests : IDisposable
         Assert.Equal(1, Value(text, $"carp_vhost_master_info{{{Carp1},master=\"192.0.2.2\"}}"));
         Assert.Equal(1, Value(text, $"carp_vhost_address_info{{{Carp1},address=\"192.0.2.100/24\"}}"));
         Assert.Equal(7, Value(text, $"carp_vhost_announcements_total{{{Carp1}}}"));
+        Assert.Equal(40, Value(text, $"carp_vhost_tracker_demotion{{{Carp1}}}"));
+        Assert.Equal(0, Value(text, $"carp_vhost_tracker_fault{{{Carp1}}}"));
         Assert.Equal(2, Value(text, $"carp_vhost_other_masters_seen_total{{{Carp1}}}"));
         Assert.Equal(1, Value(text, "carp_sysctl{name=\"allow\"}"));
         Assert.Equal(240, Value(text, "carp_sysctl{name=\"ifdown_demotion_factor\"}"));
@@ -68,11 +70,12 @@ public sealed partial class CarpdMetricsTests : IDisposable
         var at = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_123_500);
         _engine.Interfaces = [Status("vrrp1", 10, CarpState.Master) with
         {
-            Protocol = VirtualHostProtocol.Vrrp, Priority = 200, Interval = 10, Maintenance = true, LastTransition = at, LastTransitionReason = TransitionReason.MasterDown,
+            Protocol = VirtualHostProtocol.Vrrp, Priority = 200, AdvertisedPriority = 150, Interval = 10, Maintenance = true, LastTransition = at, LastTransitionReason = TransitionReason.MasterDown,
         }];
         var text = await _metrics.ScrapeAsync(TestContext.Current.CancellationToken);
         const string vrrp1 = "interface=\"vrrp1\",vhid=\"10\",carpdev=\"eth0\",protocol=\"vrrp\"";
         Assert.Equal(200, Value(text, $"carp_vhost_priority{{{vrrp1}}}"));
+        Assert.Equal(150, Value(text, $"carp_vhost_advertised_priority{{{vrrp1}}}"));
         Assert.Equal(0.1, Value(text, $"carp_vhost_advert_interval_seconds{{{vrrp1}}}"));
         Assert.Equal(1, Value(text, $"carp_vhost_maintenance{{{vrrp1}}}"));
         Assert.Equal(2, Value(text, $"carp_vhost_state_code{{{vrrp1}}}"));

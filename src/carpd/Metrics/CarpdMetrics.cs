@@ -54,6 +54,9 @@ internal sealed class CarpdMetrics : IDisposable
     private readonly Gauge _lastTransition;
     private readonly Counter _transitions;
     private readonly Counter _announcements;
+    private readonly Gauge _advertisedPriority;
+    private readonly Gauge _trackerDemotion;
+    private readonly Gauge _trackerFault;
     private readonly Counter _otherMasters;
     private readonly Gauge _trackerUp;
 
@@ -99,6 +102,11 @@ internal sealed class CarpdMetrics : IDisposable
         _addressInfo = factory.CreateGauge("carp_vhost_address_info", "1 per virtual address of the virtual host.", [.. VhostLabels, "address"]);
         _lastTransition = factory.CreateGauge("carp_vhost_last_transition_timestamp_seconds", "When the virtual host last changed state, in seconds since the Unix epoch.", VhostLabels);
         _transitions = factory.CreateCounter("carp_vhost_transitions_total", "State changes since carpd started, by reason (Started, MasterDown, Preempt, ...).", [.. VhostLabels, "reason"]);
+        _advertisedPriority = factory.CreateGauge("carp_vhost_advertised_priority",
+            "The VRRP priority actually advertised, after its failing trackers' weights (VRRP interfaces only).", VhostLabels);
+        _trackerDemotion = factory.CreateGauge("carp_vhost_tracker_demotion",
+            "What the failing health trackers covering the virtual host add to its demotion (advskew, demote byte, or taken off the VRRP priority).", VhostLabels);
+        _trackerFault = factory.CreateGauge("carp_vhost_tracker_fault", "1 while a failing tracker with fault holds the virtual host in INIT.", VhostLabels);
         _announcements = factory.CreateCounter("carp_vhost_announcements_total",
             "Announcements sent (one gratuitous ARP per IPv4 and one unsolicited NA per IPv6 address each): takeover bursts, the delayed one, refreshes, answers to another master.", VhostLabels);
         _otherMasters = factory.CreateCounter("carp_vhost_other_masters_seen_total",
@@ -166,7 +174,7 @@ internal sealed class CarpdMetrics : IDisposable
         }
 
         CollectTrackers();
-        foreach (var collector in new Collector[] { _state, _stateCode, _advskew, _advertisedAdvskew, _interval, _priority, _demotion, _maintenance, _masterInfo, _addressInfo, _lastTransition, _transitions, _announcements, _otherMasters, _trackerUp })
+        foreach (var collector in new Collector[] { _state, _stateCode, _advskew, _advertisedAdvskew, _interval, _priority, _demotion, _maintenance, _masterInfo, _addressInfo, _lastTransition, _transitions, _announcements, _otherMasters, _advertisedPriority, _trackerDemotion, _trackerFault, _trackerUp })
         {
             RemoveUntouched(collector);
         }
@@ -215,6 +223,7 @@ internal sealed class CarpdMetrics : IDisposable
         if (status.Protocol == VirtualHostProtocol.Vrrp)
         {
             Set(_priority, labels, status.Priority);
+            Set(_advertisedPriority, labels, status.AdvertisedPriority);
             Set(_interval, labels, status.Interval / 100.0);
         }
         else
@@ -239,6 +248,8 @@ internal sealed class CarpdMetrics : IDisposable
             Set(_lastTransition, labels, last.ToUnixTimeMilliseconds() / 1000.0);
         }
 
+        Set(_trackerDemotion, labels, status.TrackerDemotion);
+        Set(_trackerFault, labels, status.TrackerFault ? 1 : 0);
         _announcements.WithLabels(labels).IncTo(status.Announcements);
         Touch(_announcements, labels);
         _otherMasters.WithLabels(labels).IncTo(status.OtherMastersSeen);

@@ -75,7 +75,7 @@ public sealed class MetricsScenarios
         SecretFile.Write(Path.Combine(s.WorkDirectory, fileName),
             $"net.inet.carp.preempt=1\ncarp1 vhid 1 carpdev eth0 pass foobar advbase 1 advskew {advSkew} 192.0.2.1/24\n{metrics}\n");
 
-    private static string Scrape(Scenario s, string ns, string url = "http://127.0.0.1:9651/metrics")
+    internal static string Scrape(Scenario s, string ns, string url = "http://127.0.0.1:9651/metrics")
     {
         var result = s.Exec(ns, "curl", "-s", "-S", "-f", "-m", "5", url);
         Assert.True(result.ExitCode == 0, $"curl {url} in {ns}: {result.StandardError}");
@@ -85,7 +85,7 @@ public sealed class MetricsScenarios
     private static string Status(Scenario s, string ns, string url, params string[] extra) =>
         s.Exec(ns, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-m", "5", .. extra, url]).StandardOutput;
 
-    private static double Value(string text, string series)
+    internal static double Value(string text, string series)
     {
         var line = text.Split('\n').SingleOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal));
         return line is null ? double.NaN : double.Parse(line[(series.Length + 1)..], CultureInfo.InvariantCulture);

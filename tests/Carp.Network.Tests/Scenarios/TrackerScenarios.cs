@@ -25,7 +25,8 @@ public sealed class TrackerScenarios
         var config = SecretFile.Write(Path.Combine(s.WorkDirectory, "n1.conf"),
             "net.inet.carp.preempt=1\n" +
             "carp1 vhid 1 carpdev eth0 pass foobar advbase 1 192.0.2.1/24\n" +
-            $"track gw script \"/usr/bin/test -e {okFile}\" interval 0.5 timeout 0.5 rise 2 fall 2 weight 100 carp1\n");
+            $"track gw script \"/usr/bin/test -e {okFile}\" interval 0.5 timeout 0.5 rise 2 fall 2 weight 100 carp1\n" +
+            "metrics listen\n");
         var carpd = CarpdProcess.Start(s, "carpd1", n1.Namespace, config);
         var carpdEvents = new ConcurrentQueue<CarpEvent>();
         using var subscription = carpd.Client.Subscribe(carpdEvents.Enqueue);
@@ -55,6 +56,9 @@ public sealed class TrackerScenarios
         var tracker = carpd.Client.GetTrackers().Single();
         Assert.Equal((TrackerState.Down, 100, "exit 1"), (tracker.State, tracker.Demotion, tracker.LastResult));
         Assert.Equal((100, (byte)100), (carpd.Status().TrackerDemotion, carpd.Status().AdvertisedAdvSkew));
+        var down = MetricsScenarios.Scrape(s, n1.Namespace);
+        Assert.Equal(0, MetricsScenarios.Value(down, "carp_tracker_up{tracker=\"gw\",interface=\"carp1\"}"));
+        Assert.Equal(100, MetricsScenarios.Value(down, "carp_vhost_tracker_demotion{interface=\"carp1\",vhid=\"1\",carpdev=\"eth0\",protocol=\"carp\"}"));
 
         // The check passes again: after rise 2 carpd advertises advskew 0, and with preempt it takes carp1 back within one
         // advert interval of the master it hears (advbase 1 + 50/256 s).
@@ -66,6 +70,7 @@ public sealed class TrackerScenarios
         var riseMs = (restored.Timestamp - recoveredAt).TotalMilliseconds;
         var returnMs = (returned.Timestamp - restored.Timestamp).TotalMilliseconds;
         s.Measure($"tracker rise: carpd undemoted {riseMs:0} ms after the check passed again (rise 2 × 0.5 s), MASTER again {returnMs:0} ms later (bound: the backup's advert interval, 1195 ms)");
+        Assert.Equal(1, MetricsScenarios.Value(MetricsScenarios.Scrape(s, n1.Namespace), "carp_tracker_up{tracker=\"gw\",interface=\"carp1\"}"));
         Assert.InRange(riseMs, 400, 1600);
         Assert.InRange(returnMs, 0, 1000 + 50 * 1000 / 256.0 + 50);
         Assert.Equal(["carp1"], s.InterfacesWith(n1.Namespace, "192.0.2.1"));
