@@ -148,7 +148,7 @@ public sealed partial class VirtualHost : IDisposable
         var oldPriority = Priority;
         AdvertisedAdvSkew = _demotion.AdvertisedAdvSkew(Config.AdvSkew);
         DemoteCount = _demotion.DemoteCount;
-        Priority = TrackedPriority(Config.Priority, _demotion.TrackerDemotion);
+        Priority = IsVrrp ? TrackedPriority(Config.Priority, _demotion.TrackerDemotion) : Config.Priority;
         if (oldAdvSkew == AdvertisedAdvSkew && oldDemoteCount == DemoteCount && oldPriority == Priority)
         {
             return;
