@@ -101,7 +101,13 @@ public sealed partial class VirtualHost
 
         if ((local >= remote && remoteDemote <= localDemote) || remoteDemote < localDemote)
         {
-            SendLastWord();
+            if (local != remote || remoteDemote != localDemote)
+            {
+                // Not after a tie: there adverts that cross make both yield, and a last word reaching a node that has
+                // already yielded would make it preempt (docs/protocol.md#split-brain-heal).
+                SendLastWord();
+            }
+
             EnterBackup(TransitionReason.MoreFrequentMaster);
         }
         else

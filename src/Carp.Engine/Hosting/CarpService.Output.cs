@@ -48,11 +48,14 @@ public sealed partial class CarpService
 
         try
         {
-            // The advert as it would go to the group, in a frame addressed to one MAC (docs/protocol.md#split-brain-heal); rare, so a copy.
+            // The advert as it would go to the group, in a frame addressed to one MAC (docs/protocol.md#split-brain-heal); rare, so a
+            // copy. From the carpdev's own MAC: from the virtual MAC, a switch would learn that MAC on our port and filter the
+            // frame sent to it there.
             var frame = _frames.Frame(host, family, port.Mac, source, _node.Sysctls.TrafficClass, payload);
             Span<byte> unicast = stackalloc byte[frame.Length];
             frame.CopyTo(unicast);
             destinationMac.CopyTo(unicast);
+            port.Mac.GetAddressBytes().CopyTo(unicast[6..]);
             return _batch.Advert(port, unicast, host) || SendFailed(host, "the last advert to the new master was not sent");
         }
         catch (Exception ex)

@@ -118,6 +118,25 @@ public sealed class SimulatedHost : ICarpOutput
         return true;
     }
 
+    bool? ICarpOutput.SendAdvertisementTo(VirtualHost host, AddressFamily family, ReadOnlySpan<byte> payload, ReadOnlySpan<byte> destinationMac)
+    {
+        var port = _ports[host.Device.Name];
+        var source = family == AddressFamily.InterNetwork ? port.IPv4 : port.IPv6;
+        if (source is null || Crashed)
+        {
+            return false;
+        }
+
+        // A yielding master's last advert, to one MAC (docs/protocol.md#split-brain-heal): the link delivers it to the port of
+        // that MAC, or floods it like any frame when no port has it (a virtual MAC).
+        var frame = AdvertAddressing.For(host.Config, family, port.Mac, Broadcast).Frame(source, Node.Sysctls.TrafficClass, payload);
+        destinationMac.CopyTo(frame);
+        port.Mac.GetAddressBytes().CopyTo(frame, 6); // from the port's own MAC, as on the Linux wire
+        _lan.RecordAdvert(this, host, family, payload);
+        port.Link.Transmit(port, frame);
+        return true;
+    }
+
     void ICarpOutput.SetAddresses(VirtualHost host, IReadOnlyList<CarpAddress> addresses, bool present)
     {
         foreach (var address in addresses)

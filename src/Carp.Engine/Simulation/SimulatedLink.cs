@@ -1,7 +1,8 @@
 namespace Carp.Engine.Simulation;
 
 /// <summary>
-/// A broadcast segment (a switch) between simulated hosts, with loss, delay and partitions.
+/// A broadcast segment (a learning switch) between simulated hosts, with loss, delay and partitions: a frame to a unicast
+/// MAC last seen as the source of a frame from one port goes to that port alone; everything else is flooded.
 /// Every random decision comes from the LAN's seeded generator, so a run is reproducible.
 /// </summary>
 public sealed class SimulatedLink
@@ -9,6 +10,7 @@ public sealed class SimulatedLink
     private readonly SimulatedLan _lan;
     private readonly List<SimulatedPort> _ports = [];
     private readonly List<Action<byte[]>> _listeners = [];
+    private readonly Dictionary<ulong, SimulatedPort> _learned = [];
     private Dictionary<SimulatedHost, int>? _partition;
 
     internal SimulatedLink(SimulatedLan lan, string name)
@@ -68,9 +70,16 @@ public sealed class SimulatedLink
     {
         FramesSent++;
         _lan.Capture(this, from.Host, frame);
+        if ((frame[6] & 1) == 0)
+        {
+            _learned[MacKey(frame.AsSpan(6, 6))] = from;
+        }
+
+        // As a switch does: learn the source first; a frame to a MAC learnt on the port it came from goes nowhere.
+        var owner = (frame[0] & 1) == 0 ? _learned.GetValueOrDefault(MacKey(frame.AsSpan(0, 6))) : null;
         foreach (var to in _ports)
         {
-            if (ReferenceEquals(to, from) || !CanHear(from.Host, to.Host))
+            if (ReferenceEquals(to, from) || !CanHear(from.Host, to.Host) || (owner is not null && !ReferenceEquals(to, owner)))
             {
                 continue;
             }
@@ -95,6 +104,9 @@ public sealed class SimulatedLink
         var delay = Delay + (Jitter > TimeSpan.Zero ? TimeSpan.FromTicks((long)(_lan.Random.NextDouble() * Jitter.Ticks)) : TimeSpan.Zero);
         _lan.Deliver(to, frame, delay);
     }
+
+    private static ulong MacKey(ReadOnlySpan<byte> mac) =>
+        ((ulong)mac[0] << 40) | ((ulong)mac[1] << 32) | ((ulong)mac[2] << 24) | ((ulong)mac[3] << 16) | ((ulong)mac[4] << 8) | mac[5];
 
     private bool CanHear(SimulatedHost a, SimulatedHost b) =>
         _partition is null ||

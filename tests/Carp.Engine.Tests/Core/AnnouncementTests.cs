@@ -125,7 +125,7 @@ public sealed class AnnouncementTests
     }
 
     [Fact]
-    public void A_master_that_yields_does_not_answer()
+    public void A_master_that_yields_does_not_answer_and_sends_its_last_advert_to_the_winner_alone()
     {
         using var h = new CoreHarness();
         var host = h.Add(Config(advSkew: 50));
@@ -136,6 +136,8 @@ public sealed class AnnouncementTests
         h.Receive(Packets.V4(Packets.Header(advSkew: 0)));
         Assert.Equal(CarpState.Backup, host.State);
         Assert.Empty(h.Output.Sent);
+        var lastWord = Assert.Single(h.Output.SentTo);
+        Assert.Equal((Packets.PeerMac, (byte)50), (lastWord.To, lastWord.Advert.AdvSkew));
         Assert.Empty(h.Output.Announcements);
         Assert.Equal(0, host.OtherMastersSeen);
     }
