@@ -112,6 +112,12 @@ internal sealed class InterfaceStatusDto
 
     /// <summary>Adverts heard, as MASTER, from another master that had to yield (docs/protocol.md#split-brain-heal).</summary>
     public long? OtherMastersSeen { get; init; }
+
+    /// <summary>Adverts of this virtual host sent since it was created.</summary>
+    public long? AdvertsSent { get; init; }
+
+    /// <summary>Adverts for this virtual host received and accepted since it was created.</summary>
+    public long? AdvertsReceived { get; init; }
     /// <summary>The health trackers covering it (docs/protocol.md#trackers); omitted when none.</summary>
     public IReadOnlyList<string>? Trackers { get; init; }
 

@@ -137,6 +137,8 @@ public sealed class CarpStatus
         AnnounceRefresh = TimeSpan.FromSeconds(status.AnnounceRefreshSeconds);
         Announcements = status.Announcements;
         OtherMastersSeen = status.OtherMastersSeen;
+        AdvertsSent = status.AdvertsSent;
+        AdvertsReceived = status.AdvertsReceived;
         Trackers = new CarpList(status.Trackers);
         TrackerDemotion = status.TrackerDemotion;
         TrackerFault = status.TrackerFault;
@@ -235,6 +237,12 @@ public sealed class CarpStatus
 
     /// <summary>Adverts heard, as MASTER, from another master of this vhid that had to yield (a split brain healing, docs/protocol.md#split-brain-heal).</summary>
     public long OtherMastersSeen { get; }
+
+    /// <summary>Adverts of this interface sent since it was created (each address family counts).</summary>
+    public long AdvertsSent { get; }
+
+    /// <summary>Adverts for this interface received and accepted since it was created, from any node.</summary>
+    public long AdvertsReceived { get; }
     /// <summary>The health trackers covering it (Get-CarpTracker), failing or not.</summary>
     public CarpList Trackers { get; }
 

@@ -34,7 +34,7 @@ public sealed partial class CarpdMetricsTests : IDisposable
     {
         _engine.Interfaces = [Status("carp1", 1, CarpState.Backup) with
         {
-            AdvSkew = 100, AdvertisedAdvSkew = 240, DemoteCount = 1, MasterSeen = IPAddress.Parse("192.0.2.2"), Announcements = 7, OtherMastersSeen = 2, TrackerDemotion = 40,
+            AdvSkew = 100, AdvertisedAdvSkew = 240, DemoteCount = 1, MasterSeen = IPAddress.Parse("192.0.2.2"), Announcements = 7, OtherMastersSeen = 2, TrackerDemotion = 40, AdvertsSent = 11, AdvertsReceived = 13,
         }];
         var text = await _metrics.ScrapeAsync(TestContext.Current.CancellationToken);
 
@@ -53,6 +53,8 @@ public sealed partial class CarpdMetricsTests : IDisposable
         Assert.Equal(1, Value(text, $"carp_vhost_master_info{{{Carp1},master=\"192.0.2.2\"}}"));
         Assert.Equal(1, Value(text, $"carp_vhost_address_info{{{Carp1},address=\"192.0.2.100/24\"}}"));
         Assert.Equal(7, Value(text, $"carp_vhost_announcements_total{{{Carp1}}}"));
+        Assert.Equal(11, Value(text, $"carp_vhost_adverts_sent_total{{{Carp1}}}"));
+        Assert.Equal(13, Value(text, $"carp_vhost_adverts_received_total{{{Carp1}}}"));
         Assert.Equal(40, Value(text, $"carp_vhost_tracker_demotion{{{Carp1}}}"));
         Assert.Equal(0, Value(text, $"carp_vhost_tracker_fault{{{Carp1}}}"));
         Assert.Equal(2, Value(text, $"carp_vhost_other_masters_seen_total{{{Carp1}}}"));

@@ -73,6 +73,12 @@ public sealed partial class VirtualHost
 
     private bool _sendingLastWord;
 
+    /// <summary>Adverts of this virtual host that went out (each family counts), bow-outs and last words included.</summary>
+    public long AdvertsSent { get; private set; }
+
+    /// <summary>Adverts for this virtual host that passed every receive check (docs/protocol.md#receive-checks), from any sender.</summary>
+    public long AdvertsReceived { get; private set; }
+
     /// <summary>
     /// A MASTER yields to the advert being handled: its last advert goes to that sender's MAC alone, so that a master that
     /// never knew there was a second one learns of it and re-announces (docs/protocol.md#split-brain-heal), while no backup
@@ -132,6 +138,11 @@ public sealed partial class VirtualHost
     /// <summary>Counts one advert's outcome: <c>opackets</c>/<c>opackets6</c> or <c>onomem</c>, and the send-error streak.</summary>
     internal void CountSend(AddressFamily family, bool sent)
     {
+        if (sent)
+        {
+            AdvertsSent++;
+        }
+
         _node.Statistics.Increment(!sent ? CarpStatistic.ONoMem
             : family == AddressFamily.InterNetwork ? CarpStatistic.OPackets : CarpStatistic.OPackets6);
         _demotion.CountSend(sent);

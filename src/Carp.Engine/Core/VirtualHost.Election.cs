@@ -25,6 +25,7 @@ public sealed partial class VirtualHost
     /// <summary>A valid advert (checksum, version and HMAC already verified) for this vhid.</summary>
     internal void OnAdvertisement(in CarpAdvertisement advert, AddressFamily family, ReadOnlySpan<byte> source, long receivedAt)
     {
+        AdvertsReceived++;
         if (State == CarpState.Init)
         {
             return;

@@ -108,6 +108,7 @@ public sealed partial class VirtualHost
     /// <summary>A valid VRRP advert (checksum, version, TTL and addresses checked) for this VRID (docs/protocol.md#vrrp-election).</summary>
     internal void OnVrrpAdvertisement(in VrrpAdvertisement advert, ReadOnlySpan<byte> source, long receivedAt)
     {
+        AdvertsReceived++;
         if (State == CarpState.Init)
         {
             return;

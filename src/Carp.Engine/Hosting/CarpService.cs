@@ -289,6 +289,8 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
         MasterSeenPriority = host.MasterSeenPriority,
         Announcements = host.Announcements,
         OtherMastersSeen = host.OtherMastersSeen,
+        AdvertsSent = host.AdvertsSent,
+        AdvertsReceived = host.AdvertsReceived,
         AdvertisedPriority = host.Priority,
         Trackers = _node.TrackersOf(host),
         TrackerDemotion = host.TrackerDemotion,

@@ -88,6 +88,12 @@ public sealed record VirtualHostStatus
 
     /// <summary>Adverts heard, as MASTER, from another master of this vhid that had to yield (docs/protocol.md#split-brain-heal).</summary>
     public long OtherMastersSeen { get; init; }
+
+    /// <summary>Adverts of this virtual host sent since it was created (each family counts).</summary>
+    public long AdvertsSent { get; init; }
+
+    /// <summary>Adverts for this virtual host received and accepted since it was created.</summary>
+    public long AdvertsReceived { get; init; }
     /// <summary>VRRP: the priority advertised and elected with, the configured one less the failing trackers' weights (docs/protocol.md#trackers).</summary>
     public byte AdvertisedPriority { get; init; } = CarpLimits.PriorityDefault;
 

@@ -54,6 +54,8 @@ internal sealed class CarpdMetrics : IDisposable
     private readonly Gauge _lastTransition;
     private readonly Counter _transitions;
     private readonly Counter _announcements;
+    private readonly Counter _vhostAdvertsSent;
+    private readonly Counter _vhostAdvertsReceived;
     private readonly Gauge _advertisedPriority;
     private readonly Gauge _trackerDemotion;
     private readonly Gauge _trackerFault;
@@ -107,6 +109,10 @@ internal sealed class CarpdMetrics : IDisposable
         _trackerDemotion = factory.CreateGauge("carp_vhost_tracker_demotion",
             "What the failing health trackers covering the virtual host add to its demotion (advskew, demote byte, or taken off the VRRP priority).", VhostLabels);
         _trackerFault = factory.CreateGauge("carp_vhost_tracker_fault", "1 while a failing tracker with fault holds the virtual host in INIT.", VhostLabels);
+        _vhostAdvertsSent = factory.CreateCounter("carp_vhost_adverts_sent_total",
+            "Adverts of the virtual host sent (each address family counts), bow-outs included.", VhostLabels);
+        _vhostAdvertsReceived = factory.CreateCounter("carp_vhost_adverts_received_total",
+            "Adverts for the virtual host that passed every receive check, from any node.", VhostLabels);
         _announcements = factory.CreateCounter("carp_vhost_announcements_total",
             "Announcements sent (one gratuitous ARP per IPv4 and one unsolicited NA per IPv6 address each): takeover bursts, the delayed one, refreshes, answers to another master.", VhostLabels);
         _otherMasters = factory.CreateCounter("carp_vhost_other_masters_seen_total",
@@ -174,7 +180,7 @@ internal sealed class CarpdMetrics : IDisposable
         }
 
         CollectTrackers();
-        foreach (var collector in new Collector[] { _state, _stateCode, _advskew, _advertisedAdvskew, _interval, _priority, _demotion, _maintenance, _masterInfo, _addressInfo, _lastTransition, _transitions, _announcements, _otherMasters, _advertisedPriority, _trackerDemotion, _trackerFault, _trackerUp })
+        foreach (var collector in new Collector[] { _state, _stateCode, _advskew, _advertisedAdvskew, _interval, _priority, _demotion, _maintenance, _masterInfo, _addressInfo, _lastTransition, _transitions, _announcements, _vhostAdvertsSent, _vhostAdvertsReceived, _otherMasters, _advertisedPriority, _trackerDemotion, _trackerFault, _trackerUp })
         {
             RemoveUntouched(collector);
         }
@@ -250,6 +256,10 @@ internal sealed class CarpdMetrics : IDisposable
 
         Set(_trackerDemotion, labels, status.TrackerDemotion);
         Set(_trackerFault, labels, status.TrackerFault ? 1 : 0);
+        _vhostAdvertsSent.WithLabels(labels).IncTo(status.AdvertsSent);
+        Touch(_vhostAdvertsSent, labels);
+        _vhostAdvertsReceived.WithLabels(labels).IncTo(status.AdvertsReceived);
+        Touch(_vhostAdvertsReceived, labels);
         _announcements.WithLabels(labels).IncTo(status.Announcements);
         Touch(_announcements, labels);
         _otherMasters.WithLabels(labels).IncTo(status.OtherMastersSeen);

@@ -28,6 +28,20 @@ public sealed class StatisticsTests : IDisposable
     }
 
     [Fact]
+    public void Each_virtual_host_counts_its_own_adverts_sent_and_the_valid_ones_received()
+    {
+        var carp1 = _h.Add(Config(addresses: [Vip, Vip6]));
+        _h.RunUntil(5);
+        var carp2 = _h.Add(Config(name: "carp2", vhid: 2, advSkew: 100, addresses: "192.0.2.253/24"));
+        _h.Receive(Packets.V4(Packets.Header(vhid: 2, addresses: "192.0.2.253/24")));
+        _h.Receive(Packets.V4(Packets.Header(vhid: 2, pass: "wrong", addresses: "192.0.2.253/24"))); // badauth: not counted
+
+        Assert.Equal(CarpState.Master, carp1.State);
+        Assert.Equal((6L, 0L), (carp1.AdvertsSent, carp1.AdvertsReceived)); // 3 adverts × 2 families
+        Assert.Equal((0L, 1L), (carp2.AdvertsSent, carp2.AdvertsReceived));
+    }
+
+    [Fact]
     public void Dual_stack_master_counts_one_opackets_and_one_opackets6_per_advert()
     {
         var host = _h.Add(Config(addresses: [Vip, Vip6]));
