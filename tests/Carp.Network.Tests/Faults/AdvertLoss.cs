@@ -128,29 +128,35 @@ internal static class AdvertLoss
             foreach (var t in takeovers)
             {
                 Assert.Equal(TransitionReason.MasterDown, t.Item.Reason);
+                // The takeover on the wire, B's first advert: on a loaded machine its event can reach the test hundreds of ms
+                // later (the delay this takeover's event had bounds the yield event's below).
+                long takeoverAt = sentB.Adverts.All(x => x.Source.Equals(AddressB) && !x.IsBowOut, t.At - Clock.Ticks(TimeSpan.FromSeconds(1)))
+                    .Select(x => x.At).Where(at => at <= t.At + near).DefaultIfEmpty(t.At).First();
+                double eventLag = Math.Max(0, Clock.Ms(takeoverAt, t.At));
+
                 // The master-down timer ran out: the last advert of A that reached B is one master-down interval ago…
-                var lastHeard = arrived.LastOrDefault(y => y.At < t.At);
+                var lastHeard = arrived.LastOrDefault(y => y.At < takeoverAt);
                 Assert.True(lastHeard.At > 0, "B took over without having heard A since the loss began");
-                double silence = Clock.Ms(lastHeard.At, t.At);
+                double silence = Clock.Ms(lastHeard.At, takeoverAt);
                 Assert.InRange(silence, MasterDownMs - 50, MasterDownMs + 300);
                 // …and every advert A sent in between was lost: at least 3.
-                var between = adverts.Where(x => x.At > lastHeard.At + near && x.At < t.At).ToList();
+                var between = adverts.Where(x => x.At > lastHeard.At + near && x.At < takeoverAt).ToList();
                 Assert.True(between.Count >= 3 && between.All(x => x.Lost),
-                    $"takeover at {Clock.Ms(s.Started, t.At):0} ms after {between.Count} adverts of A, {between.Count(x => x.Lost)} of them lost");
+                    $"takeover at {Clock.Ms(s.Started, takeoverAt):0} ms after {between.Count} adverts of A, {between.Count(x => x.Lost)} of them lost");
 
                 // B yields to the first advert of A that reaches it; until then both are MASTER.
                 var yielded = yields.First(y => y.At > t.At);
                 Assert.Equal(TransitionReason.MoreFrequentMaster, yielded.Item.Reason);
-                var firstHeard = arrived.First(y => y.At > t.At);
+                var firstHeard = arrived.First(y => y.At > takeoverAt);
                 double lag = Clock.Ms(firstHeard.At, yielded.At);
-                Assert.InRange(lag, -5, YieldMarginMs);
-                int lostAfter = adverts.Count(x => x.At > t.At && x.At < firstHeard.At - near);
-                double doubleMaster = Clock.Ms(t.At, yielded.At);
-                Assert.True(doubleMaster <= ((lostAfter + 1) * 1000) + YieldMarginMs,
-                    $"both MASTER for {doubleMaster:0} ms with {lostAfter} adverts of A lost after the takeover");
+                Assert.InRange(lag, -5, YieldMarginMs + eventLag);
+                int lostAfter = adverts.Count(x => x.At > takeoverAt && x.At < firstHeard.At - near);
+                double doubleMaster = Clock.Ms(takeoverAt, yielded.At);
+                Assert.True(doubleMaster <= ((lostAfter + 1) * 1000) + YieldMarginMs + eventLag,
+                    $"both MASTER for {doubleMaster:0} ms with {lostAfter} adverts of A lost after the takeover (its event came {eventLag:0} ms late)");
 
-                // On the wire: B advertised from its takeover and stopped when it yielded.
-                Assert.NotEmpty(sentB.Adverts.All(x => x.Source.Equals(AddressB), t.At - near)); // its first advert precedes the event
+                // On the wire: B advertised from its takeover and stopped when it yielded (a last word to A aside).
+                Assert.NotEmpty(sentB.Adverts.All(x => x.Source.Equals(AddressB), takeoverAt - near));
                 Assert.DoesNotContain(sentB.Adverts.All(x => x.Source.Equals(AddressB) && !x.IsBowOut, yielded.At + near),
                     x => takeovers.All(o => o.At <= yielded.At || x.At < o.At - near)); // a takeover's first advert precedes its event
 
