@@ -99,6 +99,11 @@ public sealed partial class VirtualHost
 
     private void RepeatAnnounceIfDue()
     {
+        if (_sendingLastWord)
+        {
+            return; // it is leaving MASTER: no announcement, no ARP-balancing correction rides on its last word
+        }
+
         if (_delayedAnnounce > 0 && --_delayedAnnounce == 0)
         {
             _delayedAnnounce = -1;

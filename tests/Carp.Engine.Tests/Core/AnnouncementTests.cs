@@ -143,6 +143,22 @@ public sealed class AnnouncementTests
     }
 
     [Fact]
+    public void A_master_that_yields_when_its_delayed_announcement_is_due_does_not_announce_with_its_last_word()
+    {
+        using var h = new CoreHarness();
+        var host = h.Add(Config(advSkew: 50));
+        h.RunUntil(Takeover + 1.5); // MASTER since ~3.2 s, one advert since: the delayed announcement rides on the next one
+        Assert.Equal(CarpState.Master, host.State);
+        h.Output.Clear();
+
+        h.Receive(Packets.V4(Packets.Header(advSkew: 0)));
+
+        Assert.Equal(CarpState.Backup, host.State);
+        Assert.Single(h.Output.SentTo);
+        Assert.Empty(h.Output.Announcements);
+    }
+
+    [Fact]
     public void A_vrrp_master_that_hears_a_lower_priority_master_answers_it()
     {
         using var h = new CoreHarness();
