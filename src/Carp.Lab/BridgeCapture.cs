@@ -26,12 +26,25 @@ internal sealed class BridgeCapture : IDisposable
     public ConcurrentQueue<Observed> Frames { get; } = new();
 
     public BridgeCapture(string bridgeNamespace, params string[] bridges)
+        : this(bridgeNamespace, immediate: true, bridges)
     {
+    }
+
+    /// <param name="bridgeNamespace">Where the bridges are.</param>
+    /// <param name="immediate">
+    /// False for a capture that is only read afterwards: frames are handed over in blocks (every 20 ms at the latest), so
+    /// that the capture does not wake a thread for each frame inside the sending host's system call (a mass switch's
+    /// 255 adverts); the times are the kernel's receive time stamps either way.
+    /// </param>
+    /// <param name="bridges">The bridges to capture on.</param>
+    public BridgeCapture(string bridgeNamespace, bool immediate, params string[] bridges)
+    {
+        var options = immediate ? new PacketDeviceOptions() : new PacketDeviceOptions { Immediate = false, ReadTimeoutMilliseconds = 20 };
         foreach (var bridge in bridges)
         {
             var device = NetworkNamespace.Run(bridgeNamespace, () =>
             {
-                var d = new PacketDevice(bridge, (frame, arrivedAt) => Record(bridge, frame, arrivedAt), "ip proto 112 or ip6 proto 112 or arp");
+                var d = new PacketDevice(bridge, (frame, arrivedAt) => Record(bridge, frame, arrivedAt), "ip proto 112 or ip6 proto 112 or arp", options);
                 d.Start();
                 return d;
             });

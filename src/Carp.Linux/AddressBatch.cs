@@ -1,4 +1,3 @@
-using System.Net;
 using Carp.Engine.Core;
 
 namespace Carp.Linux;
@@ -14,6 +13,9 @@ internal sealed class AddressBatch(NetlinkRouteSocket netlink, AddressGuardian? 
     private readonly List<(VirtualHostConfig Config, string Link, CarpAddress Address)> _pending = [];
     private readonly List<(VirtualHostConfig Config, string Error)> _failures = [];
     private readonly Dictionary<string, int> _linkIndex = new(StringComparer.Ordinal);
+    private readonly List<AddressRequest> _requests = [];
+    private readonly List<(VirtualHostConfig Config, string Link, CarpAddress Address)> _held = [];
+    private readonly List<(string Link, string Cidr)> _owned = [];
 
     public int Count => _pending.Count;
 
@@ -30,24 +32,46 @@ internal sealed class AddressBatch(NetlinkRouteSocket netlink, AddressGuardian? 
     public void ForgetLink(string link) => _linkIndex.Remove(link);
 
     /// <summary>
-    /// Runs an add once before the first takeover needs it, touching nothing: the guardian is told of no address, and the
-    /// kernel is asked to add 192.0.2.1/32 to an interface index no link has, which it refuses. The first real add of a
-    /// process otherwise cost a mass takeover's first pass about 9 ms (BENCHMARKS.md#scale).
+    /// Runs a batch once before the first takeover needs it, touching nothing (BENCHMARKS.md#scale): an address is held for
+    /// a link no host has (<see cref="RehearsalLink"/>, given an interface index no link has) and added without telling the
+    /// guardian, so the kernel refuses it and the failure is dropped. The first mass takeover of a process otherwise
+    /// compiled this code, and the collections it uses, between its adverts and its addresses (BENCHMARKS.md#scale).
     /// </summary>
     public void Rehearse()
     {
-        guardian?.OwnAddresses([]);
+        _linkIndex[RehearsalLink] = int.MaxValue;
         try
         {
-            _ = netlink.AddAddresses([new AddressRequest(int.MaxValue, IPAddress.Parse("192.0.2.1"), 32)]);
+            var config = new VirtualHostConfig { Name = RehearsalLink, Vhid = 1, CarpDev = RehearsalLink, Addresses = [CarpAddress.Parse("192.0.2.1/32")] };
+            Reserve(1);
+            Hold(config, RehearsalLink, config.Addresses);
+            AddTelling(told: null);
         }
         catch (NetlinkException)
         {
             // The socket itself failed: the first real add reports it.
         }
-
-        _ = Cidr(CarpAddress.Parse("192.0.2.1/32"));
+        finally
+        {
+            _linkIndex.Remove(RehearsalLink);
+            _failures.Clear();
+        }
     }
+
+    /// <summary>
+    /// Grows the batch's lists to <paramref name="addresses"/> now, as interfaces are prepared, so that a mass takeover's
+    /// pass neither allocates nor grows them.
+    /// </summary>
+    public void Reserve(int addresses)
+    {
+        _pending.EnsureCapacity(addresses);
+        _requests.EnsureCapacity(addresses);
+        _held.EnsureCapacity(addresses);
+        _owned.EnsureCapacity(addresses);
+    }
+
+    /// <summary>The link name a rehearsal holds its address for: no interface has it (names are at most 15 characters).</summary>
+    internal const string RehearsalLink = "carp-rehearsal!";
 
     /// <summary>
     /// Looks up <paramref name="link"/>'s index now, when its interface is prepared, not in the pass that first adds an
@@ -57,21 +81,26 @@ internal sealed class AddressBatch(NetlinkRouteSocket netlink, AddressGuardian? 
     public void Learn(string link) => _ = IndexOf(link);
 
     /// <summary>Adds what is held back; failures are kept for <see cref="ReportFailures"/>.</summary>
-    public void Add()
+    public void Add() => AddTelling(guardian);
+
+    private void AddTelling(AddressGuardian? told)
     {
         if (_pending.Count == 0)
         {
             return;
         }
 
-        var requests = new List<AddressRequest>(_pending.Count);
-        var held = new List<(VirtualHostConfig Config, string Link, CarpAddress Address)>(_pending.Count);
+        // Reused lists: a pass allocates nothing for them once they have grown to a mass takeover's size.
+        _requests.Clear();
+        _held.Clear();
+        _owned.Clear();
         foreach (var item in _pending)
         {
             if (IndexOf(item.Link) is { } index)
             {
-                requests.Add(new AddressRequest(index, item.Address.Address, item.Address.PrefixLength));
-                held.Add(item);
+                _requests.Add(new AddressRequest(index, item.Address.Address, item.Address.PrefixLength));
+                _held.Add(item);
+                _owned.Add((item.Link, Cidr(item.Address)));
             }
             else
             {
@@ -80,14 +109,14 @@ internal sealed class AddressBatch(NetlinkRouteSocket netlink, AddressGuardian? 
         }
 
         _pending.Clear();
-        if (requests.Count == 0)
+        if (_requests.Count == 0)
         {
             return;
         }
 
         // Write-ahead: the guardian knows every address before the kernel has any of them.
-        guardian?.OwnAddresses(held.Select(h => (h.Link, Cidr(h.Address))));
-        var results = netlink.AddAddresses(requests);
+        told?.OwnAddresses(_owned);
+        var results = netlink.AddAddresses(_requests);
         for (var i = 0; i < results.Length; i++)
         {
             if (results[i] is not { } error)
@@ -95,13 +124,13 @@ internal sealed class AddressBatch(NetlinkRouteSocket netlink, AddressGuardian? 
                 continue;
             }
 
-            var (config, link, address) = held[i];
+            var (config, link, address) = _held[i];
             if (error.Errno == 19 /* ENODEV: the link was made again under the same name */ && Retry(link, address) is null)
             {
                 continue;
             }
 
-            guardian?.DisownAddress(link, Cidr(address));
+            told?.DisownAddress(link, Cidr(address));
             _failures.Add((config, $"{Cidr(address)} on {link}: {error.Message}"));
         }
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 
 namespace Carp.Linux;
 
@@ -125,13 +126,20 @@ public sealed unsafe class AddressGuardian : IDisposable
     public void OwnAddress(string device, string cidr) => Send($"addr {device} {cidr}");
 
     /// <summary>Records addresses the engine is about to add, with one write; call before adding them.</summary>
-    public void OwnAddresses(IEnumerable<(string Device, string Cidr)> addresses)
+    public void OwnAddresses(IReadOnlyList<(string Device, string Cidr)> addresses)
     {
-        var lines = string.Join('\n', addresses.Select(a => $"addr {a.Device} {a.Cidr}"));
-        if (lines.Length > 0)
+        if (addresses.Count == 0)
         {
-            Send(lines);
+            return;
         }
+
+        var lines = new StringBuilder();
+        foreach (var (device, cidr) in addresses)
+        {
+            lines.Append(lines.Length == 0 ? "addr " : "\naddr ").Append(device).Append(' ').Append(cidr);
+        }
+
+        Send(lines.ToString());
     }
 
     /// <summary>

@@ -63,6 +63,11 @@ public sealed class LinuxWire : ICarpWire
         JitWarmer.Prepare(typeof(LinuxWire), typeof(PacketDevice), typeof(NetlinkRouteSocket), typeof(LibC), typeof(EventFdWakeSignal),
             typeof(AddressGuardian), typeof(StallWatch), typeof(UnicastSender));
         PacketDevice.PrepareSendPath();
+        // A private watch runs the code a takeover's pass runs on the wire's own (its dictionary of intervals included).
+        var stall = new StallWatch();
+        stall.Reserve(1);
+        _ = stall.Hold("rehearsal", TimeSpan.FromSeconds(1), 0);
+        _ = stall.Hold("rehearsal", null, 0);
         return true;
     });
 
@@ -158,6 +163,9 @@ public sealed class LinuxWire : ICarpWire
             // Counted: an ARP-balancing set puts one address on several vhids.
             _virtualAddresses[address.Address] = _virtualAddresses.GetValueOrDefault(address.Address) + 1;
         }
+
+        _batch.Reserve(_virtualAddresses.Count);
+        _stall.Reserve(_virtualAddresses.Count);
 
         LinuxSysctl.Ensure("net.ipv4.conf.all.arp_ignore", 1);
         if (config.MacMode == MacMode.Real)
@@ -491,6 +499,16 @@ public sealed class LinuxWire : ICarpWire
 
             _slots[_queued++] = slot;
             return true;
+        }
+
+        public void Reserve(int frames)
+        {
+            sender?.Reserve(frames);
+            if (frames > _slots.Length)
+            {
+                Array.Resize(ref _slots, frames);
+                _senderSent = new bool[frames];
+            }
         }
 
         public string? Flush(Span<bool> sent)

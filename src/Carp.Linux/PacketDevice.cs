@@ -237,7 +237,7 @@ public sealed unsafe class PacketDevice : IDisposable
             var configuration = new DeviceConfiguration
             {
                 Mode = options.Promiscuous ? DeviceModes.Promiscuous : DeviceModes.None,
-                Immediate = true,
+                Immediate = options.Immediate,
                 ReadTimeout = options.ReadTimeoutMilliseconds,
                 Snaplen = options.SnapLength,
                 BufferSize = options.BufferSizeBytes,

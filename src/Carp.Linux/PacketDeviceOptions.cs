@@ -23,6 +23,13 @@ public sealed class PacketDeviceOptions
     /// can take when pcap_breakloop cannot wake the reader. Default 250 ms.</summary>
     public int ReadTimeoutMilliseconds { get; init; } = 250;
 
+    /// <summary>
+    /// Hand each frame over as it arrives (the default, what CARP needs). False lets the kernel fill a block first and wake
+    /// the reader once per block or <see cref="ReadTimeoutMilliseconds"/>: a capture that only records (the lab's, with each
+    /// frame's kernel time stamp) then no longer wakes a thread per frame inside the sender's system call.
+    /// </summary>
+    public bool Immediate { get; init; } = true;
+
     /// <summary>Bytes captured per frame. Default 2048 (CARP, ARP, ND are far smaller).</summary>
     public int SnapLength { get; init; } = 2048;
 

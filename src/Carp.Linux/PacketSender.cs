@@ -66,6 +66,16 @@ internal sealed unsafe class PacketSender : IDisposable
         return true;
     }
 
+    /// <summary>Grows the queue to <paramref name="frames"/> now, so that a mass takeover's pass neither reallocates nor maps pages.</summary>
+    public void Reserve(int frames)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (frames > _capacity)
+        {
+            Grow(frames);
+        }
+    }
+
     /// <summary>
     /// Sends the queue and empties it: <paramref name="sent"/> (<see cref="Queued"/> elements) receives whether each frame
     /// went out; returns the errno text of the first failure, or null. sendmmsg stops at a failing frame, so the rest is

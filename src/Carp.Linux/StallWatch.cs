@@ -44,7 +44,7 @@ internal sealed class StallWatch
             _holding.Remove(name);
         }
 
-        var timeout = _holding.Count == 0 ? TimeSpan.Zero : 2 * _holding.Values.Min();
+        var timeout = 2 * Shortest();
         if (timeout == _timeout)
         {
             return null;
@@ -62,6 +62,24 @@ internal sealed class StallWatch
         }
 
         return timeout;
+    }
+
+    /// <summary>Makes room for <paramref name="hosts"/> masters now (as interfaces are prepared), not in a mass takeover's pass.</summary>
+    public void Reserve(int hosts) => _holding.EnsureCapacity(hosts);
+
+    /// <summary>The shortest interval held (zero when nobody holds addresses): a loop, not LINQ, so a mass takeover runs no code compiled for it alone.</summary>
+    private TimeSpan Shortest()
+    {
+        var shortest = TimeSpan.Zero;
+        foreach (var interval in _holding.Values)
+        {
+            if (shortest == TimeSpan.Zero || interval < shortest)
+            {
+                shortest = interval;
+            }
+        }
+
+        return shortest;
     }
 
     /// <summary>

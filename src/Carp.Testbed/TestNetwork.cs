@@ -135,6 +135,23 @@ public sealed class TestNetwork : IDisposable
     }
 
     /// <summary>
+    /// Makes the bridges of <paramref name="bridgeNamespace"/> plain switches: where br_netfilter is loaded, it otherwise
+    /// passes every bridged frame through the IP, IPv6 and ARP netfilter hooks, checking headers (and dropping broken
+    /// ones) in the sending host's system call. Scenarios that filter on the bridge with nftables' bridge family do not
+    /// need it.
+    /// </summary>
+    public void MakePlainSwitch(string bridgeNamespace)
+    {
+        foreach (var key in new[] { "net.bridge.bridge-nf-call-iptables", "net.bridge.bridge-nf-call-ip6tables", "net.bridge.bridge-nf-call-arptables" })
+        {
+            if (File.Exists("/proc/sys/" + key.Replace('.', '/')))
+            {
+                Exec(bridgeNamespace, "sysctl", "-qw", key + "=0").EnsureSuccess();
+            }
+        }
+    }
+
+    /// <summary>
     /// Connects <paramref name="hostNamespace"/> to <paramref name="bridge"/>: a veth pair whose host end
     /// <paramref name="hostInterface"/> gets <paramref name="addresses"/> (IPv6 without DAD) and whose other
     /// end <paramref name="port"/> joins the bridge.

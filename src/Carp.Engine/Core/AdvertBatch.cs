@@ -15,6 +15,18 @@ internal sealed class AdvertBatch
     private readonly List<VirtualHost> _takeovers = [];
     private int _count;
 
+    /// <summary>Grows the batch to <paramref name="adverts"/> now (as virtual hosts are added), not in a takeover's pass.</summary>
+    public void Reserve(int adverts)
+    {
+        if (adverts > _queued.Length)
+        {
+            Array.Resize(ref _queued, adverts);
+            Array.Resize(ref _sent, adverts);
+        }
+
+        _takeovers.EnsureCapacity(adverts);
+    }
+
     /// <summary>True between <see cref="Open"/> (when the output agreed to queue) and <see cref="Close"/>.</summary>
     public bool IsOpen { get; private set; }
 

@@ -154,6 +154,8 @@ public sealed partial class CarpNode : IDisposable
         device.Attach(host);
         _hosts.Add(config.Name, host);
         _demotions.Add(host, demotion);
+        AdvertBatch.Reserve(2 * _hosts.Count); // IPv4 and IPv6 each
+
         // Balanced by the link coming up or the host being removed.
         demotion.SetCarpDevDown(!device.LinkUp);
         ApplyTrackers(host); // before it starts: a faulted host stays in INIT (docs/protocol.md#trackers)

@@ -110,6 +110,29 @@ public sealed partial class CarpService
         _noticesAfterPass.Clear();
     }
 
+    /// <summary>
+    /// Makes room for a pass in which every virtual host of <paramref name="device"/> takes over (BENCHMARKS.md#scale): its
+    /// adverts (IPv4 and IPv6) and then its announcements (one per address) are queued on the port, and the service's
+    /// queues grow to match, as hosts are created rather than in the pass.
+    /// </summary>
+    private void ReserveBatches(CarpDevice device)
+    {
+        var addresses = 0;
+        foreach (var host in _node.VirtualHosts)
+        {
+            if (host.Device == device)
+            {
+                addresses += host.Config.Addresses.Count;
+            }
+        }
+
+        var frames = Math.Max(2 * device.Count, addresses);
+        _ports[device.Name].Reserve(frames);
+        _batch.Reserve(2 * _node.VirtualHosts.Count);
+        _announceAfterBatch.EnsureCapacity(_node.VirtualHosts.Count);
+        _noticesAfterPass.EnsureCapacity(_node.VirtualHosts.Count);
+    }
+
     /// <summary>True when the announcement of <paramref name="host"/> waits for the pass's address batch (its addresses are in it).</summary>
     private bool DeferAnnounce(VirtualHost host)
     {

@@ -66,6 +66,7 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
             _wire.PrepareInterface(config);
             prepared = true;
             var host = _node.AddVirtualHost(config);
+            ReserveBatches(host.Device);
             Log(CarpLogLevel.Info, 1, $"{config.Name}: created vhid {config.Vhid} on {config.CarpDev} ({string.Join(' ', config.Addresses)})");
             LogIfHeldInInit(host);
             return ToStatus(host);

@@ -49,4 +49,12 @@ public interface IWirePort : IDisposable
     /// <see cref="Queued"/> elements and receives whether each frame went out; returns why the first failed one failed, or null.
     /// </summary>
     string? Flush(Span<bool> sent) => null;
+
+    /// <summary>
+    /// Makes room to queue <paramref name="frames"/> frames at once, so that a mass takeover's pass does not grow the queue
+    /// (the default: nothing to make room in).
+    /// </summary>
+    void Reserve(int frames)
+    {
+    }
 }

@@ -20,6 +20,15 @@ internal sealed class WireBatch
 
     public void Begin() => IsOpen = true;
 
+    /// <summary>Grows the advert queue to <paramref name="adverts"/> now (as virtual hosts are added), not in a takeover's pass.</summary>
+    public void Reserve(int adverts)
+    {
+        if (adverts > _adverts.Length)
+        {
+            Array.Resize(ref _adverts, adverts);
+        }
+    }
+
     /// <summary>
     /// An advert frame: outside a pass (not <see cref="IsOpen"/>) sent now, its outcome returned; inside one, queued on
     /// <paramref name="port"/> when it can queue, else sent now. False when it failed now (the core counts it at once);

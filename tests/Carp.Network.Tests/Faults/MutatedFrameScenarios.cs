@@ -30,13 +30,7 @@ public sealed class MutatedFrameScenarios
         var (a, b) = Elect(s);
         var third = s.Node(3);
         // A plain switch: br_netfilter, when loaded, would validate IP headers on the bridge and drop the broken ones before B sees them.
-        foreach (var key in new[] { "net.bridge.bridge-nf-call-iptables", "net.bridge.bridge-nf-call-ip6tables", "net.bridge.bridge-nf-call-arptables" })
-        {
-            if (File.Exists("/proc/sys/" + key.Replace('.', '/')))
-            {
-                s.Exec(s.Bridge, "sysctl", "-qw", key + "=0").EnsureSuccess();
-            }
-        }
+        s.Net.MakePlainSwitch(s.Bridge);
 
 
         var device = s.Own(NetworkNamespace.Run(third.Namespace, () => new PacketDevice(third.Interface, _ => { }, "ether proto 0x88b5")));
