@@ -101,6 +101,7 @@ internal sealed partial class CarpdHost(CarpdOptions options, JournalLog log, Sy
             {
                 var status = $"{started} of {configuration.Interfaces.Count} interface(s) running; control socket {server.SocketPath}";
                 _reloader = reloader;
+                StartupMemory.Release();
                 notifier.Notify($"READY=1\nSTATUS={status}\nMAINPID={Environment.ProcessId}");
                 log.Info($"ready: {status}");
 
@@ -151,26 +152,24 @@ internal sealed partial class CarpdHost(CarpdOptions options, JournalLog log, Sy
     }
 
     /// <summary>
-    /// Creates every configured interface. One that fails (e.g. its carpdev is missing) is logged and
-    /// skipped so the others still protect their addresses; it stays in the file.
+    /// Creates every configured interface, together (docs/protocol.md#started-together). One that fails (e.g. its carpdev
+    /// is missing) is logged and skipped so the others still protect their addresses; it stays in the file.
     /// </summary>
     private int StartInterfaces(ICarpService engine, CarpdConfiguration configuration)
     {
         var started = 0;
-        foreach (var config in configuration.Interfaces)
+        foreach (var (config, status, error) in engine.CreateInterfaces(configuration.Interfaces))
         {
-            try
+            if (error is not null || status is null)
             {
-                var status = engine.CreateInterface(config);
-                started++;
-                var timing = config.IsVrrp ? $"VRRPv3 priority {config.Priority} interval {config.Interval * 10} ms" : $"advbase {config.AdvBase} advskew {config.AdvSkew}";
-                log.Info($"{config.Name}: vhid {config.Vhid} on {config.CarpDev}, {timing}, " +
-                    $"{(config.Addresses.Count == 0 ? "no address" : string.Join(' ', config.Addresses))}: {status.State}");
+                log.Error($"{config.Name} not started: {(error is null ? "no status" : CarpdAdvice.Describe(error))}");
+                continue;
             }
-            catch (CarpException ex)
-            {
-                log.Error($"{config.Name} not started: {CarpdAdvice.Describe(ex)}");
-            }
+
+            started++;
+            var timing = config.IsVrrp ? $"VRRPv3 priority {config.Priority} interval {config.Interval * 10} ms" : $"advbase {config.AdvBase} advskew {config.AdvSkew}";
+            log.Info($"{config.Name}: vhid {config.Vhid} on {config.CarpDev}, {timing}, " +
+                $"{(config.Addresses.Count == 0 ? "no address" : string.Join(' ', config.Addresses))}: {status.State}");
         }
 
         return started;

@@ -145,6 +145,24 @@ public sealed partial class CarpNode : IDisposable
         }
     }
 
+    /// <summary>
+    /// Virtual hosts created in one step (a service starting many together) restart their master-down timers from now:
+    /// each runs at least its full interval from its own start, and they time out, and take over, in one timer pass
+    /// (docs/protocol.md#started-together).
+    /// </summary>
+    public void StartTogether(IEnumerable<VirtualHost> hosts)
+    {
+        foreach (var host in hosts)
+        {
+            if (Find(host.Name) != host)
+            {
+                throw new ArgumentException($"{host.Name} is not a virtual host of this node.", nameof(hosts));
+            }
+
+            host.RestartMasterDown();
+        }
+    }
+
     public VirtualHost AddVirtualHost(VirtualHostConfig config)
     {
         CheckAddable(config);

@@ -63,6 +63,15 @@ public sealed partial class VirtualHost
         }
     }
 
+    /// <summary>A BACKUP waiting for master-down starts the wait again from now (<see cref="CarpNode.StartTogether"/>): never shorter.</summary>
+    internal void RestartMasterDown()
+    {
+        if (State == CarpState.Backup && (_masterDownDeadline4 != Unarmed || _masterDownDeadline6 != Unarmed))
+        {
+            ArmMasterDown(AddressFamily.Unspecified);
+        }
+    }
+
     /// <summary>A MASTER's advert interval in microseconds.</summary>
     private long AdvertIntervalMicroseconds => IsVrrp ? VrrpTiming.Interval(Config.Interval) : CarpTiming.Interval(Config.AdvBase, TimerAdvSkew);
 

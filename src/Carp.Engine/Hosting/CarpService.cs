@@ -55,7 +55,36 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
     public IReadOnlyList<VirtualHostStatus> GetInterfaces() =>
         _loop.Invoke(() => (IReadOnlyList<VirtualHostStatus>)_node.VirtualHosts.OrderBy(h => h.Name, StringComparer.Ordinal).Select(ToStatus).ToArray());
 
-    public VirtualHostStatus CreateInterface(VirtualHostConfig config) => _loop.Invoke(() =>
+    public VirtualHostStatus CreateInterface(VirtualHostConfig config) => _loop.Invoke(() => ToStatus(Create(config)));
+
+    /// <summary>
+    /// Creates them all in one step of the loop, then restarts the master-down timers of those that are BACKUP from the
+    /// end of the step (docs/protocol.md#started-together). The loop runs nothing else meanwhile: meant for a start-up.
+    /// </summary>
+    public IReadOnlyList<InterfaceCreation> CreateInterfaces(IReadOnlyList<VirtualHostConfig> configs) => _loop.Invoke(() =>
+    {
+        var results = new List<InterfaceCreation>(configs.Count);
+        var created = new List<VirtualHost>(configs.Count);
+        foreach (var config in configs)
+        {
+            try
+            {
+                var host = Create(config);
+                created.Add(host);
+                results.Add(new InterfaceCreation(config, null, null));
+            }
+            catch (CarpException ex)
+            {
+                results.Add(new InterfaceCreation(config, null, ex));
+            }
+        }
+
+        _node.StartTogether(created);
+        return (IReadOnlyList<InterfaceCreation>)[.. results.Select(r => r.Error is null ? r with { Status = ToStatus(_node.Find(r.Config.Name)!) } : r)];
+    });
+
+    /// <summary>On the loop thread: creates one interface, or refuses it and leaves nothing of it behind.</summary>
+    private VirtualHost Create(VirtualHostConfig config)
     {
         // Refuse before touching the wire: preparing a duplicate would take the live master's address away.
         _node.CheckAddable(config);
@@ -69,7 +98,7 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
             ReserveBatches(host.Device);
             Log(CarpLogLevel.Info, 1, $"{config.Name}: created vhid {config.Vhid} on {config.CarpDev} ({string.Join(' ', config.Addresses)})");
             LogIfHeldInInit(host);
-            return ToStatus(host);
+            return host;
         }
         catch
         {
@@ -82,7 +111,7 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
             ReleaseUnusedPorts();
             throw;
         }
-    });
+    }
 
     public VirtualHostStatus SetInterface(string name, InterfaceChange change) => _loop.Invoke(() =>
     {

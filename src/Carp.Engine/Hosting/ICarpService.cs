@@ -14,6 +14,29 @@ public interface ICarpService : IDisposable
 
     VirtualHostStatus CreateInterface(VirtualHostConfig config);
 
+    /// <summary>
+    /// Creates each of <paramref name="configs"/> as <see cref="CreateInterface"/> does, one refused one not stopping the
+    /// others. An engine may start them together (docs/protocol.md#started-together): then their master-down timers all
+    /// run from the end of the step, and the virtual hosts that take over share their timer passes from then on.
+    /// </summary>
+    IReadOnlyList<InterfaceCreation> CreateInterfaces(IReadOnlyList<VirtualHostConfig> configs)
+    {
+        var results = new List<InterfaceCreation>(configs.Count);
+        foreach (var config in configs)
+        {
+            try
+            {
+                results.Add(new InterfaceCreation(config, CreateInterface(config), null));
+            }
+            catch (CarpException ex)
+            {
+                results.Add(new InterfaceCreation(config, null, ex));
+            }
+        }
+
+        return results;
+    }
+
     VirtualHostStatus SetInterface(string name, InterfaceChange change);
 
     /// <summary>Destroys the interface: a MASTER first sends its bow-out advert and drops its addresses.</summary>

@@ -76,6 +76,26 @@ public class CarpServiceTests
     }
 
     [Fact]
+    public void Interfaces_created_together_are_each_created_or_refused_in_order_and_a_refusal_stops_none()
+    {
+        using var service = CarpServices.CreateInMemory("simc");
+        VirtualHostConfig[] configs =
+        [
+            Config("simc", 0, name: "carp1"),
+            Config("simc", 0, name: "carp2"), // vhid 1 again
+            Config("nosuchdev", 0, name: "carp3") with { Vhid = 3 },
+            Config("simc", 0, name: "carp4") with { Vhid = 4 },
+        ];
+
+        var results = service.CreateInterfaces(configs);
+
+        Assert.Equal(["carp1", "carp2", "carp3", "carp4"], results.Select(r => r.Config.Name));
+        Assert.Equal([null, CarpErrorCode.DuplicateVhid, CarpErrorCode.UnknownCarpDev, null], results.Select(r => r.Error?.Code));
+        Assert.Equal([CarpState.Backup, null, null, CarpState.Backup], results.Select(r => r.Status?.State));
+        Assert.Equal(["carp1", "carp4"], service.GetInterfaces().Select(i => i.Name));
+    }
+
+    [Fact]
     public void Status_never_carries_the_pass()
     {
         using var service = CarpServices.CreateInMemory("sims");
