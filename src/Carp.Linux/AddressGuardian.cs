@@ -158,8 +158,11 @@ public sealed unsafe class AddressGuardian : IDisposable
     /// How long the engine may go without <see cref="Beat"/> before its addresses are taken away (zero turns it off);
     /// <paramref name="generation"/> comes back with the report if it fires.
     /// </summary>
-    public void SetStallTimeout(TimeSpan timeout, int generation) =>
-        Send(FormattableString.Invariant($"stall {Math.Max(0, timeout.TotalSeconds):0.###} {generation}"));
+    public void SetStallTimeout(TimeSpan timeout, int generation) => Send(StallLine(timeout, generation));
+
+    /// <summary>The line that sets the stall timeout; the wire formats one at start-up, so a takeover's first one costs no first call.</summary>
+    internal static string StallLine(TimeSpan timeout, int generation) =>
+        FormattableString.Invariant($"stall {Math.Max(0, timeout.TotalSeconds):0.###} {generation}");
 
     /// <summary>Tells the guardian the engine's loop is alive.</summary>
     public void Beat() => Send("beat");

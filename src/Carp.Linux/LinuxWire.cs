@@ -68,6 +68,7 @@ public sealed class LinuxWire : ICarpWire
         stall.Reserve(1);
         _ = stall.Hold("rehearsal", TimeSpan.FromSeconds(1), 0);
         _ = stall.Hold("rehearsal", null, 0);
+        _ = AddressGuardian.StallLine(TimeSpan.FromSeconds(2.5), 0);
         return true;
     });
 

@@ -20,6 +20,7 @@ internal sealed class StallWatch
     private readonly Dictionary<string, TimeSpan> _holding = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private TimeSpan _timeout;
+    private TimeSpan _shortest;
     private long _lastBeat;
     private bool _revoked;
 
@@ -35,16 +36,19 @@ internal sealed class StallWatch
     /// </summary>
     public TimeSpan? Hold(string name, TimeSpan? interval, long now)
     {
+        // A new holder can only lower the shortest interval; anything else (a change, a release) looks at every holder.
+        var replaced = _holding.TryGetValue(name, out var before);
         if (interval is { } value)
         {
             _holding[name] = value;
+            _shortest = replaced || _holding.Count == 1 ? Shortest() : TimeSpan.FromTicks(Math.Min(_shortest.Ticks, value.Ticks));
         }
-        else
+        else if (_holding.Remove(name))
         {
-            _holding.Remove(name);
+            _shortest = before == _shortest ? Shortest() : _shortest;
         }
 
-        var timeout = 2 * Shortest();
+        var timeout = 2 * _shortest;
         if (timeout == _timeout)
         {
             return null;
@@ -67,7 +71,7 @@ internal sealed class StallWatch
     /// <summary>Makes room for <paramref name="hosts"/> masters now (as interfaces are prepared), not in a mass takeover's pass.</summary>
     public void Reserve(int hosts) => _holding.EnsureCapacity(hosts);
 
-    /// <summary>The shortest interval held (zero when nobody holds addresses): a loop, not LINQ, so a mass takeover runs no code compiled for it alone.</summary>
+    /// <summary>The shortest interval held (zero when nobody holds addresses), looked up in full: see <see cref="Hold"/>.</summary>
     private TimeSpan Shortest()
     {
         var shortest = TimeSpan.Zero;
@@ -96,6 +100,7 @@ internal sealed class StallWatch
             {
                 _revoked = false;
                 _holding.Clear();
+                _shortest = TimeSpan.Zero;
                 _timeout = TimeSpan.Zero;
                 Generation++;
                 return (false, true);

@@ -64,13 +64,15 @@ public sealed partial class CarpService
         }
     }
 
-    /// <summary>A BACKUP's advert frames, built before its takeover needs them (AdvertFrameCache.Prepare).</summary>
+    /// <summary>A BACKUP's advert and announcement frames, built before its takeover needs them (AdvertFrameCache.Prepare).</summary>
     private void PrepareFrames(VirtualHost host)
     {
         if (!_ports.TryGetValue(host.Device.Name, out var port))
         {
             return;
         }
+
+        _ = _announcements.Frames(host, AdvertAddressing.SourceMacOf(host.Config, port.Mac));
 
         foreach (var (family, source) in new[] { (AddressFamily.InterNetwork, port.IPv4), (AddressFamily.InterNetworkV6, port.IPv6) })
         {
@@ -122,12 +124,11 @@ public sealed partial class CarpService
         }
 
         var port = _ports[host.Device.Name];
-        var mac = AdvertAddressing.SourceMacOf(host.Config, port.Mac);
-        foreach (var address in host.Config.Addresses)
+        foreach (var (address, frame, error) in _announcements.Frames(host, AdvertAddressing.SourceMacOf(host.Config, port.Mac)))
         {
             try
             {
-                _ = _batch.Other(port, AdvertAddressing.Announcement(mac, address));
+                _ = frame is null ? throw new InvalidOperationException(error) : _batch.Other(port, frame);
             }
             catch (Exception ex)
             {

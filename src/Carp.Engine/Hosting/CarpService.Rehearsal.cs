@@ -40,6 +40,7 @@ public sealed partial class CarpService
             _ports.Remove(port.Name);
             _batch.Forget(port);
             _frames.Retain(_node.VirtualHosts);
+            _announcements.Retain(_node.VirtualHosts);
             _sendFailures.Forget("rehearsal");
             _noticesAfterPass.Clear();
         }

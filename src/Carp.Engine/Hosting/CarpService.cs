@@ -22,6 +22,7 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
     private readonly Dictionary<string, IWirePort> _ports = new(StringComparer.Ordinal);
     private readonly CaptureDropTally _captureDrops = new();
     private readonly AdvertFrameCache _frames = new();
+    private readonly AnnouncementFrameCache _announcements = new();
     private readonly WireBatch _batch = new();
     private readonly SendFailureLog _sendFailures;
     private readonly LogRateLimiter<CarpStatistic> _badPacketLog;
@@ -270,6 +271,7 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
     private void ReleaseUnusedPorts()
     {
         _frames.Retain(_node.VirtualHosts);
+        _announcements.Retain(_node.VirtualHosts);
         foreach (var (name, port) in _ports.ToArray())
         {
             if (_node.FindDevice(name) is { Count: 0 })

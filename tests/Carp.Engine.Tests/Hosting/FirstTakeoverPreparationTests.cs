@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using Carp.Engine.Core;
 using Carp.Engine.Hosting;
+using Carp.Engine.Protocol;
 using Carp.Engine.Tests.Core;
 
 namespace Carp.Engine.Tests.Hosting;
@@ -118,5 +120,48 @@ public sealed class FirstTakeoverPreparationTests
         public void Dispose()
         {
         }
+    }
+}
+
+/// <summary>A host's announcement frames are built once and sent as they are until what they are made of changes (BENCHMARKS.md#scale).</summary>
+public sealed class AnnouncementFrameCacheTests
+{
+    private static readonly PhysicalAddress Mac = PhysicalAddress.Parse("02-00-00-00-00-01");
+
+    [Fact]
+    public void The_frames_are_built_once_per_address_and_are_the_announcements_themselves()
+    {
+        using var h = new CoreHarness();
+        var host = h.Add(CoreHarness.Config(addresses: [CoreHarness.Vip, CoreHarness.Vip6]));
+        var cache = new AnnouncementFrameCache();
+
+        var first = cache.Frames(host, Mac);
+        var again = cache.Frames(host, Mac);
+
+        Assert.Same(first, again);
+        Assert.Equal(host.Config.Addresses, first.Select(a => a.Address));
+        Assert.Equal(CarpFrameBuilder.GratuitousArp(Mac, IPAddress.Parse("192.0.2.254")), first[0].Frame);
+        Assert.Equal(AdvertAddressing.Announcement(Mac, host.Config.Addresses[1]), first[1].Frame);
+        Assert.All(first, a => Assert.Null(a.Error));
+    }
+
+    [Fact]
+    public void A_new_configuration_or_source_mac_builds_them_again_and_a_removed_host_is_forgotten()
+    {
+        using var h = new CoreHarness();
+        var host = h.Add(CoreHarness.Config());
+        var cache = new AnnouncementFrameCache();
+        var before = cache.Frames(host, Mac);
+
+        var otherMac = cache.Frames(host, PhysicalAddress.Parse("02-00-00-00-00-02"));
+        Assert.NotSame(before, otherMac);
+        Assert.NotEqual(before[0].Frame, otherMac[0].Frame);
+
+        h.Node.UpdateVirtualHost("carp1", host.Config with { Addresses = [CarpAddress.Parse("192.0.2.253/24")] });
+        var updated = cache.Frames(host, Mac);
+        Assert.Equal(CarpFrameBuilder.GratuitousArp(Mac, IPAddress.Parse("192.0.2.253")), Assert.Single(updated).Frame);
+
+        cache.Retain([]);
+        Assert.NotSame(updated, cache.Frames(host, Mac));
     }
 }
