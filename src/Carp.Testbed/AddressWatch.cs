@@ -34,10 +34,17 @@ public sealed partial class AddressWatch : IDisposable
         monitor.BeginErrorReadLine();
     }
 
-    /// <summary>Starts watching <paramref name="ns"/>; returns once the monitor runs (it reports a test address it adds and removes).</summary>
-    public static AddressWatch Start(TestNetwork net, string ns)
+    /// <summary>
+    /// Starts watching <paramref name="ns"/>; returns once the monitor runs (it reports a test address it adds and removes).
+    /// <paramref name="realtime"/> runs the monitor at the lowest real-time priority (<c>chrt -f 1</c>, as the engine's
+    /// thread runs): <c>ip</c> stamps each change when it reads it, and at normal priority it read a mass switch's
+    /// changes tens of milliseconds late while the engine and the lab kept the CPUs busy.
+    /// </summary>
+    public static AddressWatch Start(TestNetwork net, string ns, bool realtime = false)
     {
-        var watch = new AddressWatch(net.Start(ns, "ip", "-ts", "monitor", "address", "link"));
+        var watch = new AddressWatch(realtime
+            ? net.Start(ns, "chrt", "-f", "1", "ip", "-ts", "monitor", "address", "link")
+            : net.Start(ns, "ip", "-ts", "monitor", "address", "link"));
         // The monitor is subscribed once it reports a change of our own: toggle lo's 203.0.113.254/32.
         var probe = "203.0.113.254";
         var clock = Stopwatch.StartNew();

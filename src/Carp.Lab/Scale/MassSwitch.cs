@@ -41,7 +41,7 @@ internal static class MassSwitch
         Require(AllIn(master, hosts, CarpState.Master, TimeSpan.FromSeconds(20)), "the master's vhids did not come back as MASTER");
         backup.Start();
         Require(AllIn(backup, hosts, CarpState.Backup, TimeSpan.FromSeconds(30)), "the backup did not become BACKUP of every vhid");
-        using var watch = AddressWatch.Start(net, b);
+        using var watch = AddressWatch.Start(net, b, realtime: true);
         Thread.Sleep(TimeSpan.FromSeconds(2.5));
 
         var killed = DateTimeOffset.UtcNow;
@@ -97,7 +97,9 @@ internal static class MassSwitch
 
         output.WriteLine($"  VIPs up (the earlier of the two per VIP): first {Ms(upAt[0])}, median {Ms(upAt[upAt.Length / 2])}, all {count} up {Ms(upAt[^1])}");
 
-        output.WriteLine($"  RESULT: all {count} up {(upAt[^1] - earliest).TotalMilliseconds:F3} ms after the earliest master-down deadline");
+        output.WriteLine($"  RESULT: all {count} up {(upAt[^1] - earliest).TotalMilliseconds:F3} ms after the earliest master-down deadline, " +
+                         $"{(upAt[^1] - latest).TotalMilliseconds:F3} ms after the latest" +
+                         ((latest - earliest).TotalMilliseconds > 5 ? " (the master's last adverts did not leave together: its deadlines do not coincide)" : ""));
         return true;
     }
 
