@@ -256,20 +256,13 @@ internal sealed class CarpdMetrics : IDisposable
 
         Set(_trackerDemotion, labels, status.TrackerDemotion);
         Set(_trackerFault, labels, status.TrackerFault ? 1 : 0);
-        _vhostAdvertsSent.WithLabels(labels).IncTo(status.AdvertsSent);
-        Touch(_vhostAdvertsSent, labels);
-        _vhostAdvertsReceived.WithLabels(labels).IncTo(status.AdvertsReceived);
-        Touch(_vhostAdvertsReceived, labels);
-        _announcements.WithLabels(labels).IncTo(status.Announcements);
-        Touch(_announcements, labels);
-        _otherMasters.WithLabels(labels).IncTo(status.OtherMastersSeen);
-        Touch(_otherMasters, labels);
-
+        CountTo(_vhostAdvertsSent, labels, status.AdvertsSent);
+        CountTo(_vhostAdvertsReceived, labels, status.AdvertsReceived);
+        CountTo(_announcements, labels, status.Announcements);
+        CountTo(_otherMasters, labels, status.OtherMastersSeen);
         foreach (var (reason, count) in _tally.Of(status.Name, status.Vhid))
         {
-            string[] series = [.. labels, reason.ToString()];
-            _transitions.WithLabels(series).IncTo(count);
-            Touch(_transitions, series);
+            CountTo(_transitions, [.. labels, reason.ToString()], count);
         }
     }
 
@@ -300,6 +293,13 @@ internal sealed class CarpdMetrics : IDisposable
     {
         gauge.WithLabels(labels).Set(value);
         Touch(gauge, labels);
+    }
+
+    /// <summary>A counter follows the engine's own count, which only grows while the interface lives.</summary>
+    private void CountTo(Counter counter, string[] labels, double value)
+    {
+        counter.WithLabels(labels).IncTo(value);
+        Touch(counter, labels);
     }
 
     private void Touch(Collector collector, string[] labels)
