@@ -60,15 +60,15 @@ internal static class MassSwitch
         var firstNew = hosts.Select(h => frames.FirstOrDefault(f => f.Kind == "advert" && f.Vhid == h.Vhid && f.Source.Equals(backupIp) && f.At > killed)?.At).ToArray();
         var garpFrames = frames.Where(f => f.Kind == "garp" && f.At > killed && vips.Contains(f.Source)).ToArray();
         var garps = garpFrames.Select(f => f.At).ToArray();
+        var firstGarp = garpFrames.GroupBy(f => f.Source).ToDictionary(g => g.Key, g => g.Min(f => f.At));
         // A VIP is up when the kernel has it: ip monitor stamps that in user space (late on a busy machine), and the backup
         // sends the VIP's gratuitous ARP only after the kernel acknowledged the add, so its kernel-stamped time on the
-        // bridge bounds the add from above. Each VIP counts from the earlier of the two.
-        var up = hosts.Select((h, i) =>
+        // bridge bounds the add from above. Each VIP counts from the earlier of the two (Min skips the one not seen).
+        var up = hosts.Select((h, i) => new[]
         {
-            var garp = garpFrames.FirstOrDefault(f => f.Source.Equals(IPAddress.Parse(h.Address)))?.At;
-            var monitor = seen[i] is { } m ? new DateTimeOffset(m) : (DateTimeOffset?)null;
-            return garp is null ? monitor : monitor is null ? garp : (garp < monitor ? garp : monitor);
-        }).ToArray();
+            firstGarp.TryGetValue(IPAddress.Parse(h.Address), out var garp) ? garp : (DateTimeOffset?)null,
+            seen[i] is { } monitor ? new DateTimeOffset(monitor) : null,
+        }.Min()).ToArray();
 
         output.WriteLine();
         output.WriteLine($"Mass switch, {macMode} MAC: {count} vhids on one carpdev, the master dies, the backup (advskew {BackupAdvSkew}) takes all over; bound 3×advbase+advskew/256 = {bound.TotalMilliseconds:F3} ms");
