@@ -118,6 +118,7 @@ internal sealed class InterfaceStatusDto
 
     /// <summary>Adverts for this virtual host received and accepted since it was created.</summary>
     public long? AdvertsReceived { get; init; }
+
     /// <summary>The health trackers covering it (docs/protocol.md#trackers); omitted when none.</summary>
     public IReadOnlyList<string>? Trackers { get; init; }
 

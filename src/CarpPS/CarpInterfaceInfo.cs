@@ -243,6 +243,7 @@ public sealed class CarpStatus
 
     /// <summary>Adverts for this interface received and accepted since it was created, from any node.</summary>
     public long AdvertsReceived { get; }
+
     /// <summary>The health trackers covering it (Get-CarpTracker), failing or not.</summary>
     public CarpList Trackers { get; }
 

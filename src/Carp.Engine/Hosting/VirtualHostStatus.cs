@@ -94,6 +94,7 @@ public sealed record VirtualHostStatus
 
     /// <summary>Adverts for this virtual host received and accepted since it was created.</summary>
     public long AdvertsReceived { get; init; }
+
     /// <summary>VRRP: the priority advertised and elected with, the configured one less the failing trackers' weights (docs/protocol.md#trackers).</summary>
     public byte AdvertisedPriority { get; init; } = CarpLimits.PriorityDefault;
 
