@@ -63,7 +63,7 @@ public sealed class LinuxWire : ICarpWire
         JitWarmer.Prepare(typeof(LinuxWire), typeof(PacketDevice), typeof(NetlinkRouteSocket), typeof(LibC), typeof(EventFdWakeSignal),
             typeof(AddressGuardian), typeof(StallWatch), typeof(UnicastSender));
         PacketDevice.PrepareSendPath();
-        // A private watch runs the code a takeover's pass runs on the wire's own (its dictionary of intervals included).
+        // A private watch runs the code a takeover's pass runs on the wire's own (its dictionary of timeouts included).
         var stall = new StallWatch();
         stall.Reserve(1);
         _ = stall.Hold("rehearsal", TimeSpan.FromSeconds(1), 0);
@@ -339,27 +339,26 @@ public sealed class LinuxWire : ICarpWire
     }
 
     /// <inheritdoc />
-    public bool Heartbeat()
+    public bool AddressesRevoked()
     {
-        var (beat, revoked) = _stall.Turn(Stopwatch.GetTimestamp());
-        if (beat)
+        if (!_stall.Turn(Stopwatch.GetTimestamp()))
+        {
+            return false;
+        }
+
+        // Whether or not its timer fired already, the guardian stands down too until a master holds addresses again.
+        _guardian?.SetStallTimeout(TimeSpan.Zero, _stall.Generation);
+        return true;
+    }
+
+    /// <inheritdoc />
+    public void Advertised()
+    {
+        if (_stall.Advertised(Stopwatch.GetTimestamp()))
         {
             _guardian?.Beat();
         }
-        else if (revoked)
-        {
-            // Whether or not its timer fired already, the guardian stands down too until a master holds addresses again.
-            _guardian?.SetStallTimeout(TimeSpan.Zero, _stall.Generation);
-        }
-
-        return revoked;
     }
-
-    /// <summary>
-    /// The shortest advert interval a VRRP master counts with for the guardian: the loop beats at most every 100 ms, so a
-    /// stall timeout below 400 ms (twice this) could take a healthy master's addresses (docs/ARCHITECTURE.md#address-guardian).
-    /// </summary>
-    private static readonly TimeSpan MinimumVrrpStallInterval = TimeSpan.FromMilliseconds(200);
 
     /// <summary>The guardian's stall timeout follows the fastest master: see <see cref="StallWatch"/>.</summary>
     private void UpdateStallTimeout(VirtualHostConfig config, bool present)
@@ -369,10 +368,7 @@ public sealed class LinuxWire : ICarpWire
             return;
         }
 
-        var interval = config.IsVrrp
-            ? TimeSpan.FromMilliseconds(Math.Max(config.Interval * 10, MinimumVrrpStallInterval.TotalMilliseconds))
-            : TimeSpan.FromSeconds(config.AdvBase + config.AdvSkew / 256.0);
-        if (_stall.Hold(config.Name, present ? interval : null, Stopwatch.GetTimestamp()) is { } timeout)
+        if (_stall.Hold(config.Name, present ? StallWatch.TimeoutFor(config) : null, Stopwatch.GetTimestamp()) is { } timeout)
         {
             _guardian.SetStallTimeout(timeout, _stall.Generation);
         }

@@ -1,14 +1,14 @@
 using System.Diagnostics;
+using Carp.Engine.Core;
 
 namespace Carp.Linux;
 
 /// <summary>
-/// When the address guardian may take the addresses away from a stalled engine, and whether it has: the
-/// stall timeout is twice the shortest advert interval of the virtual hosts holding addresses. A master
-/// beats at least once per advert interval, so a healthy one never comes near it, and a peer's master-down
-/// timer (three intervals after our last advert) fires only after the guardian acted. Beats go out at most
-/// every 100 ms: one pipe write, never one per advert. Used on the engine's loop thread, except
-/// <see cref="Revoked"/> (the guardian's reader thread).
+/// When the address guardian may take the addresses away from a stalled engine, and whether it has. The engine beats
+/// with its adverts (after a timer pass that sent some, at most every 100 ms: one pipe write, never one per advert), so
+/// the guardian's clock and a peer's master-down timer start from the same moment, the last advert; each host holding
+/// addresses brings its stall timeout (<see cref="TimeoutFor"/>) and the shortest counts. Used on the engine's loop
+/// thread, except <see cref="Revoked"/> (the guardian's reader thread). docs/ARCHITECTURE.md#address-guardian.
 /// </summary>
 internal sealed class StallWatch
 {
@@ -16,6 +16,12 @@ internal sealed class StallWatch
 
     /// <summary>Below the timeout by this much a gap already counts as a revocation: the guardian's clock started at the same beat.</summary>
     private static readonly long Margin = Stopwatch.Frequency / 20;
+
+    /// <summary>
+    /// The shortest advert interval a VRRP master counts with: beats go out at most every 100 ms, so a stall timeout below
+    /// 400 ms (twice this) could take a healthy master's addresses.
+    /// </summary>
+    private static readonly TimeSpan MinimumVrrpInterval = TimeSpan.FromMilliseconds(200);
 
     private readonly Dictionary<string, TimeSpan> _holding = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
@@ -25,20 +31,38 @@ internal sealed class StallWatch
     private bool _revoked;
 
     /// <summary>
+    /// The stall timeout of a master of <paramref name="config"/>: halfway between the longest gap its adverts may leave
+    /// and the shortest master-down a peer with the same timing counts from the last of them, so that neither a healthy
+    /// master loses its addresses nor a stalled one keeps them once a peer took over. CARP: adverts at most advbase +
+    /// 240/256 s apart (demotion raises advskew up to 240; a configured advskew above that stays), a peer's master-down at
+    /// least 3 × advbase (advskew 0); VRRP: adverts every interval (at least 200 ms here), master-down at least 3 intervals.
+    /// </summary>
+    public static TimeSpan TimeoutFor(VirtualHostConfig config)
+    {
+        if (config.IsVrrp)
+        {
+            return 2 * TimeSpan.FromMilliseconds(Math.Max(config.Interval * 10, MinimumVrrpInterval.TotalMilliseconds));
+        }
+
+        var longestGap = config.AdvBase + (Math.Max(config.AdvSkew, (byte)240) / 256.0);
+        return TimeSpan.FromSeconds((longestGap + (3 * config.AdvBase)) / 2);
+    }
+
+    /// <summary>
     /// Numbers each stall timeout given to the guardian; its report names the one that fired, so a report that crosses
     /// a revocation the loop already saw (or a newer timeout) is not taken for a second one.
     /// </summary>
     public int Generation { get; private set; }
 
     /// <summary>
-    /// <paramref name="name"/> now holds its addresses (with its advert interval) or not (null). Returns the new stall
-    /// timeout when it changed (zero: no stall watch), null when it did not.
+    /// <paramref name="name"/> now holds its addresses (with its <see cref="TimeoutFor"/>) or not (null). Returns the new
+    /// stall timeout when it changed (zero: no stall watch), null when it did not.
     /// </summary>
-    public TimeSpan? Hold(string name, TimeSpan? interval, long now)
+    public TimeSpan? Hold(string name, TimeSpan? timeoutOfHost, long now)
     {
-        // A new holder can only lower the shortest interval; anything else (a change, a release) looks at every holder.
+        // A new holder can only lower the shortest timeout; anything else (a change, a release) looks at every holder.
         var replaced = _holding.TryGetValue(name, out var before);
-        if (interval is { } value)
+        if (timeoutOfHost is { } value)
         {
             _holding[name] = value;
             _shortest = replaced || _holding.Count == 1 ? Shortest() : TimeSpan.FromTicks(Math.Min(_shortest.Ticks, value.Ticks));
@@ -48,7 +72,7 @@ internal sealed class StallWatch
             _shortest = before == _shortest ? Shortest() : _shortest;
         }
 
-        var timeout = 2 * _shortest;
+        var timeout = _shortest;
         if (timeout == _timeout)
         {
             return null;
@@ -71,15 +95,15 @@ internal sealed class StallWatch
     /// <summary>Makes room for <paramref name="hosts"/> masters now (as interfaces are prepared), not in a mass takeover's pass.</summary>
     public void Reserve(int hosts) => _holding.EnsureCapacity(hosts);
 
-    /// <summary>The shortest interval held (zero when nobody holds addresses), looked up in full: see <see cref="Hold"/>.</summary>
+    /// <summary>The shortest timeout held (zero when nobody holds addresses), looked up in full: see <see cref="Hold"/>.</summary>
     private TimeSpan Shortest()
     {
         var shortest = TimeSpan.Zero;
-        foreach (var interval in _holding.Values)
+        foreach (var timeout in _holding.Values)
         {
-            if (shortest == TimeSpan.Zero || interval < shortest)
+            if (shortest == TimeSpan.Zero || timeout < shortest)
             {
-                shortest = interval;
+                shortest = timeout;
             }
         }
 
@@ -87,10 +111,10 @@ internal sealed class StallWatch
     }
 
     /// <summary>
-    /// One turn of the loop: whether to beat now, and whether the guardian has (or may have) taken the addresses since
-    /// the last turn. After a revocation nobody holds addresses any more and the stall watch is off until one does.
+    /// One turn of the loop: whether the guardian has (or may have) taken the addresses since the last turn. After a
+    /// revocation nobody holds addresses any more and the stall watch is off until one does.
     /// </summary>
-    public (bool Beat, bool Revoked) Turn(long now)
+    public bool Turn(long now)
     {
         lock (_gate)
         {
@@ -103,16 +127,24 @@ internal sealed class StallWatch
                 _shortest = TimeSpan.Zero;
                 _timeout = TimeSpan.Zero;
                 Generation++;
-                return (false, true);
             }
 
-            var beat = _timeout > TimeSpan.Zero && now - _lastBeat >= BeatEvery;
+            return revoked;
+        }
+    }
+
+    /// <summary>The engine has just sent adverts: whether to beat now (someone holds addresses, and 100 ms passed since the last beat).</summary>
+    public bool Advertised(long now)
+    {
+        lock (_gate)
+        {
+            var beat = _timeout > TimeSpan.Zero && !_revoked && now - _lastBeat >= BeatEvery;
             if (beat)
             {
                 _lastBeat = now;
             }
 
-            return (beat, false);
+            return beat;
         }
     }
 

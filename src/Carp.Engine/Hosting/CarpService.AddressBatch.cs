@@ -15,16 +15,21 @@ public sealed partial class CarpService
     private static readonly TimeSpan NoticeHoldWindow = TimeSpan.FromMilliseconds(1);
     private static readonly TimeSpan NoticeHoldLimit = TimeSpan.FromMilliseconds(50);
     private bool _inTimerPass;
+    private bool _advertisedInPass;
     private long? _noticesHeldSince;
     private Action<VirtualHostConfig, string>? _batchAddFailed;
     private bool _addressBatchOpen;
     private bool _wireBatchesAddresses;
     private bool _announcingBatch;
 
-    /// <summary>The loop's timer step: the core's due timers inside an address batch (when the wire batches), then the batch.</summary>
+    /// <summary>
+    /// The loop's timer step: the core's due timers inside an address batch (when the wire batches), then the batch; when
+    /// the pass sent adverts, the wire hears so (its proof of life: <see cref="ICarpWire.Advertised"/>).
+    /// </summary>
     private void RunTimers()
     {
         _inTimerPass = true;
+        _advertisedInPass = false;
         _addressBatchOpen = _wire.BeginAddressBatch();
         _wireBatchesAddresses = _addressBatchOpen;
         try
@@ -39,6 +44,11 @@ public sealed partial class CarpService
             }
 
             _inTimerPass = false;
+            if (_advertisedInPass && !_rehearsing)
+            {
+                _wire.Advertised();
+            }
+
             NotifyAfterPass();
         }
     }

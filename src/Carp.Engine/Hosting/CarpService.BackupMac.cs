@@ -20,11 +20,11 @@ public sealed partial class CarpService
     /// <summary>Frames sent by <see cref="RefreshBackupMacs"/> since the service started.</summary>
     internal long BackupMacAnnouncements { get; private set; }
 
-    /// <summary>Every turn of the loop (at least once a second): the refresh when due, then the wire's heartbeat.</summary>
+    /// <summary>Every turn of the loop (at least once a second): the refresh when due, then whether the wire took the addresses.</summary>
     private bool LoopTurn()
     {
         RefreshBackupMacs();
-        return _wire.Heartbeat();
+        return _wire.AddressesRevoked();
     }
 
     private void RefreshBackupMacs()

@@ -13,6 +13,7 @@ public sealed partial class CarpService
 
     bool ICarpOutput.SendAdvertisement(VirtualHost host, AddressFamily family, ReadOnlySpan<byte> carpHeader)
     {
+        _advertisedInPass = true; // the proof of life is the engine's: a failed send is the core's to handle (docs/protocol.md#send-errors)
         var port = _ports[host.Device.Name];
         var v4 = family == AddressFamily.InterNetwork;
         var source = v4 ? port.IPv4 : port.IPv6;

@@ -19,7 +19,7 @@ internal sealed class EngineLoop : IDisposable
     private readonly TimeProvider _time;
     private readonly Func<long?> _nextDeadline;
     private readonly Action _runTimers;
-    private readonly Func<bool> _heartbeat;
+    private readonly Func<bool> _turn; // every turn, first: whether the addresses were taken while the loop stood still
     private readonly Action _onStalled;
     private readonly long _maxSleepNanoseconds;
     private readonly Action<CarpLogLevel, string>? _log;
@@ -27,10 +27,10 @@ internal sealed class EngineLoop : IDisposable
     private volatile bool _stopping;
 
     public EngineLoop(IEnginePlatform platform, TimeProvider time, Func<long?> nextDeadline, Action runTimers, Action<CarpLogLevel, string>? log,
-        Func<bool>? heartbeat = null, Action? onStalled = null, TimeSpan? maxSleep = null)
+        Func<bool>? turn = null, Action? onStalled = null, TimeSpan? maxSleep = null)
     {
         _maxSleepNanoseconds = (long)Math.Clamp((maxSleep ?? TimeSpan.FromSeconds(1)).TotalMilliseconds * 1e6, 1e6, 1e9);
-        _heartbeat = heartbeat ?? (static () => false);
+        _turn = turn ?? (static () => false);
         _onStalled = onStalled ?? (static () => { });
         _platform = platform;
         _signal = platform.CreateWakeSignal();
@@ -122,7 +122,7 @@ internal sealed class EngineLoop : IDisposable
             try
             {
                 // First: if the wire took the addresses while this thread stood still, no timer may act as MASTER before the step-down.
-                if (_heartbeat())
+                if (_turn())
                 {
                     _onStalled();
                 }
@@ -173,7 +173,7 @@ internal sealed class EngineLoop : IDisposable
         var timeout = deadline is null ? -1 : (long)((deadline.Value - _time.GetTimestamp()) * (1e9 / _time.TimestampFrequency));
         if (deadline is null || timeout > 0)
         {
-            // A turn at least every maxSleep (a second at most), deadline or not: the turn is the engine's proof of life (guardian, watchdog).
+            // A turn at least every maxSleep (a second at most), deadline or not: the watchdog's proof of life, and the wire's revocation check.
             _signal.Wait(deadline is null ? _maxSleepNanoseconds : Math.Min(timeout, _maxSleepNanoseconds));
         }
     }

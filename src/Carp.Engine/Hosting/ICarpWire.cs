@@ -61,9 +61,17 @@ public interface ICarpWire : IDisposable
     event Action<string?>? AddressesChanged;
 
     /// <summary>
-    /// Called by the engine's loop thread on every turn: proof that the engine runs. True when the engine was silent
-    /// for so long that the wire took the virtual addresses away (the Linux wire's address guardian does so before a
-    /// peer's master-down timer can fire); the engine then steps its masters down.
+    /// Called by the engine's loop thread first thing on every turn. True when the engine was silent for so long that the
+    /// wire took the virtual addresses away (the Linux wire's address guardian does so before a peer's master-down timer
+    /// can fire); the engine then steps its masters down.
     /// </summary>
-    bool Heartbeat() => false;
+    bool AddressesRevoked() => false;
+
+    /// <summary>
+    /// Called by the engine's loop thread after a timer pass that sent adverts: the engine's proof of life, taken from the
+    /// same moment a peer's master-down timer counts from (docs/ARCHITECTURE.md#address-guardian).
+    /// </summary>
+    void Advertised()
+    {
+    }
 }

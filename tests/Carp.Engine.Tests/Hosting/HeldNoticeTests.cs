@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.NetworkInformation;
 using Carp.Engine.Core;
 using Carp.Engine.Hosting;
 using Carp.Engine.Protocol;
@@ -72,67 +70,4 @@ public sealed class HeldNoticeTests
     }
 
     private static CarpState State(CarpService service, string name) => service.GetInterfaces().Single(s => s.Name == name).State;
-
-    /// <summary>One carpdev "eth0" that takes every frame and, like the Linux wire, holds a pass's addresses for its end.</summary>
-    private sealed class BatchingWire : ICarpWire
-    {
-        public bool Batches { get; init; } = true;
-
-        public event Action<string, bool>? LinkChanged
-        {
-            add { }
-            remove { }
-        }
-
-        public event Action<string?>? AddressesChanged
-        {
-            add { }
-            remove { }
-        }
-
-        public IWirePort OpenPort(string carpDev, FrameHandler onFrame) => new Port();
-
-        public void PrepareInterface(VirtualHostConfig config)
-        {
-        }
-
-        public void ReleaseInterface(VirtualHostConfig config)
-        {
-        }
-
-        public void SetAddresses(VirtualHostConfig config, IReadOnlyList<CarpAddress> addresses, bool present)
-        {
-        }
-
-        public bool BeginAddressBatch() => Batches;
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Port : IWirePort
-        {
-            public string Name => "eth0";
-
-            public PhysicalAddress Mac { get; } = new([0x02, 0, 0, 0, 0, 1]);
-
-            public IPAddress? IPv4 => IPAddress.Parse("192.0.2.1");
-
-            public IPAddress? IPv6 => null;
-
-            public bool LinkUp => true;
-
-            public long CaptureDrops => 0;
-
-            public void RefreshAddresses()
-            {
-            }
-
-            public bool Send(ReadOnlySpan<byte> frame) => true;
-
-            public void Dispose()
-            {
-            }
-        }
-    }
 }
