@@ -4,11 +4,12 @@ namespace Carp.Linux;
 
 /// <summary>
 /// The addresses a timer pass's takeovers add, held back by <see cref="LinuxWire"/> and added together
-/// (docs/ARCHITECTURE.md#address-batches): the guardian is told about all of them in one write, then netlink adds them
-/// with one sendmsg per 128 (<see cref="NetlinkRouteSocket.AddAddresses"/>), and each address that failed is reported on
-/// its own and forgotten by the guardian again. Used only on the engine's loop thread.
+/// (docs/ARCHITECTURE.md#address-batches): whatever of them the guardian does not know yet is handed to
+/// <paramref name="tellGuardian"/> first (write-ahead), then netlink adds them with one sendmsg per 128
+/// (<see cref="NetlinkRouteSocket.AddAddresses"/>), and each address that failed is reported on its own. Used only on the
+/// engine's loop thread.
 /// </summary>
-internal sealed class AddressBatch(NetlinkRouteSocket netlink, AddressGuardian? guardian)
+internal sealed class AddressBatch(NetlinkRouteSocket netlink, Action<List<(string Link, string Cidr)>>? tellGuardian)
 {
     private readonly List<(VirtualHostConfig Config, string Link, CarpAddress Address)> _pending = [];
     private readonly List<(VirtualHostConfig Config, string Error)> _failures = [];
@@ -81,9 +82,9 @@ internal sealed class AddressBatch(NetlinkRouteSocket netlink, AddressGuardian? 
     public void Learn(string link) => _ = IndexOf(link);
 
     /// <summary>Adds what is held back; failures are kept for <see cref="ReportFailures"/>.</summary>
-    public void Add() => AddTelling(guardian);
+    public void Add() => AddTelling(tellGuardian);
 
-    private void AddTelling(AddressGuardian? told)
+    private void AddTelling(Action<List<(string Link, string Cidr)>>? told)
     {
         if (_pending.Count == 0)
         {
@@ -115,7 +116,7 @@ internal sealed class AddressBatch(NetlinkRouteSocket netlink, AddressGuardian? 
         }
 
         // Write-ahead: the guardian knows every address before the kernel has any of them.
-        told?.OwnAddresses(_owned);
+        told?.Invoke(_owned);
         var results = netlink.AddAddresses(_requests);
         for (var i = 0; i < results.Length; i++)
         {
@@ -130,7 +131,6 @@ internal sealed class AddressBatch(NetlinkRouteSocket netlink, AddressGuardian? 
                 continue;
             }
 
-            told?.DisownAddress(link, Cidr(address));
             _failures.Add((config, $"{Cidr(address)} on {link}: {error.Message}"));
         }
     }

@@ -122,9 +122,6 @@ public sealed unsafe class AddressGuardian : IDisposable
     /// <summary>Forgets a link the engine has deleted.</summary>
     public void DisownLink(string name) => Send($"unlink {name}");
 
-    /// <summary>Records an address the engine is about to add on <paramref name="device"/>; call before adding it.</summary>
-    public void OwnAddress(string device, string cidr) => Send($"addr {device} {cidr}");
-
     /// <summary>Records addresses the engine is about to add, with one write; call before adding them.</summary>
     public void OwnAddresses(IReadOnlyList<(string Device, string Cidr)> addresses)
     {

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Runtime.InteropServices;
 using static Carp.Linux.NetlinkConstants;
 
@@ -63,10 +64,10 @@ public sealed unsafe class LinkStateMonitor : IDisposable
     public event EventHandler<LinkStateChangedEventArgs>? LinkChanged;
 
     /// <summary>
-    /// Raised on the monitor thread with the name of a link whose addresses were added or removed, or with null when
+    /// Raised on the monitor thread for an address added to or removed from a link, or with neither link nor address when
     /// notifications were lost and any link's addresses may have changed.
     /// </summary>
-    public event EventHandler<string?>? AddressesChanged;
+    public event EventHandler<AddressChangedEventArgs>? AddressesChanged;
 
     /// <summary>A <see cref="LinkChanged"/> handler threw, or the netlink socket failed (monitoring then stops).</summary>
     public event EventHandler<Exception>? HandlerFailed;
@@ -168,7 +169,7 @@ public sealed unsafe class LinkStateMonitor : IDisposable
                     // The kernel dropped notifications: re-read the whole state and report differences.
                     _resyncSeen = [];
                     RequestDump();
-                    RaiseAddressesChanged(null);
+                    RaiseAddressesChanged(null, null);
                     continue;
                 }
 
@@ -283,15 +284,15 @@ public sealed unsafe class LinkStateMonitor : IDisposable
 
         if (name is not null)
         {
-            RaiseAddressesChanged(name);
+            RaiseAddressesChanged(name, NetlinkRouteSocket.TryParseAddress(payload, out var address) ? address.Address : null);
         }
     }
 
-    private void RaiseAddressesChanged(string? name)
+    private void RaiseAddressesChanged(string? name, IPAddress? address)
     {
         try
         {
-            AddressesChanged?.Invoke(this, name);
+            AddressesChanged?.Invoke(this, new AddressChangedEventArgs(name, address));
         }
         catch (Exception ex)
         {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.NetworkInformation;
@@ -17,7 +18,16 @@ public sealed class LinuxWire : ICarpWire
 {
     private readonly NetlinkRouteSocket _netlink = new();
     private readonly LinkStateMonitor _monitor = new();
-    private readonly Dictionary<IPAddress, int> _virtualAddresses = [];
+    private readonly ConcurrentDictionary<IPAddress, int> _virtualAddresses = new(); // written on the loop thread, read on the monitor's
+
+    /// <summary>
+    /// Every (link, address) the guardian knows this wire may put up: a carp interface's addresses from its preparation to
+    /// its release (docs/ARCHITECTURE.md#address-guardian), so that a takeover adds and a step-down removes them without a
+    /// write to the guardian (each write wakes it: tens to hundreds of microseconds in a mass takeover's pass, and one per
+    /// address in a mass step-down: BENCHMARKS.md#scale). Emptied when the guardian revokes, which forgets them.
+    /// </summary>
+    private readonly HashSet<(string Link, string Cidr)> _guardianKnows = [];
+    private readonly List<(string Link, string Cidr)> _guardianHears = [];
     private readonly Action<CarpLogLevel, string>? _log;
     private readonly AddressGuardian? _guardian;
     private readonly StallWatch _stall = new();
@@ -41,12 +51,20 @@ public sealed class LinuxWire : ICarpWire
             _log?.Invoke(CarpLogLevel.Error, $"no address guardian ({ex.Message}): if this process dies, its virtual addresses stay on the host");
         }
 
-        _batch = new AddressBatch(_netlink, _guardian);
+        _batch = new AddressBatch(_netlink, TellGuardian);
         _batch.Rehearse();
         _arpSuppression = new ArpSuppression(_guardian, log);
         _acceptFilter = new AcceptModeFilter(_guardian, log);
         _monitor.LinkChanged += (_, e) => LinkChanged?.Invoke(e.Name, e.IsUp);
-        _monitor.AddressesChanged += (_, name) => AddressesChanged?.Invoke(name);
+        _monitor.AddressesChanged += (_, change) =>
+        {
+            // Our own virtual addresses are never an advert's source (SourceAddresses skips them): a mass takeover's
+            // hundreds of adds need no re-read of the carpdev, which otherwise ran between its timer passes (BENCHMARKS.md#scale).
+            if (change.Address is null || !_virtualAddresses.ContainsKey(change.Address))
+            {
+                AddressesChanged?.Invoke(change.LinkName);
+            }
+        };
         _monitor.Start();
     }
 
@@ -162,11 +180,13 @@ public sealed class LinuxWire : ICarpWire
         foreach (var address in config.Addresses)
         {
             // Counted: an ARP-balancing set puts one address on several vhids.
-            _virtualAddresses[address.Address] = _virtualAddresses.GetValueOrDefault(address.Address) + 1;
+            _virtualAddresses[address.Address] = _virtualAddresses.TryGetValue(address.Address, out var users) ? users + 1 : 1;
         }
 
         _batch.Reserve(_virtualAddresses.Count);
         _stall.Reserve(_virtualAddresses.Count);
+        _guardianKnows.EnsureCapacity(_virtualAddresses.Count);
+        TellGuardian([.. config.Addresses.Select(a => (AddressLink(config), Cidr(a)))]);
 
         LinuxSysctl.Ensure("net.ipv4.conf.all.arp_ignore", 1);
         if (config.MacMode == MacMode.Real)
@@ -240,16 +260,21 @@ public sealed class LinuxWire : ICarpWire
         var linkName = AddressLink(config);
         foreach (var address in config.Addresses)
         {
-            if (_virtualAddresses.TryGetValue(address.Address, out var users) && users > 1)
+            var shared = _virtualAddresses.TryGetValue(address.Address, out var users) && users > 1;
+            if (shared)
             {
                 _virtualAddresses[address.Address] = users - 1;
             }
             else
             {
-                _virtualAddresses.Remove(address.Address);
+                _virtualAddresses.TryRemove(address.Address, out _);
             }
 
-            _guardian?.DisownAddress(linkName, Cidr(address));
+            // An ARP-balanced address on the carpdev stays the guardian's while another vhid still uses it.
+            if ((config.MacMode == MacMode.Virtual || !shared) && _guardianKnows.Remove((linkName, Cidr(address))))
+            {
+                _guardian?.DisownAddress(linkName, Cidr(address));
+            }
         }
 
         UpdateStallTimeout(config, present: false);
@@ -302,7 +327,7 @@ public sealed class LinuxWire : ICarpWire
         var linkName = AddressLink(config);
         if (present && _batching)
         {
-            // The guardian hears of the new master when the batch is added, still before any address: the pass's adverts go first.
+            // The stall timeout follows when the batch is added, still before any address: the pass's adverts go first.
             _batch.Hold(config, linkName, addresses);
             _stallPending.Add(config);
             return;
@@ -315,16 +340,15 @@ public sealed class LinuxWire : ICarpWire
                 $"{linkName} has disappeared: remove {config.Name} and create it again.");
             foreach (var address in addresses)
             {
-                // Recorded before it is added, forgotten after it is gone: a death in between leaks nothing.
+                // Known to the guardian before it is added (since the interface was prepared, or told now): a death leaks nothing.
                 if (present)
                 {
-                    _guardian?.OwnAddress(linkName, Cidr(address));
+                    TellGuardian([(linkName, Cidr(address))]);
                     _netlink.AddAddress(link.Index, address.Address, address.PrefixLength);
                 }
                 else
                 {
                     _netlink.RemoveAddress(link.Index, address.Address, address.PrefixLength);
-                    _guardian?.DisownAddress(linkName, Cidr(address));
                 }
             }
         }
@@ -346,9 +370,31 @@ public sealed class LinuxWire : ICarpWire
             return false;
         }
 
-        // Whether or not its timer fired already, the guardian stands down too until a master holds addresses again.
+        // Whether or not its timer fired already, the guardian stands down too until a master holds addresses again; if it
+        // fired, it forgot the addresses, so each is told again before it is next added.
         _guardian?.SetStallTimeout(TimeSpan.Zero, _stall.Generation);
+        _guardianKnows.Clear();
         return true;
+    }
+
+    /// <summary>Tells the guardian, in one write, whatever of <paramref name="addresses"/> it does not know yet (write-ahead).</summary>
+    private void TellGuardian(List<(string Link, string Cidr)> addresses)
+    {
+        if (_guardian is null)
+        {
+            return;
+        }
+
+        _guardianHears.Clear();
+        foreach (var address in addresses)
+        {
+            if (_guardianKnows.Add(address))
+            {
+                _guardianHears.Add(address);
+            }
+        }
+
+        _guardian.OwnAddresses(_guardianHears);
     }
 
     /// <inheritdoc />

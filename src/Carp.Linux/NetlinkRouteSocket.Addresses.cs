@@ -64,7 +64,7 @@ public sealed partial class NetlinkRouteSocket
         return result;
     }
 
-    private static bool TryParseAddress(ReadOnlySpan<byte> payload, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out LinkAddress? address)
+    internal static bool TryParseAddress(ReadOnlySpan<byte> payload, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out LinkAddress? address)
     {
         address = null;
         if (payload.Length < IfAddrMsgLength)

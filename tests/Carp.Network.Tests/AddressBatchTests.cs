@@ -91,4 +91,80 @@ public sealed class AddressBatchTests
             Assert.False(nl.AddAddress(index, IPAddress.Parse("198.51.100.1"), 32));
         });
     }
+
+    [Fact]
+    public void The_guardian_knows_a_prepared_interfaces_addresses_before_a_takeover_and_after_a_step_down()
+    {
+        using var net = NetworkPrerequisites.Network(1);
+        var node = net.Nodes[0];
+        var config = RealMacHost("198.51.100.1/32", "198.51.100.2/32");
+
+        NetworkNamespace.Run(node.Namespace, () =>
+        {
+            var wire = new LinuxWire();
+            try
+            {
+                wire.PrepareInterface(config);
+                wire.SetAddresses(config, config.Addresses, present: true); // MASTER
+                wire.SetAddresses(config, config.Addresses, present: false); // BACKUP again
+                Assert.DoesNotContain("198.51.100.", net.Ip("-n", node.Namespace, "-4", "addr", "show", "dev", "eth0").StandardOutput);
+
+                // Had the engine died between adding an address and telling the guardian, the guardian would still
+                // know it: it has known both since the interface was prepared, and a step-down does not make it forget.
+                net.Ip("-n", node.Namespace, "addr", "add", "198.51.100.2/32", "dev", "eth0");
+            }
+            finally
+            {
+                wire.Dispose(); // not released: the guardian takes away what it knows
+            }
+        });
+
+        var after = net.Ip("-n", node.Namespace, "-4", "-o", "addr", "show", "dev", "eth0").StandardOutput;
+        Assert.DoesNotContain("198.51.100.2/", after);
+        Assert.Contains("192.0.2.11/24", after);
+    }
+
+    [Fact]
+    public void Adding_its_own_virtual_addresses_raises_no_address_change_and_another_address_does()
+    {
+        using var net = NetworkPrerequisites.Network(1);
+        var node = net.Nodes[0];
+        var config = RealMacHost("198.51.100.1/32");
+
+        // No IPv6 on eth0: its link-local address finishing DAD would be a change of eth0's addresses of its own.
+        net.Ip("-n", node.Namespace, "link", "set", "lo", "up");
+        Assert.Equal(0, net.Exec(node.Namespace, "sysctl", "-qw", "net.ipv6.conf.eth0.disable_ipv6=1").ExitCode);
+        NetworkNamespace.Run(node.Namespace, () =>
+        {
+            using var wire = new LinuxWire();
+            var changes = new System.Collections.Concurrent.ConcurrentQueue<string?>();
+            using var changed = new SemaphoreSlim(0);
+            wire.AddressesChanged += link =>
+            {
+                changes.Enqueue(link);
+                changed.Release();
+            };
+            wire.PrepareInterface(config);
+            wire.SetAddresses(config, config.Addresses, present: true);
+            // The kernel notifies in order: once lo's change is seen, the virtual address's has been read before it.
+            net.Ip("-n", node.Namespace, "addr", "add", "203.0.113.9/32", "dev", "lo");
+            while (!changes.Contains("lo"))
+            {
+                Assert.True(changed.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken), "lo's new address raised no change");
+            }
+
+            Assert.DoesNotContain("eth0", changes);
+            wire.ReleaseInterface(config);
+        });
+    }
+
+    /// <summary>Vhid 1 on eth0 in real-MAC mode: its addresses go on eth0 itself.</summary>
+    private static VirtualHostConfig RealMacHost(params string[] addresses) => new()
+    {
+        Name = "carp1",
+        Vhid = 1,
+        CarpDev = "eth0",
+        MacMode = MacMode.Real,
+        Addresses = [.. addresses.Select(CarpAddress.Parse)],
+    };
 }

@@ -86,6 +86,31 @@ public sealed class LinkStateMonitorTests
         monitor.Dispose(); // idempotent
     }
 
+    [Fact]
+    public async Task An_address_change_names_its_link_and_its_address()
+    {
+        using var net = NetworkPrerequisites.Network(1);
+        TestNode node = net.Nodes[0];
+        var events = Channel.CreateUnbounded<AddressChangedEventArgs>();
+        using LinkStateMonitor monitor = NetworkNamespace.Run(node.Namespace, () => new LinkStateMonitor());
+        monitor.AddressesChanged += (_, e) => events.Writer.TryWrite(e);
+        monitor.Start();
+
+        net.Ip("-n", node.Namespace, "addr", "add", "198.51.100.7/32", "dev", "eth0");
+        net.Ip("-n", node.Namespace, "addr", "add", "2001:db8:7::7/128", "dev", "eth0", "nodad");
+
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cts.CancelAfter(Timeout);
+        var seen = new List<AddressChangedEventArgs>();
+        while (!seen.Any(e => System.Net.IPAddress.Parse("2001:db8:7::7").Equals(e.Address)))
+        {
+            seen.Add(await events.Reader.ReadAsync(cts.Token));
+        }
+
+        Assert.Contains(seen, e => e.LinkName == "eth0" && System.Net.IPAddress.Parse("198.51.100.7").Equals(e.Address));
+        Assert.All(seen, e => Assert.Equal("eth0", e.LinkName));
+    }
+
     private static async Task<LinkStateChangedEventArgs> NextFor(Channel<LinkStateChangedEventArgs> events, string name)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
