@@ -22,15 +22,14 @@ public sealed partial class CarpService
             TakeoverRehearsal.Run(this, node =>
             {
                 // The service's pass bookkeeping (RunTimers) around the private node's pass, without the wire's address batch.
-                _inTimerPass = true;
+                BeginPass();
                 try
                 {
                     node.RunDueTimers();
                 }
                 finally
                 {
-                    _inTimerPass = false;
-                    NotifyAfterPass();
+                    EndPass();
                 }
             });
         }
