@@ -177,16 +177,7 @@ public sealed class LinuxWire : ICarpWire
     {
         AddPending();
         _batch.ForgetLink(AddressLink(config));
-        foreach (var address in config.Addresses)
-        {
-            // Counted: an ARP-balancing set puts one address on several vhids.
-            _virtualAddresses[address.Address] = _virtualAddresses.TryGetValue(address.Address, out var users) ? users + 1 : 1;
-        }
-
-        _batch.Reserve(_virtualAddresses.Count);
-        _stall.Reserve(_virtualAddresses.Count);
-        _guardianKnows.EnsureCapacity(_virtualAddresses.Count);
-        TellGuardian([.. config.Addresses.Select(a => (AddressLink(config), Cidr(a)))]);
+        Adopt(config, config.Addresses);
 
         LinuxSysctl.Ensure("net.ipv4.conf.all.arp_ignore", 1);
         if (config.MacMode == MacMode.Real)
@@ -257,26 +248,7 @@ public sealed class LinuxWire : ICarpWire
             RemoveAll(config.CarpDev, config.Addresses);
         }
 
-        var linkName = AddressLink(config);
-        foreach (var address in config.Addresses)
-        {
-            var shared = _virtualAddresses.TryGetValue(address.Address, out var users) && users > 1;
-            if (shared)
-            {
-                _virtualAddresses[address.Address] = users - 1;
-            }
-            else
-            {
-                _virtualAddresses.TryRemove(address.Address, out _);
-            }
-
-            // An ARP-balanced address on the carpdev stays the guardian's while another vhid still uses it.
-            if ((config.MacMode == MacMode.Virtual || !shared) && _guardianKnows.Remove((linkName, Cidr(address))))
-            {
-                _guardian?.DisownAddress(linkName, Cidr(address));
-            }
-        }
-
+        Abandon(config, config.Addresses);
         UpdateStallTimeout(config, present: false);
     }
 
@@ -319,6 +291,57 @@ public sealed class LinuxWire : ICarpWire
         if (_batch.Count > 0)
         {
             _batch.Add();
+        }
+    }
+
+    /// <inheritdoc />
+    public void AddressesReconfigured(VirtualHostConfig old, VirtualHostConfig config)
+    {
+        AddPending();
+        Abandon(old, [.. old.Addresses.Except(config.Addresses)]);
+        Adopt(config, [.. config.Addresses.Except(old.Addresses)]);
+    }
+
+    /// <summary>
+    /// <paramref name="addresses"/> of <paramref name="config"/> are ours from now on: counted (an ARP-balancing set puts one
+    /// address on several vhids), room made for them in a mass takeover's pass, and the guardian told.
+    /// </summary>
+    private void Adopt(VirtualHostConfig config, IReadOnlyList<CarpAddress> addresses)
+    {
+        foreach (var address in addresses)
+        {
+            _virtualAddresses[address.Address] = _virtualAddresses.TryGetValue(address.Address, out var users) ? users + 1 : 1;
+        }
+
+        _batch.Reserve(_virtualAddresses.Count);
+        _stall.Reserve(_virtualAddresses.Count);
+        _guardianKnows.EnsureCapacity(_virtualAddresses.Count);
+        TellGuardian([.. addresses.Select(a => (AddressLink(config), Cidr(a)))]);
+    }
+
+    /// <summary>
+    /// <paramref name="addresses"/> of <paramref name="config"/> are no longer ours (already removed from the link): the
+    /// guardian forgets each, unless it is an ARP-balanced address on the carpdev that another vhid still uses.
+    /// </summary>
+    private void Abandon(VirtualHostConfig config, IReadOnlyList<CarpAddress> addresses)
+    {
+        var linkName = AddressLink(config);
+        foreach (var address in addresses)
+        {
+            var shared = _virtualAddresses.TryGetValue(address.Address, out var users) && users > 1;
+            if (shared)
+            {
+                _virtualAddresses[address.Address] = users - 1;
+            }
+            else
+            {
+                _virtualAddresses.TryRemove(address.Address, out _);
+            }
+
+            if ((config.MacMode == MacMode.Virtual || !shared) && _guardianKnows.Remove((linkName, Cidr(address))))
+            {
+                _guardian?.DisownAddress(linkName, Cidr(address));
+            }
         }
     }
 

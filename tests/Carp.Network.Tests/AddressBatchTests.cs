@@ -99,29 +99,43 @@ public sealed class AddressBatchTests
         var node = net.Nodes[0];
         var config = RealMacHost("198.51.100.1/32", "198.51.100.2/32");
 
-        NetworkNamespace.Run(node.Namespace, () =>
+        WithWireThenDispose(node, wire =>
         {
-            var wire = new LinuxWire();
-            try
-            {
-                wire.PrepareInterface(config);
-                wire.SetAddresses(config, config.Addresses, present: true); // MASTER
-                wire.SetAddresses(config, config.Addresses, present: false); // BACKUP again
-                Assert.DoesNotContain("198.51.100.", net.Ip("-n", node.Namespace, "-4", "addr", "show", "dev", "eth0").StandardOutput);
+            wire.PrepareInterface(config);
+            wire.SetAddresses(config, config.Addresses, present: true); // MASTER
+            wire.SetAddresses(config, config.Addresses, present: false); // BACKUP again
+            Assert.DoesNotContain("198.51.100.", net.Ip("-n", node.Namespace, "-4", "addr", "show", "dev", "eth0").StandardOutput);
 
-                // Had the engine died between adding an address and telling the guardian, the guardian would still
-                // know it: it has known both since the interface was prepared, and a step-down does not make it forget.
-                net.Ip("-n", node.Namespace, "addr", "add", "198.51.100.2/32", "dev", "eth0");
-            }
-            finally
-            {
-                wire.Dispose(); // not released: the guardian takes away what it knows
-            }
+            // Had the engine died between adding an address and telling the guardian, the guardian would still
+            // know it: it has known both since the interface was prepared, and a step-down does not make it forget.
+            net.Ip("-n", node.Namespace, "addr", "add", "198.51.100.2/32", "dev", "eth0");
         });
 
         var after = net.Ip("-n", node.Namespace, "-4", "-o", "addr", "show", "dev", "eth0").StandardOutput;
         Assert.DoesNotContain("198.51.100.2/", after);
         Assert.Contains("192.0.2.11/24", after);
+    }
+
+    [Fact]
+    public void A_changed_address_list_makes_the_guardian_forget_the_old_address_and_know_the_new_one()
+    {
+        using var net = NetworkPrerequisites.Network(1);
+        var node = net.Nodes[0];
+        var old = RealMacHost("198.51.100.1/32");
+        var changed = old with { Addresses = [CarpAddress.Parse("198.51.100.3/32")] };
+
+        WithWireThenDispose(node, wire =>
+        {
+            wire.PrepareInterface(old);
+            wire.AddressesReconfigured(old, changed);
+            // Someone else's address now, and the new VIP as if a takeover had just added it.
+            net.Ip("-n", node.Namespace, "addr", "add", "198.51.100.1/32", "dev", "eth0");
+            net.Ip("-n", node.Namespace, "addr", "add", "198.51.100.3/32", "dev", "eth0");
+        });
+
+        var after = net.Ip("-n", node.Namespace, "-4", "-o", "addr", "show", "dev", "eth0").StandardOutput;
+        Assert.Contains("198.51.100.1/32", after);
+        Assert.DoesNotContain("198.51.100.3/", after);
     }
 
     [Fact]
@@ -157,6 +171,23 @@ public sealed class AddressBatchTests
             wire.ReleaseInterface(config);
         });
     }
+
+    /// <summary>
+    /// Runs <paramref name="act"/> on a new wire in <paramref name="node"/>'s namespace, then disposes the wire without
+    /// releasing anything: its guardian takes away what it knows.
+    /// </summary>
+    private static void WithWireThenDispose(TestNode node, Action<LinuxWire> act) => NetworkNamespace.Run(node.Namespace, () =>
+    {
+        var wire = new LinuxWire();
+        try
+        {
+            act(wire);
+        }
+        finally
+        {
+            wire.Dispose();
+        }
+    });
 
     /// <summary>Vhid 1 on eth0 in real-MAC mode: its addresses go on eth0 itself.</summary>
     private static VirtualHostConfig RealMacHost(params string[] addresses) => new()

@@ -157,6 +157,10 @@ public sealed partial class CarpService : ICarpService, ICarpOutput
         else if (config != old)
         {
             host = _node.UpdateVirtualHost(name, config);
+            if (!config.Addresses.SequenceEqual(old.Addresses))
+            {
+                _wire.AddressesReconfigured(old, config);
+            }
         }
 
         if (change.DemoteAdjustment is { } delta && delta != 0)

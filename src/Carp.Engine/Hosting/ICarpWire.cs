@@ -19,6 +19,15 @@ public interface ICarpWire : IDisposable
     /// <summary>Removes what <see cref="PrepareInterface"/> created, and any of its addresses.</summary>
     void ReleaseInterface(VirtualHostConfig config);
 
+    /// <summary>
+    /// A virtual host's address list changed in place (same vhid, carpdev and MAC mode), after the core moved the host's
+    /// addresses on the link: what <see cref="PrepareInterface"/> learnt of <paramref name="old"/>'s addresses now follows
+    /// <paramref name="config"/>'s.
+    /// </summary>
+    void AddressesReconfigured(VirtualHostConfig old, VirtualHostConfig config)
+    {
+    }
+
     /// <summary>Adds or removes virtual addresses (on carpN in Virtual mode, on the carpdev in Real mode).</summary>
     void SetAddresses(VirtualHostConfig config, IReadOnlyList<CarpAddress> addresses, bool present);
 

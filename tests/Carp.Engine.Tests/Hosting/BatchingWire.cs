@@ -43,6 +43,11 @@ internal sealed class BatchingWire : ICarpWire
 
     public bool BeginAddressBatch() => Batches;
 
+    /// <summary>Each in-place change of a host's address list the service reported, old and new.</summary>
+    public List<(VirtualHostConfig Old, VirtualHostConfig New)> Reconfigured { get; } = [];
+
+    void ICarpWire.AddressesReconfigured(VirtualHostConfig old, VirtualHostConfig config) => Reconfigured.Add((old, config));
+
     void ICarpWire.Advertised() => Interlocked.Increment(ref _advertised);
 
     public void Dispose()
