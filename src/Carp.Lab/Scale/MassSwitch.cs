@@ -8,8 +8,9 @@ namespace Carp.Lab.Scale;
 /// <summary>
 /// The mass switch: a master of N vhids whose advert timers all run together (its carpdev's link went down and up, so every
 /// vhid re-armed master-down in the same pass and took over in the same pass), a backup of the same N, and the master's
-/// death (cable pulled, then SIGKILL once the backup has taken over). Measured from the backup's earliest master-down deadline (the master's last advert of a
-/// vhid on the bridge + the bound) to each virtual address the kernel reports added in the backup (<c>ip -ts monitor</c>).
+/// death (cable pulled, then SIGKILL once the backup has taken over). Measured from the backup's earliest master-down
+/// deadline (the master's last advert of a vhid on the bridge + the bound) to each virtual address the kernel reports
+/// added in the backup (<c>ip -ts monitor</c>).
 /// </summary>
 internal static class MassSwitch
 {
