@@ -101,7 +101,7 @@ public sealed class CarpdCrashScenarios
 
         var stoppedAt = DateTime.Now;
         a.Signal("STOP");
-        // The guardian acts at twice the advert interval (2 s); the backup's master-down is 3 × 1 + 100/256 s after the last advert.
+        // The guardian acts 2.47 s after the last advert (StallWatch.TimeoutFor); the backup's master-down 3 × 1 + 100/256 s after it.
         var gone = on1.WaitDeleted(Vip, stoppedAt, TimeSpan.FromSeconds(5));
         var taken = on2.WaitAdded(Vip, stoppedAt, TimeSpan.FromSeconds(6));
         Assert.True(gone is not null, "the stopped carpd kept its VIP");
