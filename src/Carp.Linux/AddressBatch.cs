@@ -9,14 +9,14 @@ namespace Carp.Linux;
 /// (<see cref="NetlinkRouteSocket.AddAddresses"/>), and each address that failed is reported on its own. Used only on the
 /// engine's loop thread.
 /// </summary>
-internal sealed class AddressBatch(NetlinkRouteSocket netlink, Action<List<(string Link, string Cidr)>>? tellGuardian)
+internal sealed class AddressBatch(NetlinkRouteSocket netlink, Action<List<(string Link, CarpAddress Address)>>? tellGuardian)
 {
     private readonly List<(VirtualHostConfig Config, string Link, CarpAddress Address)> _pending = [];
     private readonly List<(VirtualHostConfig Config, string Error)> _failures = [];
     private readonly Dictionary<string, int> _linkIndex = new(StringComparer.Ordinal);
     private readonly List<AddressRequest> _requests = [];
     private readonly List<(VirtualHostConfig Config, string Link, CarpAddress Address)> _held = [];
-    private readonly List<(string Link, string Cidr)> _owned = [];
+    private readonly List<(string Link, CarpAddress Address)> _owned = [];
 
     public int Count => _pending.Count;
 
@@ -84,7 +84,7 @@ internal sealed class AddressBatch(NetlinkRouteSocket netlink, Action<List<(stri
     /// <summary>Adds what is held back; failures are kept for <see cref="ReportFailures"/>.</summary>
     public void Add() => AddTelling(tellGuardian);
 
-    private void AddTelling(Action<List<(string Link, string Cidr)>>? told)
+    private void AddTelling(Action<List<(string Link, CarpAddress Address)>>? told)
     {
         if (_pending.Count == 0)
         {
@@ -101,7 +101,7 @@ internal sealed class AddressBatch(NetlinkRouteSocket netlink, Action<List<(stri
             {
                 _requests.Add(new AddressRequest(index, item.Address.Address, item.Address.PrefixLength));
                 _held.Add(item);
-                _owned.Add((item.Link, Cidr(item.Address)));
+                _owned.Add((item.Link, item.Address));
             }
             else
             {

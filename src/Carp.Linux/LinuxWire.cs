@@ -26,8 +26,8 @@ public sealed class LinuxWire : ICarpWire
     /// write to the guardian (each write wakes it: tens to hundreds of microseconds in a mass takeover's pass, and one per
     /// address in a mass step-down: BENCHMARKS.md#scale). Emptied when the guardian revokes, which forgets them.
     /// </summary>
-    private readonly HashSet<(string Link, string Cidr)> _guardianKnows = [];
-    private readonly List<(string Link, string Cidr)> _guardianHears = [];
+    private readonly HashSet<(string Link, CarpAddress Address)> _guardianKnows = [];
+    private readonly List<(string Device, string Cidr)> _guardianHears = [];
     private readonly Action<CarpLogLevel, string>? _log;
     private readonly AddressGuardian? _guardian;
     private readonly StallWatch _stall = new();
@@ -316,7 +316,7 @@ public sealed class LinuxWire : ICarpWire
         _batch.Reserve(_virtualAddresses.Count);
         _stall.Reserve(_virtualAddresses.Count);
         _guardianKnows.EnsureCapacity(_virtualAddresses.Count);
-        TellGuardian([.. addresses.Select(a => (AddressLink(config), Cidr(a)))]);
+        TellGuardian([.. addresses.Select(a => (AddressLink(config), a))]);
     }
 
     /// <summary>
@@ -338,7 +338,7 @@ public sealed class LinuxWire : ICarpWire
                 _virtualAddresses.TryRemove(address.Address, out _);
             }
 
-            if ((config.MacMode == MacMode.Virtual || !shared) && _guardianKnows.Remove((linkName, Cidr(address))))
+            if ((config.MacMode == MacMode.Virtual || !shared) && _guardianKnows.Remove((linkName, address)))
             {
                 _guardian?.DisownAddress(linkName, Cidr(address));
             }
@@ -366,7 +366,7 @@ public sealed class LinuxWire : ICarpWire
                 // Known to the guardian before it is added (since the interface was prepared, or told now): a death leaks nothing.
                 if (present)
                 {
-                    TellGuardian([(linkName, Cidr(address))]);
+                    TellGuardian([(linkName, address)]);
                     _netlink.AddAddress(link.Index, address.Address, address.PrefixLength);
                 }
                 else
@@ -400,8 +400,11 @@ public sealed class LinuxWire : ICarpWire
         return true;
     }
 
-    /// <summary>Tells the guardian, in one write, whatever of <paramref name="addresses"/> it does not know yet (write-ahead).</summary>
-    private void TellGuardian(List<(string Link, string Cidr)> addresses)
+    /// <summary>
+    /// Tells the guardian, in one write, whatever of <paramref name="addresses"/> it does not know yet (write-ahead); a
+    /// takeover's pass, whose addresses it knows, formats and writes nothing.
+    /// </summary>
+    private void TellGuardian(List<(string Link, CarpAddress Address)> addresses)
     {
         if (_guardian is null)
         {
@@ -409,11 +412,11 @@ public sealed class LinuxWire : ICarpWire
         }
 
         _guardianHears.Clear();
-        foreach (var address in addresses)
+        foreach (var held in addresses)
         {
-            if (_guardianKnows.Add(address))
+            if (_guardianKnows.Add(held))
             {
-                _guardianHears.Add(address);
+                _guardianHears.Add((held.Link, Cidr(held.Address)));
             }
         }
 
