@@ -26,32 +26,24 @@ public sealed class AddressBatchTests
         }).ToArray();
         var failures = new List<string>();
 
-        NetworkNamespace.Run(node.Namespace, () =>
+        // Disposed without releasing anything: the guardian takes away what it was told about, i.e. all 255.
+        WithWireThenDispose(node, wire =>
         {
-            var wire = new LinuxWire();
-            try
+            // The wire's start-up rehearsal of a batch (AddressBatch.Rehearse) added nothing anywhere, and its refused
+            // add is not reported as a failure of the first real batch below.
+            Assert.DoesNotContain("192.0.2.1/32", net.Ip("-n", node.Namespace, "-o", "addr", "show").StandardOutput);
+            Assert.True(wire.BeginAddressBatch());
+            foreach (var config in configs)
             {
-                // The wire's start-up rehearsal of a batch (AddressBatch.Rehearse) added nothing anywhere, and its refused
-                // add is not reported as a failure of the first real batch below.
-                Assert.DoesNotContain("192.0.2.1/32", net.Ip("-n", node.Namespace, "-o", "addr", "show").StandardOutput);
-                Assert.True(wire.BeginAddressBatch());
-                foreach (var config in configs)
-                {
-                    wire.SetAddresses(config, config.Addresses, present: true);
-                }
+                wire.SetAddresses(config, config.Addresses, present: true);
+            }
 
-                // Held back until the flush: nothing is on the interface yet.
-                Assert.DoesNotContain("198.51.100.", net.Ip("-n", node.Namespace, "-4", "addr", "show", "dev", "eth0").StandardOutput);
-                wire.FlushAddressBatch((config, error) => failures.Add($"{config.Name}: {error}"));
-                var shown = net.Ip("-n", node.Namespace, "-4", "-o", "addr", "show", "dev", "eth0").StandardOutput;
-                Assert.Empty(failures);
-                Assert.All(configs, c => Assert.Contains($" {c.Addresses[0]} ", shown));
-            }
-            finally
-            {
-                // Released without removing anything: the guardian takes away what it was told about, i.e. all 255.
-                wire.Dispose();
-            }
+            // Held back until the flush: nothing is on the interface yet.
+            Assert.DoesNotContain("198.51.100.", net.Ip("-n", node.Namespace, "-4", "addr", "show", "dev", "eth0").StandardOutput);
+            wire.FlushAddressBatch((config, error) => failures.Add($"{config.Name}: {error}"));
+            var shown = net.Ip("-n", node.Namespace, "-4", "-o", "addr", "show", "dev", "eth0").StandardOutput;
+            Assert.Empty(failures);
+            Assert.All(configs, c => Assert.Contains($" {c.Addresses[0]} ", shown));
         });
 
         var after = net.Ip("-n", node.Namespace, "-4", "-o", "addr", "show", "dev", "eth0").StandardOutput;

@@ -24,14 +24,14 @@ public sealed class HeldNoticeTests
 
         // carp1's master-down deadline has passed, carp2's is 0.5 ms away: carp1 takes over, its notice waits.
         time.Advance(TimeSpan.FromSeconds(3) - TimeSpan.FromMicroseconds(250));
-        Turn(service);
+        LoopTurns.Turn(service);
         Assert.Equal(CarpState.Master, State(service, "carp1"));
         Assert.Equal(CarpState.Backup, State(service, "carp2"));
         Assert.DoesNotContain(log, line => line.Contains("-> Master", StringComparison.Ordinal));
 
         // carp2 takes over; nothing is due within a millisecond after that pass, so both notices go out, carp1's first.
         time.Advance(TimeSpan.FromMicroseconds(500));
-        Turn(service);
+        LoopTurns.Turn(service);
         Assert.Equal(CarpState.Master, State(service, "carp2"));
         Assert.Equal(["carp1: Backup -> Master (MasterDown)", "carp2: Backup -> Master (MasterDown)"],
             log.Where(line => line.Contains("-> Master", StringComparison.Ordinal)).ToArray());
@@ -48,7 +48,7 @@ public sealed class HeldNoticeTests
         service.CreateInterface(Config("carp2", 2, "192.0.2.102/32"));
 
         time.Advance(TimeSpan.FromSeconds(3) - TimeSpan.FromMicroseconds(250));
-        Turn(service);
+        LoopTurns.Turn(service);
 
         Assert.Contains("carp1: Backup -> Master (MasterDown)", log);
     }
@@ -61,13 +61,6 @@ public sealed class HeldNoticeTests
         Key = CarpKey.FromPassphrase("held-notices"),
         Addresses = [CarpAddress.Parse(address)],
     };
-
-    /// <summary>Two calls onto the loop: the first wakes it, the second returns after the timer pass of that turn.</summary>
-    private static void Turn(CarpService service)
-    {
-        _ = service.GetInterfaces();
-        _ = service.GetInterfaces();
-    }
 
     private static CarpState State(CarpService service, string name) => service.GetInterfaces().Single(s => s.Name == name).State;
 }

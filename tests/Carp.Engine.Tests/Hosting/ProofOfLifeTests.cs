@@ -26,27 +26,20 @@ public sealed class ProofOfLifeTests
             Addresses = [CarpAddress.Parse("192.0.2.101/32")],
         });
 
-        Turn(service);
+        LoopTurns.Turn(service);
         Assert.Equal(0, wire.Advertised); // a BACKUP sends nothing
 
         time.Advance(TimeSpan.FromSeconds(3)); // master-down: the takeover's advert
-        Turn(service);
+        LoopTurns.Turn(service);
         Assert.Equal(CarpState.Master, service.GetInterfaces().Single().State);
         Assert.Equal(1, wire.Advertised);
 
         time.Advance(TimeSpan.FromMilliseconds(500)); // a turn with no advert due
-        Turn(service);
+        LoopTurns.Turn(service);
         Assert.Equal(1, wire.Advertised);
 
         time.Advance(TimeSpan.FromMilliseconds(500)); // the next advert, one interval on
-        Turn(service);
+        LoopTurns.Turn(service);
         Assert.Equal(2, wire.Advertised);
-    }
-
-    /// <summary>Two calls onto the loop: the first wakes it, the second returns after the timer pass of that turn.</summary>
-    private static void Turn(CarpService service)
-    {
-        _ = service.GetInterfaces();
-        _ = service.GetInterfaces();
     }
 }
