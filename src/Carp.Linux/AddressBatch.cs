@@ -4,28 +4,84 @@ namespace Carp.Linux;
 
 /// <summary>
 /// The addresses a timer pass's takeovers add, held back by <see cref="LinuxWire"/> and added together
-/// (docs/ARCHITECTURE.md#address-batches): whatever of them the guardian does not know yet is handed to
-/// <paramref name="tellGuardian"/> first (write-ahead), then netlink adds them with one sendmsg per 128
-/// (<see cref="NetlinkRouteSocket.AddAddresses"/>), and each address that failed is reported on its own. Used only on the
-/// engine's loop thread.
+/// (docs/ARCHITECTURE.md#address-batches): netlink adds them with one sendmsg per 128
+/// (<see cref="NetlinkRouteSocket.AddAddresses(ReadOnlySpan{AddressRequest}, Span{NetlinkException})"/>), each virtual host's
+/// <c>beforeAdd</c> (its stall timeout) and whatever of them the guardian does not know yet (<c>tellGuardian</c>,
+/// write-ahead) going first, and each address that failed is reported on its own.
+/// A small batch is added on the engine's thread at <see cref="Add"/>; once a pass holds <see cref="WorkerThreshold"/>
+/// addresses, an <see cref="AddressWorker"/> adds them on the other core while the engine goes on signing and sending the
+/// pass's adverts, and <see cref="Add"/> waits for it. Held on the engine's loop thread.
 /// </summary>
-internal sealed class AddressBatch(NetlinkRouteSocket netlink, Action<List<(string Link, CarpAddress Address)>>? tellGuardian)
+internal sealed class AddressBatch : IDisposable
 {
-    private readonly List<(VirtualHostConfig Config, string Link, CarpAddress Address)> _pending = [];
+    /// <summary>
+    /// From this many addresses in a pass on, a second thread adds them: waking it costs the engine 25–90 µs, about what
+    /// the kernel takes for a dozen adds (BENCHMARKS.md#scale), so a single failover never pays for it.
+    /// </summary>
+    internal const int WorkerThreshold = 16;
+
+    private readonly NetlinkRouteSocket _netlink;
+    private readonly Action<VirtualHostConfig>? _beforeAdd;
+    private readonly Action<List<(string Link, CarpAddress Address)>>? _tellGuardian;
+    private readonly AddressWorker _worker;
     private readonly List<(VirtualHostConfig Config, string Error)> _failures = [];
     private readonly Dictionary<string, int> _linkIndex = new(StringComparer.Ordinal);
-    private readonly List<AddressRequest> _requests = [];
-    private readonly List<(VirtualHostConfig Config, string Link, CarpAddress Address)> _held = [];
     private readonly List<(string Link, CarpAddress Address)> _owned = [];
+    private Item[] _items = new Item[16];
+    private AddressRequest[] _requests = new AddressRequest[16];
+    private NetlinkException?[] _results = new NetlinkException?[16];
+    private int _count;
+    private Action<VirtualHostConfig>? _added;
+    private Action<int>? _reportAdded;
+    private int _reported;
+    private bool _rehearsing;
 
-    public int Count => _pending.Count;
+    /// <summary>One held address; <see cref="First"/> marks the first of a host's (its <c>beforeAdd</c> goes with it).</summary>
+    private readonly record struct Item(VirtualHostConfig Config, string Link, CarpAddress Address, bool First);
 
-    /// <summary>Holds back <paramref name="addresses"/> of <paramref name="config"/>, to be added on <paramref name="link"/> at <see cref="Add"/>.</summary>
+    public AddressBatch(NetlinkRouteSocket netlink, Action<VirtualHostConfig>? beforeAdd, Action<List<(string Link, CarpAddress Address)>>? tellGuardian)
+    {
+        _netlink = netlink;
+        _beforeAdd = beforeAdd;
+        _tellGuardian = tellGuardian;
+        _worker = new AddressWorker(AddRange, "carp-address-batch");
+    }
+
+    public int Count => _count;
+
+    /// <summary>
+    /// Holds back <paramref name="addresses"/> of <paramref name="config"/>, to be added on <paramref name="link"/> by
+    /// <see cref="Add"/> or, in a large batch, by the worker from now on.
+    /// </summary>
     public void Hold(VirtualHostConfig config, string link, IReadOnlyList<CarpAddress> addresses)
     {
-        foreach (var address in addresses)
+        if (IndexOf(link) is not { } index)
         {
-            _pending.Add((config, link, address));
+            foreach (var address in addresses)
+            {
+                _failures.Add((config, $"{Cidr(address)}: {link} has disappeared: remove {config.Name} and create it again."));
+            }
+
+            return;
+        }
+
+        if (_count + addresses.Count > _items.Length)
+        {
+            // Not reserved for (Reserve keeps up with the interfaces): what is held is added before the lists grow.
+            Finish(retry: true);
+            Grow(Math.Max(_count + addresses.Count, _items.Length * 2));
+        }
+
+        for (var i = 0; i < addresses.Count; i++)
+        {
+            _items[_count] = new Item(config, link, addresses[i], i == 0);
+            _requests[_count] = new AddressRequest(index, addresses[i].Address, addresses[i].PrefixLength);
+            _count++;
+        }
+
+        if (_worker.Running || _count >= WorkerThreshold)
+        {
+            _worker.Publish(_count);
         }
     }
 
@@ -33,20 +89,26 @@ internal sealed class AddressBatch(NetlinkRouteSocket netlink, Action<List<(stri
     public void ForgetLink(string link) => _linkIndex.Remove(link);
 
     /// <summary>
-    /// Runs a batch once before the first takeover needs it, touching nothing (BENCHMARKS.md#scale): an address is held for
+    /// Runs a batch once before the first takeover needs it, touching nothing (BENCHMARKS.md#scale): addresses are held for
     /// a link no host has (<see cref="RehearsalLink"/>, given an interface index no link has) and added without telling the
-    /// guardian, so the kernel refuses it and the failure is dropped. The first mass takeover of a process otherwise
-    /// compiled this code, and the collections it uses, between its adverts and its addresses (BENCHMARKS.md#scale).
+    /// guardian, so the kernel refuses them and the failures are dropped; as many as make the worker take them, so that
+    /// its thread and code have run too. The first mass takeover of a process otherwise compiled this code, and the
+    /// collections it uses, between its adverts and its addresses (BENCHMARKS.md#scale).
     /// </summary>
     public void Rehearse()
     {
         _linkIndex[RehearsalLink] = int.MaxValue;
+        _rehearsing = true;
         try
         {
             var config = new VirtualHostConfig { Name = RehearsalLink, Vhid = 1, CarpDev = RehearsalLink, Addresses = [CarpAddress.Parse("192.0.2.1/32")] };
-            Reserve(1);
-            Hold(config, RehearsalLink, config.Addresses);
-            AddTelling(told: null);
+            Reserve(WorkerThreshold);
+            for (var i = 0; i < WorkerThreshold; i++)
+            {
+                Hold(config, RehearsalLink, config.Addresses);
+            }
+
+            Finish(retry: false);
         }
         catch (NetlinkException)
         {
@@ -54,6 +116,7 @@ internal sealed class AddressBatch(NetlinkRouteSocket netlink, Action<List<(stri
         }
         finally
         {
+            _rehearsing = false;
             _linkIndex.Remove(RehearsalLink);
             _failures.Clear();
         }
@@ -61,13 +124,15 @@ internal sealed class AddressBatch(NetlinkRouteSocket netlink, Action<List<(stri
 
     /// <summary>
     /// Grows the batch's lists to <paramref name="addresses"/> now, as interfaces are prepared, so that a mass takeover's
-    /// pass neither allocates nor grows them.
+    /// pass neither allocates nor grows them. Not while a batch is held (the wire adds what is held first).
     /// </summary>
     public void Reserve(int addresses)
     {
-        _pending.EnsureCapacity(addresses);
-        _requests.EnsureCapacity(addresses);
-        _held.EnsureCapacity(addresses);
+        if (addresses > _items.Length)
+        {
+            Grow(addresses);
+        }
+
         _owned.EnsureCapacity(addresses);
     }
 
@@ -81,58 +146,100 @@ internal sealed class AddressBatch(NetlinkRouteSocket netlink, Action<List<(stri
     /// </summary>
     public void Learn(string link) => _ = IndexOf(link);
 
-    /// <summary>Adds what is held back; failures are kept for <see cref="ReportFailures"/>.</summary>
-    public void Add() => AddTelling(tellGuardian);
+    /// <summary>
+    /// Adds what is held back (or waits for the worker to finish it); failures are kept for <see cref="ReportFailures"/>.
+    /// While it waits for the worker, <paramref name="added"/> hears, each time the worker has done more, of the last host
+    /// whose addresses are all in: it and every host held before it are added (the caller takes the rest as added when
+    /// this returns).
+    /// </summary>
+    public void Add(Action<VirtualHostConfig>? added = null) => Finish(retry: true, added);
 
-    private void AddTelling(Action<List<(string Link, CarpAddress Address)>>? told)
+    private void Finish(bool retry, Action<VirtualHostConfig>? added = null)
     {
-        if (_pending.Count == 0)
+        if (_count == 0)
         {
             return;
         }
 
-        // Reused lists: a pass allocates nothing for them once they have grown to a mass takeover's size.
-        _requests.Clear();
-        _held.Clear();
-        _owned.Clear();
-        foreach (var item in _pending)
+        try
         {
-            if (IndexOf(item.Link) is { } index)
+            if (_worker.Running)
             {
-                _requests.Add(new AddressRequest(index, item.Address.Address, item.Address.PrefixLength));
-                _held.Add(item);
-                _owned.Add((item.Link, item.Address));
+                _worker.Publish(_count);
+                _added = added;
+                _reported = 0;
+                _worker.Finish(added is null ? null : _reportAdded ??= ReportAdded);
             }
             else
             {
-                _failures.Add((item.Config, $"{Cidr(item.Address)}: {item.Link} has disappeared: remove {item.Config.Name} and create it again."));
+                AddRange(0, _count);
+            }
+
+            for (var i = 0; i < _count; i++)
+            {
+                if (_results[i] is not { } error)
+                {
+                    continue;
+                }
+
+                var item = _items[i];
+                if (retry && error.Errno == 19 /* ENODEV: the link was made again under the same name */ && Retry(item.Link, item.Address) is null)
+                {
+                    continue;
+                }
+
+                _failures.Add((item.Config, $"{Cidr(item.Address)} on {item.Link}: {error.Message}"));
+            }
+        }
+        finally
+        {
+            _added = null;
+            Array.Clear(_items, 0, _count);
+            Array.Clear(_results, 0, _count);
+            _count = 0;
+        }
+    }
+
+    /// <summary>
+    /// The worker has done items [0, <paramref name="done"/>): the last host whose addresses are all among them is named
+    /// once (every host held before it is complete too).
+    /// </summary>
+    private void ReportAdded(int done)
+    {
+        for (var i = done - 1; i >= _reported; i--)
+        {
+            if (i + 1 == _count || _items[i + 1].First)
+            {
+                _added?.Invoke(_items[i].Config);
+                break;
             }
         }
 
-        _pending.Clear();
-        if (_requests.Count == 0)
+        _reported = done;
+    }
+
+    /// <summary>Adds items [<paramref name="from"/>, <paramref name="to"/>): on the worker's thread in a large batch, else the engine's.</summary>
+    private void AddRange(int from, int to)
+    {
+        _owned.Clear();
+        for (var i = from; i < to; i++)
         {
-            return;
+            var item = _items[i];
+            if (item.First && !_rehearsing)
+            {
+                _beforeAdd?.Invoke(item.Config);
+            }
+
+            _owned.Add((item.Link, item.Address));
         }
 
         // Write-ahead: the guardian knows every address before the kernel has any of them.
-        told?.Invoke(_owned);
-        var results = netlink.AddAddresses(_requests);
-        for (var i = 0; i < results.Length; i++)
+        if (!_rehearsing)
         {
-            if (results[i] is not { } error)
-            {
-                continue;
-            }
-
-            var (config, link, address) = _held[i];
-            if (error.Errno == 19 /* ENODEV: the link was made again under the same name */ && Retry(link, address) is null)
-            {
-                continue;
-            }
-
-            _failures.Add((config, $"{Cidr(address)} on {link}: {error.Message}"));
+            _tellGuardian?.Invoke(_owned);
         }
+
+        _netlink.AddAddresses(_requests.AsSpan(from, to - from), _results.AsSpan(from, to - from));
     }
 
     /// <summary>Hands each failure of the batches since the last report to <paramref name="failed"/>.</summary>
@@ -146,6 +253,27 @@ internal sealed class AddressBatch(NetlinkRouteSocket netlink, Action<List<(stri
         _failures.Clear();
     }
 
+    private void Grow(int length)
+    {
+        Array.Resize(ref _items, length);
+        Array.Resize(ref _requests, length);
+        Array.Resize(ref _results, length);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            _worker.Finish();
+        }
+        catch (NetlinkException)
+        {
+            // Going away: whatever was not added is not there.
+        }
+
+        _worker.Dispose();
+    }
+
     private NetlinkException? Retry(string link, CarpAddress address)
     {
         ForgetLink(link);
@@ -156,7 +284,7 @@ internal sealed class AddressBatch(NetlinkRouteSocket netlink, Action<List<(stri
 
         try
         {
-            netlink.AddAddress(index, address.Address, address.PrefixLength);
+            _netlink.AddAddress(index, address.Address, address.PrefixLength);
             return null;
         }
         catch (NetlinkException ex)
@@ -172,7 +300,7 @@ internal sealed class AddressBatch(NetlinkRouteSocket netlink, Action<List<(stri
             return index;
         }
 
-        if (netlink.GetLink(link) is not { } info)
+        if (_netlink.GetLink(link) is not { } info)
         {
             return null;
         }

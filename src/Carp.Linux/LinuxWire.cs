@@ -32,7 +32,6 @@ public sealed class LinuxWire : ICarpWire
     private readonly AddressGuardian? _guardian;
     private readonly StallWatch _stall = new();
     private readonly AddressBatch _batch;
-    private readonly List<VirtualHostConfig> _stallPending = [];
     private readonly ArpSuppression _arpSuppression;
     private readonly AcceptModeFilter _acceptFilter;
     private bool _batching;
@@ -51,7 +50,8 @@ public sealed class LinuxWire : ICarpWire
             _log?.Invoke(CarpLogLevel.Error, $"no address guardian ({ex.Message}): if this process dies, its virtual addresses stay on the host");
         }
 
-        _batch = new AddressBatch(_netlink, TellGuardian);
+        // Each new master's stall timeout reaches the guardian before its addresses are added (docs/ARCHITECTURE.md#address-guardian).
+        _batch = new AddressBatch(_netlink, config => UpdateStallTimeout(config, present: true), TellGuardian);
         _batch.Rehearse();
         _arpSuppression = new ArpSuppression(_guardian, log);
         _acceptFilter = new AcceptModeFilter(_guardian, log);
@@ -272,25 +272,22 @@ public sealed class LinuxWire : ICarpWire
     }
 
     /// <inheritdoc />
-    public void FlushAddressBatch(Action<VirtualHostConfig, string> failed)
+    public void FlushAddressBatch(Action<VirtualHostConfig, string> failed) => FlushAddressBatch(failed, added: null);
+
+    /// <inheritdoc />
+    public void FlushAddressBatch(Action<VirtualHostConfig, string> failed, Action<VirtualHostConfig>? added)
     {
         _batching = false;
-        AddPending();
+        AddPending(added);
         _batch.ReportFailures(failed);
     }
 
     /// <summary>Adds what a batch holds back now: before anything else touches addresses, so their order stays the core's.</summary>
-    private void AddPending()
+    private void AddPending(Action<VirtualHostConfig>? added = null)
     {
-        foreach (var config in _stallPending)
-        {
-            UpdateStallTimeout(config, present: true);
-        }
-
-        _stallPending.Clear();
         if (_batch.Count > 0)
         {
-            _batch.Add();
+            _batch.Add(added);
         }
     }
 
@@ -316,7 +313,11 @@ public sealed class LinuxWire : ICarpWire
         _batch.Reserve(_virtualAddresses.Count);
         _stall.Reserve(_virtualAddresses.Count);
         _guardianKnows.EnsureCapacity(_virtualAddresses.Count);
-        TellGuardian([.. addresses.Select(a => (AddressLink(config), a))]);
+        var adopted = addresses.Select(a => (AddressLink(config), a)).ToList();
+        TellGuardian(adopted);
+        // Told again, it writes nothing: the lookup of a known address, which each takeover makes, has run once. Its
+        // equality code was otherwise compiled in the first takeover's pass (1.9 ms there: BENCHMARKS.md#scale).
+        TellGuardian(adopted);
     }
 
     /// <summary>
@@ -350,9 +351,9 @@ public sealed class LinuxWire : ICarpWire
         var linkName = AddressLink(config);
         if (present && _batching)
         {
-            // The stall timeout follows when the batch is added, still before any address: the pass's adverts go first.
+            // Added at the flush, or from the pass's sixteenth address on by the batch's own thread while the engine goes
+            // on; either way each host's stall timeout reaches the guardian just before its addresses.
             _batch.Hold(config, linkName, addresses);
-            _stallPending.Add(config);
             return;
         }
 
@@ -477,6 +478,7 @@ public sealed class LinuxWire : ICarpWire
     public void Dispose()
     {
         // Everything was released before the wire is disposed; closing the guardian's pipe removes any leftover.
+        _batch.Dispose();
         _arpSuppression.Dispose();
         _acceptFilter.Dispose();
         _guardian?.Dispose();

@@ -4,7 +4,7 @@ using static Carp.Linux.NetlinkConstants;
 
 namespace Carp.Linux;
 
-/// <summary>One address of <see cref="NetlinkRouteSocket.AddAddresses"/>: <paramref name="Address"/>/<paramref name="PrefixLength"/> on the interface <paramref name="InterfaceIndex"/>.</summary>
+/// <summary>One address of <see cref="NetlinkRouteSocket.AddAddresses(ReadOnlySpan{AddressRequest}, Span{NetlinkException})"/>: <paramref name="Address"/>/<paramref name="PrefixLength"/> on the interface <paramref name="InterfaceIndex"/>.</summary>
 public readonly record struct AddressRequest(int InterfaceIndex, IPAddress Address, int PrefixLength)
 {
     public override string ToString() => $"{Address}/{PrefixLength} on ifindex {InterfaceIndex}";
@@ -22,6 +22,9 @@ public sealed partial class NetlinkRouteSocket
     /// <summary>An RTM_NEWADDR with IPv4 or IPv6 attributes fits in this many bytes.</summary>
     private const int AddressRequestMaxLength = 64;
 
+    /// <summary>Where a batch's requests are framed; used under the socket's lock only.</summary>
+    private byte[]? _addressBuffer;
+
     /// <summary>
     /// Adds every address of <paramref name="requests"/> with one sendmsg per 128 of them: each RTM_NEWADDR goes without
     /// NLM_F_ACK and a NLMSG_NOOP with NLM_F_ACK closes the batch, so the kernel, which handles the requests one after the
@@ -32,22 +35,35 @@ public sealed partial class NetlinkRouteSocket
     public NetlinkException?[] AddAddresses(IReadOnlyList<AddressRequest> requests)
     {
         ArgumentNullException.ThrowIfNull(requests);
-        var results = new NetlinkException?[requests.Count];
-        var buffer = new byte[(AddressBatchSize * AddressRequestMaxLength) + HeaderLength];
-        for (var start = 0; start < requests.Count; start += AddressBatchSize)
+        var all = requests.ToArray();
+        var results = new NetlinkException?[all.Length];
+        AddAddresses(all, results);
+        return results;
+    }
+
+    /// <summary>
+    /// <see cref="AddAddresses(IReadOnlyList{AddressRequest})"/> without allocating: <paramref name="results"/> (as long as
+    /// <paramref name="requests"/>) receives each outcome. Safe to call from any thread; the requests are framed in a
+    /// buffer of this socket's under its lock.
+    /// </summary>
+    public void AddAddresses(ReadOnlySpan<AddressRequest> requests, Span<NetlinkException?> results)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(results.Length, requests.Length, nameof(results));
+        for (var start = 0; start < requests.Length; start += AddressBatchSize)
         {
-            var count = Math.Min(AddressBatchSize, requests.Count - start);
-            if (!TryAddChunk(requests, start, count, buffer, results))
+            var count = Math.Min(AddressBatchSize, requests.Length - start);
+            var chunk = requests.Slice(start, count);
+            var chunkResults = results.Slice(start, count);
+            chunkResults.Clear();
+            if (!TryAddChunk(chunk, chunkResults))
             {
                 // The kernel's replies overran our receive buffer: which requests failed is unknown, so ask one by one (idempotent).
-                for (var i = start; i < start + count; i++)
+                for (var i = 0; i < count; i++)
                 {
-                    results[i] = AddOne(requests[i]);
+                    chunkResults[i] = AddOne(chunk[i]);
                 }
             }
         }
-
-        return results;
     }
 
     private NetlinkException? AddOne(AddressRequest request)
@@ -63,41 +79,42 @@ public sealed partial class NetlinkRouteSocket
         }
     }
 
-    /// <summary>Sends requests [start, start+count) and the closing NOOP, then reads replies until the NOOP's ACK; false on an overrun.</summary>
-    private bool TryAddChunk(IReadOnlyList<AddressRequest> requests, int start, int count, byte[] buffer, NetlinkException?[] results)
+    /// <summary>Sends <paramref name="requests"/> and the closing NOOP, then reads replies until the NOOP's ACK; false on an overrun.</summary>
+    private bool TryAddChunk(ReadOnlySpan<AddressRequest> requests, Span<NetlinkException?> results)
     {
-        var length = 0;
-        uint firstSeq = 0;
-        for (var i = 0; i < count; i++)
-        {
-            var r = requests[start + i];
-            var w = BuildAddressRequest(buffer.AsSpan(length, AddressRequestMaxLength), RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL,
-                r.InterfaceIndex, r.Address, r.PrefixLength, out var seq, ack: false);
-            if (i == 0)
-            {
-                firstSeq = seq;
-            }
-            else if (seq != firstSeq + (uint)i)
-            {
-                // Sequence numbers are drawn under no lock: another thread's request took one; keep ours consecutive.
-                MemoryMarshal.Write(buffer.AsSpan(length + 8), firstSeq + (uint)i);
-            }
-
-            length += w.Finish().Length;
-        }
-
-        var closing = NextSequence();
-        while (closing - firstSeq < (uint)count)
-        {
-            closing = NextSequence();
-        }
-
-        var noop = new NetlinkMessageWriter(buffer.AsSpan(length, HeaderLength), NLMSG_NOOP, NLM_F_REQUEST | NLM_F_ACK, closing);
-        length += noop.Finish().Length;
-
+        var count = requests.Length;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            var buffer = _addressBuffer ??= new byte[(AddressBatchSize * AddressRequestMaxLength) + HeaderLength];
+            var length = 0;
+            uint firstSeq = 0;
+            for (var i = 0; i < count; i++)
+            {
+                var r = requests[i];
+                var w = BuildAddressRequest(buffer.AsSpan(length, AddressRequestMaxLength), RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL,
+                    r.InterfaceIndex, r.Address, r.PrefixLength, out var seq, ack: false);
+                if (i == 0)
+                {
+                    firstSeq = seq;
+                }
+                else if (seq != firstSeq + (uint)i)
+                {
+                    // Sequence numbers are drawn under no lock: another thread's request took one; keep ours consecutive.
+                    MemoryMarshal.Write(buffer.AsSpan(length + 8), firstSeq + (uint)i);
+                }
+
+                length += w.Finish().Length;
+            }
+
+            var closing = NextSequence();
+            while (closing - firstSeq < (uint)count)
+            {
+                closing = NextSequence();
+            }
+
+            var noop = new NetlinkMessageWriter(buffer.AsSpan(length, HeaderLength), NLMSG_NOOP, NLM_F_REQUEST | NLM_F_ACK, closing);
+            length += noop.Finish().Length;
             _channel.Send(buffer.AsSpan(0, length));
             while (true)
             {
@@ -136,8 +153,8 @@ public sealed partial class NetlinkRouteSocket
                     int errno = m.Payload.Length >= 4 ? -MemoryMarshal.Read<int>(m.Payload) : LibC.EAGAIN;
                     if (errno is not 0 and not ErrnoEEXIST)
                     {
-                        var r = requests[start + (int)index];
-                        results[start + (int)index] = new NetlinkException($"RTM_NEWADDR {r.Address}/{r.PrefixLength} on ifindex {r.InterfaceIndex}", errno, ReadExtendedAck(m));
+                        var r = requests[(int)index];
+                        results[(int)index] = new NetlinkException($"RTM_NEWADDR {r.Address}/{r.PrefixLength} on ifindex {r.InterfaceIndex}", errno, ReadExtendedAck(m));
                     }
                 }
             }

@@ -3,8 +3,9 @@ namespace Carp.Linux;
 /// <summary>
 /// Makes the calling thread a protocol thread: the lowest real-time priority (SCHED_FIFO 1) when the
 /// process may have it, and 1 µs timer slack. CARP takeover time is measured from a deadline, so a
-/// busy host must not delay the engine or capture thread by a scheduler slice (keepalived does the
-/// same). Neither thread spins, so a real-time priority cannot starve the host. Threads they create
+/// busy host must not delay the engine, capture or address-batch thread by a scheduler slice
+/// (keepalived does the same). None of them spins for longer than 2 ms, and only the last two of a
+/// mass takeover (<see cref="AddressWorker"/>), so a real-time priority cannot starve the host. Threads they create
 /// (thread-pool workers above all) start at normal priority again: Linux would otherwise hand them
 /// the real-time policy, and a spinning real-time worker starves everything at its priority.
 /// </summary>

@@ -32,14 +32,26 @@ public sealed class AddressBatchTests
             // The wire's start-up rehearsal of a batch (AddressBatch.Rehearse) added nothing anywhere, and its refused
             // add is not reported as a failure of the first real batch below.
             Assert.DoesNotContain("192.0.2.1/32", net.Ip("-n", node.Namespace, "-o", "addr", "show").StandardOutput);
+            foreach (var config in configs)
+            {
+                wire.PrepareInterface(config);
+            }
+
             Assert.True(wire.BeginAddressBatch());
             foreach (var config in configs)
             {
                 wire.SetAddresses(config, config.Addresses, present: true);
             }
 
-            // Held back until the flush: nothing is on the interface yet.
-            Assert.DoesNotContain("198.51.100.", net.Ip("-n", node.Namespace, "-4", "addr", "show", "dev", "eth0").StandardOutput);
+            // From the sixteenth address on, the batch's own thread adds them while the pass goes on: all are up before the flush.
+            using (var nl = new NetlinkRouteSocket())
+            {
+                var index = nl.GetLinkIndex("eth0");
+                int Up() => nl.GetAddresses(index).Count(a => configs.Any(c => c.Addresses[0].Address.Equals(a.Address)));
+                Assert.True(Scenarios.Scenario.Eventually(() => Up() == configs.Length, TimeSpan.FromSeconds(10)),
+                    $"{Up()} of the {configs.Length} held addresses were added before the flush");
+            }
+
             wire.FlushAddressBatch((config, error) => failures.Add($"{config.Name}: {error}"));
             var shown = net.Ip("-n", node.Namespace, "-4", "-o", "addr", "show", "dev", "eth0").StandardOutput;
             Assert.Empty(failures);
@@ -50,6 +62,30 @@ public sealed class AddressBatchTests
         Assert.DoesNotContain("198.51.100.", after);
         Assert.DoesNotContain("203.0.113.1/", after);
         Assert.Contains("192.0.2.11/24", after);
+    }
+
+    [Fact]
+    public void A_batch_below_the_worker_threshold_waits_for_the_flush()
+    {
+        using var net = NetworkPrerequisites.Network(1);
+        var node = net.Nodes[0];
+        var config = RealMacHost([.. Enumerable.Range(1, AddressBatch.WorkerThreshold - 1).Select(i => $"198.51.100.{i}/32")]);
+        var failures = new List<string>();
+
+        WithWireThenDispose(node, wire =>
+        {
+            wire.PrepareInterface(config);
+            Assert.True(wire.BeginAddressBatch());
+            wire.SetAddresses(config, config.Addresses, present: true);
+
+            // A single failover's few addresses are added on the engine's thread at the flush: nothing is there before it.
+            Assert.DoesNotContain("198.51.100.", net.Ip("-n", node.Namespace, "-4", "addr", "show", "dev", "eth0").StandardOutput);
+            wire.FlushAddressBatch((c, error) => failures.Add($"{c.Name}: {error}"));
+            var shown = net.Ip("-n", node.Namespace, "-4", "-o", "addr", "show", "dev", "eth0").StandardOutput;
+            Assert.Empty(failures);
+            Assert.All(config.Addresses, a => Assert.Contains($" {a} ", shown));
+            wire.ReleaseInterface(config);
+        });
     }
 
     [Fact]

@@ -48,7 +48,7 @@ internal sealed class AdvertBatch
     /// <summary>
     /// A host that took over in this pass and queued its advert: it takes its addresses once the batch has left, so that
     /// nothing but signing and framing stands between a master-down deadline and the takeover's advert
-    /// (docs/protocol.md#advert-coalescing).
+    /// (docs/protocol.md#advert-coalescing); unless the output holds addresses (<see cref="ICarpOutput.HoldsAddresses"/>).
     /// </summary>
     public void AddTakeover(VirtualHost host) => _takeovers.Add(host);
 

@@ -38,6 +38,14 @@ public interface ICarpOutput
     {
     }
 
+    /// <summary>
+    /// True while this output holds back the addresses it is told to make present, to add them in batches of its own
+    /// while the pass's adverts are signed and sent (a timer pass whose wire adds on a second thread:
+    /// docs/ARCHITECTURE.md#address-batches). A takeover in a timer pass then hands its addresses over at once instead of
+    /// after <see cref="FlushAdvertisements"/>. False (the default): they come after the flush.
+    /// </summary>
+    bool HoldsAddresses => false;
+
     /// <summary>Make <paramref name="addresses"/> present (MASTER) or absent (BACKUP/INIT) on this host.</summary>
     void SetAddresses(VirtualHost host, IReadOnlyList<CarpAddress> addresses, bool present);
 

@@ -29,9 +29,10 @@ public sealed partial class VirtualHost
         _node.Statistics.Increment(CarpStatistic.Preempt);
         SendBatchableAdvertisements();
         RefreshAcceptRefused(); // after the takeover advert, before the addresses (docs/protocol.md#vrrp-accept-mode)
-        if (_node.AdvertBatch.IsOpen)
+        if (_node.AdvertBatch.IsOpen && !_node.Output.HoldsAddresses)
         {
-            // The advert waits in the pass's batch: the addresses follow it when it has left.
+            // The advert waits in the pass's batch: the addresses follow it when it has left (an output that holds addresses
+            // takes them now, to add them while the batch is sent: docs/ARCHITECTURE.md#address-batches).
             _node.AdvertBatch.AddTakeover(this);
         }
         else

@@ -4,8 +4,9 @@ namespace Carp.Engine.Hosting;
 
 /// <summary>
 /// A timer pass's takeovers carried out together (docs/ARCHITECTURE.md#address-batches): the core's takeover adverts leave
-/// in the pass's advert batch at its end (docs/protocol.md#advert-coalescing), the wire holds back the addresses of the pass and adds them in one batch at its end, and the
-/// announcements of the pass wait for the batch, so every host still goes advert, then addresses, then gratuitous ARP.
+/// in the pass's advert batch at its end (docs/protocol.md#advert-coalescing), the wire holds back the addresses of the pass
+/// and adds them in batches (at its end, or meanwhile on a thread of its own), and each host's announcements wait until its
+/// addresses are in.
 /// </summary>
 public sealed partial class CarpService
 {
@@ -18,6 +19,8 @@ public sealed partial class CarpService
     private bool _advertisedInPass;
     private long? _noticesHeldSince;
     private Action<VirtualHostConfig, string>? _batchAddFailed;
+    private Action<VirtualHostConfig>? _batchAdded;
+    private int _announced;
     private bool _addressBatchOpen;
     private bool _wireBatchesAddresses;
     private bool _announcingBatch;
@@ -170,33 +173,63 @@ public sealed partial class CarpService
         return true;
     }
 
+    /// <summary>
+    /// The wire has added the addresses of the host of <paramref name="config"/> and of every host held before it: their
+    /// announcements (hosts were held and their announcements deferred in the same order) leave now.
+    /// </summary>
+    private void AnnounceAdded(VirtualHostConfig config)
+    {
+        for (var i = _announced; i < _announceAfterBatch.Count; i++)
+        {
+            if (ReferenceEquals(_announceAfterBatch[i].Config, config))
+            {
+                AnnounceHeld(i + 1);
+                _batch.Flush([], static (_, _) => { });
+                _batch.Begin();
+                return;
+            }
+        }
+    }
+
+    /// <summary>Announces the deferred hosts up to <paramref name="end"/> not announced yet.</summary>
+    private void AnnounceHeld(int end)
+    {
+        for (; _announced < end; _announced++)
+        {
+            // A host that left MASTER later in the same pass announces nothing.
+            var host = _announceAfterBatch[_announced];
+            if (host.State == CarpState.Master)
+            {
+                ((ICarpOutput)this).Announce(host);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The end of the pass's address batch: the pass's announcements leave together too (one sendmmsg per carpdev for a
+    /// mass switch's gratuitous ARPs), and while the wire still adds on a thread of its own, those of the hosts it reports
+    /// added leave meanwhile, a run at a time (docs/ARCHITECTURE.md#address-batches).
+    /// </summary>
     private void FlushAddressBatch()
     {
         _addressBatchOpen = false;
-        try
-        {
-            _wire.FlushAddressBatch(_batchAddFailed ??= (config, error) =>
-                Log(CarpLogLevel.Error, 0, $"{config.Name}: could not add an address: {error}"));
-        }
-        catch (Exception ex)
-        {
-            Log(CarpLogLevel.Error, 0, $"could not add the addresses of this timer pass: {ex.Message}");
-        }
-
         _announcingBatch = true;
-        // The pass's announcements leave together too: one sendmmsg per carpdev for a mass switch's gratuitous ARPs.
+        _announced = 0;
         _batch.Begin();
         try
         {
-            foreach (var host in _announceAfterBatch)
+            try
             {
-                // A host that left MASTER later in the same pass announces nothing.
-                if (host.State == CarpState.Master)
-                {
-                    ((ICarpOutput)this).Announce(host);
-                }
+                _wire.FlushAddressBatch(
+                    _batchAddFailed ??= (config, error) => Log(CarpLogLevel.Error, 0, $"{config.Name}: could not add an address: {error}"),
+                    _batchAdded ??= AnnounceAdded);
+            }
+            catch (Exception ex)
+            {
+                Log(CarpLogLevel.Error, 0, $"could not add the addresses of this timer pass: {ex.Message}");
             }
 
+            AnnounceHeld(_announceAfterBatch.Count);
             foreach (var (host, frame) in _arpAfterBatch)
             {
                 ((ICarpOutput)this).SendArp(host, frame);

@@ -97,6 +97,8 @@ public sealed partial class CarpService
         return true;
     }
 
+    bool ICarpOutput.HoldsAddresses => _addressBatchOpen;
+
     void ICarpOutput.FlushAdvertisements(Span<bool> sent) =>
         _batch.Flush(sent, _batchSendFailed ??= (host, error) => SendFailed(host, $"the advert was not sent: {error}"));
 
