@@ -24,7 +24,8 @@ public sealed class LinuxWire : ICarpWire
     /// Every (link, address) the guardian knows this wire may put up: a carp interface's addresses from its preparation to
     /// its release (docs/ARCHITECTURE.md#address-guardian), so that a takeover adds and a step-down removes them without a
     /// write to the guardian (each write wakes it: tens to hundreds of microseconds in a mass takeover's pass, and one per
-    /// address in a mass step-down: BENCHMARKS.md#scale). Emptied when the guardian revokes, which forgets them.
+    /// address in a mass step-down: BENCHMARKS.md#scale). Emptied when the guardian revokes, which forgets them. Used on
+    /// the engine's thread, and on the address batch's own while it adds a mass takeover's addresses (AddressBatch).
     /// </summary>
     private readonly HashSet<(string Link, CarpAddress Address)> _guardianKnows = [];
     private readonly List<(string Device, string Cidr)> _guardianHears = [];

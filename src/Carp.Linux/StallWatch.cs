@@ -8,7 +8,9 @@ namespace Carp.Linux;
 /// with its adverts (after a timer pass that sent some, at most every 100 ms: one pipe write, never one per advert), so
 /// the guardian's clock and a peer's master-down timer start from the same moment, the last advert; each host holding
 /// addresses brings its stall timeout (<see cref="TimeoutFor"/>) and the shortest counts. Used on the engine's loop
-/// thread, except <see cref="Revoked"/> (the guardian's reader thread). docs/ARCHITECTURE.md#address-guardian.
+/// thread, except <see cref="Revoked"/> (the guardian's reader thread) and <see cref="Hold"/> for new masters while a
+/// mass takeover's addresses are added on their own thread (<see cref="AddressWorker"/>; the engine touches the watch
+/// only after it has waited for that). docs/ARCHITECTURE.md#address-guardian.
 /// </summary>
 internal sealed class StallWatch
 {
