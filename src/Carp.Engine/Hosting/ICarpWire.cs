@@ -32,7 +32,7 @@ public interface ICarpWire : IDisposable
     void SetAddresses(VirtualHostConfig config, IReadOnlyList<CarpAddress> addresses, bool present);
 
     /// <summary>
-    /// A timer pass begins (docs/ARCHITECTURE.md#address-batches): until <see cref="FlushAddressBatch(Action{VirtualHostConfig, string})"/> the wire may hold
+    /// A timer pass begins (docs/ARCHITECTURE.md#address-batches): until <see cref="FlushAddressBatch"/> the wire may hold
     /// back the addresses that <see cref="SetAddresses"/> is asked to add and add them together at the flush, or start adding
     /// them on a thread of its own while the pass goes on (the core then hands them over before the pass's adverts leave:
     /// <see cref="ICarpOutput.HoldsAddresses"/>). True when it does; false (the default) when it adds them at once.
@@ -41,20 +41,14 @@ public interface ICarpWire : IDisposable
 
     /// <summary>
     /// Adds what was held back since <see cref="BeginAddressBatch"/> and ends the batch; calls <paramref name="failed"/> once
-    /// per address that could not be added, with the virtual host's configuration and why.
+    /// per address that could not be added, with the virtual host's configuration and why. While the wire waits for
+    /// addresses being added on a thread of its own, <paramref name="added"/> hears (on the calling thread), each time more
+    /// are in, of the last virtual host whose addresses are all in: it and every host whose addresses were held before it
+    /// are added, so that the caller can announce them meanwhile; the rest it takes as added when this returns.
     /// </summary>
-    void FlushAddressBatch(Action<VirtualHostConfig, string> failed)
+    void FlushAddressBatch(Action<VirtualHostConfig, string> failed, Action<VirtualHostConfig>? added = null)
     {
     }
-
-    /// <summary>
-    /// <see cref="FlushAddressBatch(Action{VirtualHostConfig, string})"/>, and while the wire waits for addresses being added
-    /// on a thread of its own, <paramref name="added"/> hears (on the calling thread), each time more are in, of the last
-    /// virtual host whose addresses are all in: it and every host whose addresses were held before it are added, so that
-    /// the caller can announce them meanwhile; the rest it takes as added when this returns. The default adds, and tells
-    /// nothing early.
-    /// </summary>
-    void FlushAddressBatch(Action<VirtualHostConfig, string> failed, Action<VirtualHostConfig>? added) => FlushAddressBatch(failed);
 
     /// <summary>
     /// The IPv4 addresses of <paramref name="carpDev"/> that are ARP-balanced (docs/protocol.md#arp-balancing): the host must

@@ -14,6 +14,7 @@ internal sealed class BatchingWire : ICarpWire
 {
     private readonly List<VirtualHostConfig> _held = [];
     private int _advertised;
+    private bool _batching;
 
     public bool Batches { get; init; } = true;
 
@@ -68,8 +69,6 @@ internal sealed class BatchingWire : ICarpWire
             _held.Add(config);
         }
     }
-
-    private bool _batching;
 
     public bool BeginAddressBatch() => _batching = Batches;
 
